@@ -1,0 +1,117 @@
+"""The Flask app: `create_app(settings)` and the routes. Everything else lives in sibling modules:
+settings.py (configuration), index.py (building the library index), library.py (reading it for
+pages), search.py (full-text search), importers/ (one module per file format)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, abort, g, jsonify, render_template, request, send_from_directory
+
+from kit import library
+from kit.index import build_index, connect
+from kit.search import KINDS, search_passages
+from kit.settings import Settings, load_settings
+
+# Files a pack may serve as-is (images in chapters, media); anything else is not served.
+ASSET_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ico", ".pdf", ".mp3",
+                  ".ogg", ".mp4", ".webm"}
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+                               "base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the app for these settings; brings the library index up to date first."""
+    settings = settings or load_settings()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_kb * 1024
+    app.config["LANTERN"] = settings
+    app.config["INDEX_REPORT"] = build_index(settings)
+
+    def db():
+        if "db" not in g:
+            g.db = connect(settings.index_path, readonly=True)
+        return g.db
+
+    @app.teardown_appcontext
+    def close_db(_error):
+        conn = g.pop("db", None)
+        if conn is not None:
+            conn.close()
+
+    @app.after_request
+    def add_security_headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    @app.get("/")
+    def home():
+        return render_template("home.html", packs=library.list_packs(db()),
+                               problems=library.import_problems(db()))
+
+    @app.get("/p/<pack_id>/")
+    def pack_page(pack_id):
+        pack = library.get_pack(db(), pack_id) or abort(404)
+        return render_template("pack.html", pack=pack,
+                               problems=library.import_problems(db(), pack_id))
+
+    @app.get("/p/<pack_id>/<path:slug>")
+    def document_page(pack_id, slug):
+        doc = library.get_document(db(), pack_id, slug)
+        if doc is None:
+            return pack_asset(pack_id, slug)
+        pack = library.get_pack(db(), pack_id)
+        if doc["kind"] == "chapter":
+            return render_template("chapter.html", doc=doc, pack=pack,
+                                   nav=library.chapter_neighbours(db(), doc),
+                                   toc=library.sections(doc))
+        return render_template(f"{doc['kind']}.html", doc=doc, pack=pack,
+                               toc=library.sections(doc))
+
+    def pack_asset(pack_id, relpath):
+        """An image or media file shipped in the pack; send_from_directory refuses any path
+        that leaves the pack folder."""
+        row = db().execute("SELECT root FROM packs WHERE id=?", (pack_id,)).fetchone()
+        if row is None or Path(relpath).suffix.lower() not in ASSET_SUFFIXES:
+            abort(404)
+        return send_from_directory(row["root"], relpath, max_age=3600)
+
+    def search_arguments():
+        query = request.args.get("q", "").strip()[:500]
+        pack = request.args.get("pack") or None
+        kind = request.args.get("kind") or None
+        if kind is not None and kind not in KINDS:
+            abort(400, f"kind must be one of {', '.join(KINDS)}")
+        return query, pack, kind
+
+    @app.get("/search")
+    def search_page():
+        query, pack, kind = search_arguments()
+        result = search_passages(db(), query, limit=30, pack=pack, kind=kind) if query else None
+        return render_template("search.html", query=query, pack=pack, kind=kind, result=result,
+                               packs=db().execute("SELECT id, title FROM packs ORDER BY title").fetchall(),
+                               kinds=KINDS)
+
+    @app.get("/api/search")
+    def search_api():
+        query, pack, kind = search_arguments()
+        limit = request.args.get("limit", "10")
+        if not limit.isdigit() or not 1 <= int(limit) <= 100:
+            return jsonify(error="limit must be a whole number from 1 to 100"), 400
+        result = search_passages(db(), query, limit=int(limit), pack=pack, kind=kind)
+        return jsonify([hit.public() for hit in result.hits])
+
+    @app.errorhandler(400)
+    @app.errorhandler(404)
+    @app.errorhandler(413)
+    def http_error(error):
+        if request.path.startswith("/api/"):
+            return jsonify(error=error.description), error.code
+        return render_template("error.html", error=error), error.code
+
+    return app

@@ -1,0 +1,163 @@
+"""The `kit` command: serve, index, import, packs."""
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import click
+
+from kit.documents import ImportProblem, slugify
+from kit.index import build_index, connect
+from kit.packs import load_pack
+from kit.settings import SettingsError, load_settings
+
+
+def _settings(**overrides):
+    try:
+        return load_settings(**overrides)
+    except SettingsError as error:
+        raise click.UsageError(str(error))
+
+
+def _content_dirs(values):
+    dirs = tuple(Path(v) for v in values) or None
+    for folder in dirs or ():
+        if not folder.is_dir():
+            raise click.UsageError(f"--content {folder}: not a folder.")
+    return dirs
+
+
+def _common(function):
+    function = click.option("--data", type=click.Path(file_okay=False, path_type=Path),
+                            help="Data folder (index, imported packs). Env: LANTERN_DATA.")(function)
+    function = click.option("--content", multiple=True, type=click.Path(file_okay=False),
+                            help="Folder of packs; repeat for several. Env: LANTERN_CONTENT.")(function)
+    return function
+
+
+def _print_problems(report) -> None:
+    for pack_id, problem in report.problems:
+        click.echo(f"  problem in pack '{pack_id}': {problem}", err=True)
+
+
+@click.group()
+def main():
+    """Lantern: an offline learning kit. Run `kit serve` and open the address it prints."""
+
+
+@main.command()
+@_common
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (default 8321). Env: LANTERN_PORT.")
+@click.option("--lan", is_flag=True, help="Serve the whole classroom: listen on every network interface.")
+@click.option("--threads", type=click.IntRange(2, 256), help="Worker threads (default 8).")
+def serve(data, content, port, lan, threads):
+    """Serve the library in the browser (127.0.0.1 unless --lan)."""
+    from kit.app import create_app
+    from kit.server import lan_addresses, make_server
+
+    settings = _settings(data_dir=data, content_dirs=_content_dirs(content), port=port,
+                         threads=threads, host="0.0.0.0" if lan else None)
+    click.echo("Bringing the library index up to date…")
+    app = create_app(settings)
+    report = app.config["INDEX_REPORT"]
+    click.echo(f"Index: {report.summary()}")
+    _print_problems(report)
+    server = make_server(app, settings.host, settings.port, settings.threads, settings.max_request_kb)
+    port = server.effective_port
+    click.echo(f"Lantern is running. Open http://127.0.0.1:{port}/ in a browser on this machine.")
+    if lan:
+        for address in lan_addresses():
+            click.echo(f"  Learners on the same network open: http://{address}:{port}/")
+    click.echo("Press Ctrl+C to stop.")
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
+    finally:
+        server.close()
+
+
+@main.command()
+@_common
+def index(data, content):
+    """Bring the search index up to date with the packs (only changed files are read)."""
+    settings = _settings(data_dir=data, content_dirs=_content_dirs(content))
+    report = build_index(settings)
+    click.echo(report.summary())
+    _print_problems(report)
+
+
+@main.command(name="import")
+@_common
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--title", help="Create a pack.toml with this title when PATH has none.")
+@click.option("--description", default="", help="With --title: the pack's description.")
+@click.option("--licence", default="unknown", help="With --title: the licence of the material.")
+@click.option("--language", default="en", help="With --title: the language code.")
+@click.option("--author", "authors", multiple=True, help="With --title: an author (repeatable).")
+def import_pack(data, content, path, title, description, licence, language, authors):
+    """Copy the pack (or a folder of documents) at PATH into the library and index it."""
+    settings = _settings(data_dir=data, content_dirs=_content_dirs(content))
+    has_pack_toml = (path / "pack.toml").is_file()
+    if not has_pack_toml and not title:
+        raise click.UsageError(f"{path} has no pack.toml. Write one (see docs/packs.md), or pass "
+                               "--title (and --licence, --author) to create it.")
+    if has_pack_toml:
+        try:
+            load_pack(path)
+        except ImportProblem as problem:
+            raise click.ClickException(f"{problem} Nothing was imported.")
+    pack_id = slugify(path.name)
+    target = settings.imported_packs_dir / pack_id
+    staging = settings.imported_packs_dir / f".{pack_id}.importing"
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(path, staging)
+    if not has_pack_toml:
+        (staging / "pack.toml").write_text(_pack_toml(title, description, language, licence,
+                                                      authors or ["unknown"]), encoding="utf-8")
+    if target.exists():        # swap in the new copy only once it is complete
+        retired = settings.imported_packs_dir / f".{pack_id}.old"
+        shutil.rmtree(retired, ignore_errors=True)
+        target.rename(retired)
+        staging.rename(target)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        staging.rename(target)
+    report = build_index(settings)
+    click.echo(f"Imported '{pack_id}' into {target}. Index: {report.summary()}")
+    _print_problems(report)
+
+
+def _pack_toml(title, description, language, licence, authors) -> str:
+    def quoted(text):
+        return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return "\n".join([f"title = {quoted(title)}", f"description = {quoted(description)}",
+                      f"language = {quoted(language)}", f"licence = {quoted(licence)}",
+                      f"authors = [{', '.join(quoted(a) for a in authors)}]",
+                      'version = "1.0.0"', ""])
+
+
+@main.command()
+@_common
+def packs(data, content):
+    """List the packs in the library, with their documents and any import problems."""
+    settings = _settings(data_dir=data, content_dirs=_content_dirs(content))
+    report = build_index(settings)
+    conn = connect(settings.index_path, readonly=True)
+    try:
+        rows = conn.execute("SELECT p.id, p.title, p.version, p.licence, count(d.id) AS docs,"
+                            " p.root FROM packs p LEFT JOIN documents d ON d.pack = p.id"
+                            " GROUP BY p.id ORDER BY p.id").fetchall()
+    finally:
+        conn.close()
+    if not rows:
+        click.echo("No packs. Add one with `kit import PATH`.")
+    for row in rows:
+        click.echo(f"{row['id']:<24} {row['docs']:>5} documents  v{row['version']:<8} "
+                   f"{row['licence']:<12} {row['title']}  ({row['root']})")
+    _print_problems(report)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""Caption files: WebVTT (`.vtt`) and SubRip (`.srt`), read into speaker turns."""
+from __future__ import annotations
+
+import html
+import re
+
+from kit.documents import Document, ImportProblem
+from kit.importers.base import Importer, Source
+from kit.importers.transcript import Turn, parse_clock, turns_to_passages
+
+_TIMING = re.compile(r"^(?P<start>[\d:.,]+)\s+-->\s+(?P<end>[\d:.,]+)(?:\s+.*)?$")
+_VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
+_TAG = re.compile(r"<[^>]*>")
+_SRT_SPEAKER = re.compile(r"^(?:-\s*)?(?P<speaker>[A-Z][\w .'-]{0,30}):\s+")
+
+
+def _blocks(text: str):
+    """(first line number, lines) for each blank-line-separated block."""
+    block, first = [], 0
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            if not block:
+                first = number
+            block.append(line.rstrip())
+        elif block:
+            yield first, block
+            block = []
+    if block:
+        yield first, block
+
+
+def _cue_timing(lines: list[str], first: int, relpath: str, example: str) -> tuple[int, float]:
+    """Index of the timing line inside the cue block, and the cue's start in seconds."""
+    for offset, line in enumerate(lines[:2]):
+        match = _TIMING.match(line.strip())
+        if match:
+            return offset, parse_clock(match["start"], relpath, first + offset)
+        if "-->" in line:
+            break
+    raise ImportProblem(relpath, f"expected a cue timing line like '{example}' here.", first)
+
+
+def _merge_into_turns(cues: list[tuple[str, float, str]]) -> list[Turn]:
+    """Cues are a few seconds long; a speaker's consecutive cues make one turn."""
+    turns: list[Turn] = []
+    for speaker, start, text in cues:
+        if turns and turns[-1].speaker == speaker:
+            turns[-1].text += " " + text
+        else:
+            turns.append(Turn(speaker, start, text))
+    return turns
+
+
+def _document(source: Source, title: str, cues) -> Document:
+    if not cues:
+        raise ImportProblem(source.relpath, "the file has no cues with text.")
+    return Document(kind="transcript", title=title,
+                    passages=turns_to_passages(_merge_into_turns(cues)))
+
+
+class VttImporter(Importer):
+    suffixes = (".vtt",)
+
+    def read(self, source: Source) -> Document:
+        blocks = list(_blocks(source.text))
+        if not blocks or not blocks[0][1][0].startswith("WEBVTT"):
+            raise ImportProblem(source.relpath, "a WebVTT file must start with the line "
+                                                "'WEBVTT'. Is this an SRT file named .vtt?", 1)
+        header = blocks[0][1][0][len("WEBVTT"):].strip(" -\t")
+        cues, speaker = [], ""
+        for first, lines in blocks[1:]:
+            if lines[0].startswith(("NOTE", "STYLE", "REGION")):
+                continue
+            at, start = _cue_timing(lines, first, source.relpath, "00:00:01.000 --> 00:00:04.000")
+            raw = " ".join(lines[at + 1:])
+            voice = _VOICE.search(raw)
+            if voice:
+                speaker = voice.group(1).strip()
+            text = html.unescape(_TAG.sub("", raw)).strip()
+            if text:
+                cues.append((speaker, start, text))
+        return _document(source, header or source.title_from_pack_or_name(), cues)
+
+
+class SrtImporter(Importer):
+    suffixes = (".srt",)
+
+    def read(self, source: Source) -> Document:
+        cues, speaker = [], ""
+        for first, lines in _blocks(source.text):
+            at, start = _cue_timing(lines, first, source.relpath, "00:00:01,000 --> 00:00:04,000")
+            if at == 1 and not lines[0].strip().isdigit():
+                raise ImportProblem(source.relpath, f"expected a cue number, found {lines[0]!r}.",
+                                    first)
+            text = html.unescape(_TAG.sub("", " ".join(lines[at + 1:]))).strip()
+            named = _SRT_SPEAKER.match(text)
+            if named:
+                speaker, text = named["speaker"].strip(), text[named.end():]
+            if text:
+                cues.append((speaker, start, text))
+        return _document(source, source.title_from_pack_or_name(), cues)

@@ -1,0 +1,115 @@
+"""Full-text search over passages (SQLite FTS5, BM25), the one function pages, the JSON API and
+the tutor's retriever all call: `search_passages`.
+
+Queries are tried as FTS5 syntax first (so "phrases", prefix* and OR work), then as plain words
+all required, then as plain words any of which may match. A query FTS5 cannot parse falls
+through to the plain-word forms instead of failing.
+"""
+from __future__ import annotations
+
+import html
+import re
+import sqlite3
+from dataclasses import asdict, dataclass
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_OPEN, _CLOSE = "\x02", "\x03"    # snippet markers, turned into <mark> after escaping
+KINDS = ("chapter", "transcript", "page")
+
+
+@dataclass
+class SearchHit:
+    title: str
+    pack: str
+    kind: str
+    url: str                 # the passage's own anchor: /p/<pack>/<doc>#<anchor>
+    snippet: str             # HTML: escaped text with <mark> around matches
+    score: float             # higher is better (negated BM25)
+    heading: str
+    speaker: str
+    start: str
+    text: str                # the whole passage, for the tutor
+    passage_id: int
+    doc_slug: str
+    anchor: str
+
+    def public(self) -> dict:
+        """The fields the JSON API promises, plus where in the document the passage sits."""
+        data = asdict(self)
+        for private in ("text", "passage_id", "doc_slug", "anchor"):
+            data.pop(private)
+        return data
+
+
+@dataclass
+class SearchResult:
+    hits: list[SearchHit]
+    relaxed: bool            # True when only "any of the words" found something
+
+
+def document_url(pack: str, slug: str, anchor: str = "") -> str:
+    return f"/p/{pack}/{slug}" + (f"#{anchor}" if anchor else "")
+
+
+def _plain_words(query: str) -> list[str]:
+    return [f'"{word}"' for word in _WORD.findall(query)]
+
+
+def _snippet_html(raw: str) -> str:
+    escaped = html.escape(raw)
+    return escaped.replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
+
+
+_SQL = f"""
+SELECT p.id, p.anchor, p.heading, p.speaker, p.start, p.text, d.title, d.pack, d.kind, d.slug,
+       snippet(passages_fts, 2, '{_OPEN}', '{_CLOSE}', '…', 24) AS snip, rank
+FROM passages_fts
+JOIN passages p ON p.id = passages_fts.rowid
+JOIN documents d ON d.id = p.doc_id
+WHERE passages_fts MATCH :match {{filters}}
+ORDER BY rank LIMIT :limit
+"""
+
+
+def _run(conn: sqlite3.Connection, match: str, limit: int, pack: str | None,
+         kind: str | None) -> list[SearchHit]:
+    filters = ""
+    if pack:
+        filters += " AND passages_fts.pack = :pack"
+    if kind:
+        filters += " AND passages_fts.kind = :kind"
+    rows = conn.execute(_SQL.format(filters=filters),
+                        {"match": match, "limit": limit, "pack": pack, "kind": kind}).fetchall()
+    return [SearchHit(title=r["title"], pack=r["pack"], kind=r["kind"],
+                      url=document_url(r["pack"], r["slug"], r["anchor"]),
+                      snippet=_snippet_html(r["snip"]), score=round(-r["rank"], 4),
+                      heading=r["heading"], speaker=r["speaker"], start=r["start"],
+                      text=r["text"], passage_id=r["id"], doc_slug=r["slug"], anchor=r["anchor"])
+            for r in rows]
+
+
+def _is_query_error(error: sqlite3.OperationalError) -> bool:
+    """FTS5 rejected the query text itself (syntax, unknown column), not the database."""
+    message = str(error)
+    return message.startswith(("fts5:", "no such column", "unknown special query")) \
+        or "syntax error" in message
+
+
+def search_passages(conn: sqlite3.Connection, query: str, limit: int = 10,
+                    pack: str | None = None, kind: str | None = None) -> SearchResult:
+    """Ranked passages for `query`; never raises for a malformed query."""
+    query = query.strip()
+    words = _plain_words(query)
+    attempts = [(query, False), (" ".join(words), False), (" OR ".join(words), True)]
+    for match, relaxed in attempts:
+        if not match:
+            continue
+        try:
+            hits = _run(conn, match, limit, pack, kind)
+        except sqlite3.OperationalError as error:
+            if not _is_query_error(error):
+                raise
+            continue
+        if hits:
+            return SearchResult(hits, relaxed)
+    return SearchResult([], False)

@@ -1,0 +1,37 @@
+"""Serving the app with waitress (never Flask's development server) and finding LAN URLs."""
+from __future__ import annotations
+
+import socket
+import sys
+
+from waitress.server import create_server
+
+
+def make_server(app, host: str, port: int, threads: int, max_request_kb: int):
+    """A waitress server bound to `host` (loopback unless the teacher asked for the LAN).
+    Threads are sized by the settings so long answers never starve page requests."""
+    return create_server(app, host=host, port=port, threads=threads, ident="Lantern",
+                         max_request_body_size=max_request_kb * 1024,
+                         channel_timeout=120, clear_untrusted_proxy_headers=True)
+
+
+def lan_addresses() -> list[str]:
+    """This machine's IPv4 addresses other than loopback, read from the interfaces without
+    sending anything anywhere."""
+    addresses: set[str] = set()
+    try:
+        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
+            addresses.add(info[4][0])
+    except OSError:
+        pass
+    if sys.platform.startswith("linux"):
+        import fcntl
+        import struct
+        for _, name in socket.if_nameindex():
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+                try:   # SIOCGIFADDR: the interface's own address, a local kernel query
+                    packed = fcntl.ioctl(probe.fileno(), 0x8915, struct.pack("256s", name[:15].encode()))
+                except OSError:
+                    continue
+                addresses.add(socket.inet_ntoa(packed[20:24]))
+    return sorted(a for a in addresses if not a.startswith("127."))

@@ -1,0 +1,106 @@
+"""All of Lantern's settings in one place: defaults, `LANTERN_*` environment variables, CLI flags.
+
+Each setting is declared once below with its default, its environment variable and a parser
+that rejects bad values with a message naming the variable and what to do.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+
+class SettingsError(ValueError):
+    """A setting has a value Lantern cannot use; the message says which and what to do."""
+
+
+def project_root() -> Path:
+    """The folder holding `kit/` and `content/` (the unpack folder when frozen)."""
+    frozen_root = getattr(sys, "_MEIPASS", None)
+    return Path(frozen_root) if frozen_root else Path(__file__).resolve().parent.parent
+
+
+def bundled_content_dir() -> Path:
+    return project_root() / "content"
+
+
+def default_data_dir() -> Path:
+    """Beside the checkout when it is writable (a stick, a classroom laptop), else per user."""
+    beside = project_root() / "data"
+    if os.access(beside.parent, os.W_OK):
+        return beside
+    return Path.home() / ".local" / "share" / "lantern"
+
+
+@dataclass(frozen=True)
+class Settings:
+    content_dirs: tuple[Path, ...] = field(default_factory=lambda: (bundled_content_dir(),))
+    data_dir: Path = field(default_factory=default_data_dir)
+    host: str = "127.0.0.1"
+    port: int = 8321
+    threads: int = 8
+    max_file_mb: int = 20
+    max_request_kb: int = 256
+
+    @property
+    def index_path(self) -> Path:
+        return self.data_dir / "index.sqlite"
+
+    @property
+    def imported_packs_dir(self) -> Path:
+        """Where `kit import` copies packs; always searched for packs too."""
+        return self.data_dir / "packs"
+
+    @property
+    def pack_dirs(self) -> tuple[Path, ...]:
+        return (*self.content_dirs, self.imported_packs_dir)
+
+    @property
+    def max_file_bytes(self) -> int:
+        return self.max_file_mb * 1024 * 1024
+
+
+def _positive_int(name: str, raw: str, low: int = 1, high: int = 1 << 31) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a whole number: give one from {low} to {high}.")
+    if not low <= value <= high:
+        raise SettingsError(f"{name}={value} is out of range: give one from {low} to {high}.")
+    return value
+
+
+def _existing_dirs(name: str, raw: str) -> tuple[Path, ...]:
+    dirs = tuple(Path(part).expanduser() for part in raw.split(os.pathsep) if part)
+    for folder in dirs:
+        if not folder.is_dir():
+            raise SettingsError(f"{name}: {folder} is not a folder. Create it or fix the path.")
+    return dirs
+
+
+# name of the Settings field -> (environment variable, parser)
+_PARSERS = {
+    "content_dirs": ("LANTERN_CONTENT", _existing_dirs),
+    "data_dir": ("LANTERN_DATA", lambda name, raw: Path(raw).expanduser()),
+    "host": ("LANTERN_HOST", lambda name, raw: raw),
+    "port": ("LANTERN_PORT", lambda name, raw: _positive_int(name, raw, 1, 65535)),
+    "threads": ("LANTERN_THREADS", lambda name, raw: _positive_int(name, raw, 2, 256)),
+    "max_file_mb": ("LANTERN_MAX_FILE_MB", lambda name, raw: _positive_int(name, raw, 1, 4096)),
+    "max_request_kb": ("LANTERN_MAX_REQUEST_KB", lambda name, raw: _positive_int(name, raw, 1, 65536)),
+}
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides) -> Settings:
+    """Defaults, then environment variables, then explicit overrides (CLI flags, tests)."""
+    environ = os.environ if environ is None else environ
+    values = {}
+    for field_name, (variable, parse) in _PARSERS.items():
+        if environ.get(variable):
+            values[field_name] = parse(variable, environ[variable])
+    for field_name, value in overrides.items():
+        if field_name not in _PARSERS:
+            raise SettingsError(f"unknown setting {field_name!r}")
+        if value is not None:
+            values[field_name] = value
+    return replace(Settings(), **values)
