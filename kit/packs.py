@@ -76,7 +76,8 @@ def document_files(pack: Pack) -> list[tuple[Path, str]]:
     found = []
     for path in sorted(pack.root.rglob("*")):
         relative = path.relative_to(pack.root)
-        if any(part.startswith(".") for part in relative.parts) or path.name in META_FILES:
+        # '.hidden' and '_build'-style folders (Sphinx's _sources, _static) are not documents
+        if any(part.startswith((".", "_")) for part in relative.parts) or path.name in META_FILES:
             continue
         if path.is_file() and importer_for(path) is not None:
             found.append((path, relative.as_posix()))

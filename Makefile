@@ -1,0 +1,41 @@
+# Lantern's two set-up commands (see README.md):
+#   make run    install into .venv and serve the bundled library on http://127.0.0.1:8321/
+#   make test   install into .venv (with test tools and Debian's chromium) and run the tests
+# Both install only what is missing, so running them again is quick.
+
+PYTHON ?= python3
+VENV   ?= .venv
+APT    := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
+ARGS   ?=
+
+.PHONY: run test bench system-packages browser-packages
+
+run: $(VENV)/.installed
+	$(VENV)/bin/kit serve $(ARGS)
+
+test: $(VENV)/.installed-test browser-packages
+	$(VENV)/bin/python -m pytest $(ARGS)
+
+bench: $(VENV)/.installed-test
+	$(VENV)/bin/python bench/library_bench.py
+
+# Debian's Python needs python3-venv; llama-cpp-python compiles with a C++ compiler.
+system-packages:
+	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null && command -v g++ >/dev/null || \
+	  { $(APT) update -qq && $(APT) install -y -qq python3-venv python3-dev build-essential; }
+
+browser-packages:
+	@command -v chromium >/dev/null || \
+	  { $(APT) update -qq && $(APT) install -y -qq chromium; }
+
+$(VENV)/.installed: pyproject.toml | system-packages
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | system-packages
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[test]'
+	touch $@
