@@ -71,11 +71,10 @@ def serve(data, content, port, lan, threads):
             click.echo(f"  Learners on the same network open: http://{address}:{port}/")
     click.echo("Press Ctrl+C to stop.")
     try:
-        server.run()
-    except KeyboardInterrupt:
-        click.echo("Stopped.")
+        server.run()     # waitress catches Ctrl+C itself and returns instead of raising
     finally:
         server.close()
+    click.echo("Stopped.")
 
 
 @main.command()
@@ -90,7 +89,8 @@ def index(data, content):
 
 @main.command(name="import")
 @_common
-@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path,
+                                        resolve_path=True))   # so `kit import .` has a name
 @click.option("--title", help="Create a pack.toml with this title when PATH has none.")
 @click.option("--description", default="", help="With --title: the pack's description.")
 @click.option("--licence", default="unknown", help="With --title: the licence of the material.")
@@ -107,7 +107,7 @@ def import_pack(data, content, path, title, description, licence, language, auth
         try:
             load_pack(path)
         except ImportProblem as problem:
-            raise click.ClickException(f"{problem} Nothing was imported.")
+            raise click.ClickException(f"{path / problem.path}: {problem.message} Nothing was imported.")
     pack_id = slugify(path.name)
     target = settings.imported_packs_dir / pack_id
     staging = settings.imported_packs_dir / f".{pack_id}.importing"

@@ -7,6 +7,7 @@ so a bad edit never makes material disappear from a classroom mid-session.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import time
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from kit.documents import Document, ImportProblem, slugify
 from kit.importers import Source, importer_for, read_text_file
 from kit.packs import Pack, candidate_pack_roots, document_files, load_pack, workshop_title
 
-INDEX_VERSION = "1"   # bump when importers change what they produce: forces a full rebuild
+INDEX_VERSION = "2"   # bump when importers change what they produce: forces a full rebuild
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS packs(
@@ -34,10 +35,12 @@ CREATE INDEX IF NOT EXISTS passages_by_doc ON passages(doc_id, seq);
 CREATE TABLE IF NOT EXISTS exercises(
     id INTEGER PRIMARY KEY, doc_id INTEGER, anchor TEXT, title TEXT, prompt TEXT, solution TEXT);
 CREATE TABLE IF NOT EXISTS problems(pack TEXT, path TEXT, line INTEGER, message TEXT);
+CREATE TABLE IF NOT EXISTS vocabulary(word TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
     title, heading, body, pack UNINDEXED, kind UNINDEXED,
     tokenize = 'porter unicode61 remove_diacritics 2');
 """
+_VOCABULARY_WORD = re.compile(r"[a-z][a-z0-9_]{3,30}")
 # Column weights for BM25: a match in a title counts most, then headings/speakers, then text.
 _RANK = "bm25(4.0, 2.0, 1.0)"
 
@@ -80,7 +83,7 @@ def _prepare(conn: sqlite3.Connection) -> None:
         pass
     if version != INDEX_VERSION:
         for table in ("meta", "packs", "documents", "passages", "exercises", "problems",
-                      "passages_fts"):
+                      "vocabulary", "passages_fts"):
             conn.execute(f"DROP TABLE IF EXISTS {table}")
     conn.executescript(_SCHEMA)
     with conn:
@@ -131,6 +134,10 @@ def _write_document(conn, pack: Pack, relpath: str, doc: Document, signature: st
                          " VALUES(?,?,?,?,?,?)",
                          (row, doc.title, passage.heading or passage.speaker, passage.text,
                           pack.id, doc.kind))
+        # Words as written, for the tutor's spelling repair (kit/retrieval.py). Only ever
+        # added to: a word left behind by a deleted file just finds nothing.
+        words = {w for p in doc.passages for w in _VOCABULARY_WORD.findall(f"{p.heading} {p.text}".lower())}
+        conn.executemany("INSERT OR IGNORE INTO vocabulary VALUES(?)", [(w,) for w in words])
         conn.executemany("INSERT INTO exercises(doc_id, anchor, title, prompt, solution)"
                          " VALUES(?,?,?,?,?)",
                          [(doc_id, e.anchor, e.title, e.prompt, e.solution) for e in doc.exercises])

@@ -39,7 +39,7 @@ def read_toml(path: Path, shown_as: str) -> dict:
 def load_pack(root: Path) -> Pack:
     """The pack in `root`, or an ImportProblem naming the missing or mistyped field."""
     pack_id = slugify(root.name)
-    shown_as = f"{root.name}/pack.toml"
+    shown_as = "pack.toml"   # problems are listed under their pack: the path inside it
     if not (root / "pack.toml").is_file():
         raise ImportProblem(shown_as, "missing. Every pack needs a pack.toml with title, "
                                       "description, language, licence, authors and version.")
@@ -87,6 +87,6 @@ def document_files(pack: Pack) -> list[tuple[Path, str]]:
 def workshop_title(pack: Pack, folder: str) -> tuple[str, str]:
     """(title, description) of the workshop in `folder`, from its workshop.toml if any."""
     info_file = pack.root / folder / "workshop.toml"
-    info = read_toml(info_file, f"{pack.root.name}/{folder}/workshop.toml") if info_file.is_file() else {}
+    info = read_toml(info_file, f"{folder}/workshop.toml".lstrip("/")) if info_file.is_file() else {}
     fallback = (Path(folder).name or pack.title).replace("-", " ").capitalize()
     return str(info.get("title", fallback)), str(info.get("description", ""))

@@ -91,7 +91,8 @@ def _run(conn: sqlite3.Connection, match: str, limit: int, pack: str | None,
 def _is_query_error(error: sqlite3.OperationalError) -> bool:
     """FTS5 rejected the query text itself (syntax, unknown column), not the database."""
     message = str(error)
-    return message.startswith(("fts5:", "no such column", "unknown special query")) \
+    return message.startswith(("fts5:", "no such column", "unknown special query",
+                               "unterminated string")) \
         or "syntax error" in message
 
 

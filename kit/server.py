@@ -16,15 +16,16 @@ def make_server(app, host: str, port: int, threads: int, max_request_kb: int):
 
 
 def lan_addresses() -> list[str]:
-    """This machine's IPv4 addresses other than loopback, read from the interfaces without
-    sending anything anywhere."""
+    """This machine's IPv4 addresses other than loopback. On Linux they are read from the
+    interfaces (a local kernel query); elsewhere from resolving the machine's own name."""
     addresses: set[str] = set()
-    try:
-        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
-            addresses.add(info[4][0])
-    except OSError:
-        pass
-    if sys.platform.startswith("linux"):
+    if not sys.platform.startswith("linux"):
+        try:   # elsewhere: the addresses the system resolves its own name to
+            for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
+                addresses.add(info[4][0])
+        except OSError:
+            pass
+    else:
         import fcntl
         import struct
         for _, name in socket.if_nameindex():

@@ -40,9 +40,10 @@ def read_text_file(path: Path, relpath: str, max_bytes: int) -> str:
     """The file's text, or an ImportProblem that says what is wrong and what to do."""
     size = path.stat().st_size
     if size > max_bytes:
+        mib = 1024 * 1024      # the limit is set in these units (LANTERN_MAX_FILE_MB)
         raise ImportProblem(
             relpath,
-            f"the file is {size / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit. "
+            f"the file is {size / mib:.0f} MB, over the {max_bytes / mib:.0f} MB limit. "
             "Split it into smaller files, or raise LANTERN_MAX_FILE_MB.")
     data = path.read_bytes()
     if b"\x00" in data[:8192]:

@@ -11,6 +11,7 @@ from kit.importers.transcript import Turn, parse_clock, turns_to_passages
 _TIMING = re.compile(r"^(?P<start>[\d:.,]+)\s+-->\s+(?P<end>[\d:.,]+)(?:\s+.*)?$")
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
 _TAG = re.compile(r"<[^>]*>")
+_TIME_LIKE = re.compile(r"^\d+:\d")     # a line that was meant to be a timing
 _SRT_SPEAKER = re.compile(r"^(?:-\s*)?(?P<speaker>[A-Z][\w .'-]{0,30}):\s+")
 
 
@@ -30,32 +31,28 @@ def _blocks(text: str):
 
 
 def _cue_timing(lines: list[str], first: int, relpath: str, example: str) -> tuple[int, float]:
-    """Index of the timing line inside the cue block, and the cue's start in seconds."""
+    """Index of the timing line inside the cue block, and the cue's start in seconds.
+    A malformed timing is reported on its own line (not the cue number above it), so the
+    line in the message is the one to fix."""
     for offset, line in enumerate(lines[:2]):
         match = _TIMING.match(line.strip())
         if match:
             return offset, parse_clock(match["start"], relpath, first + offset)
         if "-->" in line:
             break
-    raise ImportProblem(relpath, f"expected a cue timing line like '{example}' here.", first)
-
-
-def _merge_into_turns(cues: list[tuple[str, float, str]]) -> list[Turn]:
-    """Cues are a few seconds long; a speaker's consecutive cues make one turn."""
-    turns: list[Turn] = []
-    for speaker, start, text in cues:
-        if turns and turns[-1].speaker == speaker:
-            turns[-1].text += " " + text
-        else:
-            turns.append(Turn(speaker, start, text))
-    return turns
+    meant = next((offset for offset, line in enumerate(lines[:2])
+                  if "-->" in line or _TIME_LIKE.match(line.strip())), 0)
+    raise ImportProblem(relpath, f"expected a cue timing line like '{example}' here.",
+                        first + meant)
 
 
 def _document(source: Source, title: str, cues) -> Document:
     if not cues:
         raise ImportProblem(source.relpath, "the file has no cues with text.")
+    # Each cue is a turn of its own: turns_to_passages joins a speaker's cues up to a passage's
+    # size, so every passage keeps the time of its own first cue as its anchor.
     return Document(kind="transcript", title=title,
-                    passages=turns_to_passages(_merge_into_turns(cues)))
+                    passages=turns_to_passages([Turn(*cue) for cue in cues]))
 
 
 class VttImporter(Importer):
@@ -89,9 +86,9 @@ class SrtImporter(Importer):
         cues, speaker = [], ""
         for first, lines in _blocks(source.text):
             at, start = _cue_timing(lines, first, source.relpath, "00:00:01,000 --> 00:00:04,000")
-            if at == 1 and not lines[0].strip().isdigit():
-                raise ImportProblem(source.relpath, f"expected a cue number, found {lines[0]!r}.",
-                                    first)
+            if at == 0 or not lines[0].strip().isdigit():   # SRT cues are numbered 1, 2, 3…
+                raise ImportProblem(source.relpath, "expected a cue number (1, 2, 3…) before "
+                                                    f"the timing line, found {lines[0]!r}.", first)
             text = html.unescape(_TAG.sub("", " ".join(lines[at + 1:]))).strip()
             named = _SRT_SPEAKER.match(text)
             if named:

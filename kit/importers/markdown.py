@@ -16,7 +16,15 @@ MAX_SECTION_WORDS = 300
 
 def _plain(markdown_inline: str) -> str:
     """Inline Markdown as readable plain text for search: links keep their words only."""
-    return _EMPHASIS.sub("", _MD_LINK.sub(r"\1", markdown_inline)).strip()
+    return " ".join(_EMPHASIS.sub("", _MD_LINK.sub(r"\1", markdown_inline)).split())
+
+
+def _field_line(text: str, name: str) -> int:
+    """The line of `name:` in the front matter, so a message points where the fix goes."""
+    for number, line in enumerate(text.splitlines()[1:], 2):
+        if line.startswith(f"{name}:"):
+            return number
+    return 2
 
 
 class _Section:
@@ -30,13 +38,14 @@ class ChapterImporter(Importer):
     def read(self, source: Source) -> Document:
         meta, body, offset = split_front_matter(source.text, source.relpath)
         order = meta.get("order", 0)
-        if not isinstance(order, int):
+        if not isinstance(order, int) or isinstance(order, bool):
             raise ImportProblem(source.relpath, f"front matter field 'order' must be a whole "
-                                                f"number, not {order!r}.", 2)
+                                                f"number, not {order!r}.",
+                                _field_line(source.text, "order"))
         objectives = meta.get("objectives") or []
         if not isinstance(objectives, list):
             raise ImportProblem(source.relpath, "front matter field 'objectives' must be a list "
-                                                "('- ' lines).", 2)
+                                                "('- ' lines).", _field_line(source.text, "objectives"))
         tokens = _PARSER.parse(body)
         title = str(meta.get("title") or self._first_heading(tokens) or source.title_from_pack_or_name())
         sections, exercises = self._walk(tokens, title, source.relpath, offset)
@@ -67,6 +76,8 @@ class ChapterImporter(Importer):
         in_solution = False
         in_heading = False
         for position, token in enumerate(tokens):
+            if token.type == "inline":    # headings too: an image there must not load remotely
+                self._keep_local(token)
             if token.type == "heading_open":
                 in_heading = True
                 heading = _plain(tokens[position + 1].content)
@@ -98,7 +109,6 @@ class ChapterImporter(Importer):
             elif token.type == "container_solution_close":
                 in_solution = False
             elif token.type in ("inline", "fence", "code_block") and not in_heading:
-                self._keep_local(token)
                 text = _plain(token.content) if token.type == "inline" else token.content.rstrip()
                 if in_solution:
                     exercises[-1].solution += text + "\n"
@@ -121,4 +131,4 @@ class ChapterImporter(Importer):
                 if not _REMOTE.match(href):
                     child.attrSet("href", re.sub(r"\.md(?=#|$)", "", href))
             elif child.type == "image" and _REMOTE.match(child.attrGet("src") or ""):
-                child.attrSet("src", "")
+                child.attrs.pop("src", None)

@@ -1,0 +1,178 @@
+"""A learner's path through the bundled content in a real browser (Debian's Chromium, headless).
+
+Search from the home page, land on the cited passage, walk a workshop with next/previous, do
+the same with JavaScript off, check the layout on a small laptop and a phone — and prove that no
+page asked for anything outside the kit's own server.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kit.settings import load_settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip(f"{CHROMIUM} is not installed (Debian package `chromium`); the browser tests "
+                "never download a browser", allow_module_level=True)
+
+from playwright.sync_api import expect, sync_playwright  # noqa: E402  (only once Chromium exists)
+
+pytestmark = pytest.mark.browser
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def site(serve, bundled_content, tmp_path):
+    """The bundled packs on a real server; the index goes to a temp data folder."""
+    return serve(load_settings(environ={}, content_dirs=(bundled_content,), data_dir=tmp_path / "data"))
+
+
+class Visit:
+    """A page in its own browser context, with every request it makes recorded."""
+
+    def __init__(self, browser, origin: str, **context_options):
+        self.context = browser.new_context(**context_options)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(10_000)
+        self.origin = origin
+        self.requests: list[str] = []
+        self.page.on("request", lambda request: self.requests.append(request.url))
+
+    def open(self, path: str):
+        response = self.page.goto(self.origin + path)
+        assert response is not None and response.status == 200, f"{path}: {response and response.status}"
+
+    def search_from_home(self, words: str):
+        """Type into the header's search box and press Enter, as a learner would."""
+        self.open("/")
+        self.page.fill("#site-q", words)
+        with self.page.expect_navigation():
+            self.page.press("#site-q", "Enter")
+
+    def follow_first_result(self) -> str:
+        with self.page.expect_navigation():
+            self.page.locator(".results a.result-title").first.click()
+        return self.page.url
+
+    def target_id(self) -> str | None:
+        return self.page.evaluate("(document.querySelector(':target') || {}).id || null")
+
+    def heading(self) -> str:
+        return self.page.locator("article h1").inner_text()
+
+    def horizontal_overflow(self) -> int:
+        return self.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+@pytest.fixture
+def visit(browser, site):
+    visits = []
+
+    def make(**context_options) -> Visit:
+        visits.append(Visit(browser, site.url, **context_options))
+        return visits[-1]
+    yield make
+    for one in visits:
+        one.context.close()
+
+
+def assert_lands_on_cited_passage(visit: Visit, query: str):
+    visit.search_from_home(query)
+    assert visit.page.url.startswith(f"{visit.origin}/search?q=")
+    url = visit.follow_first_result()
+    path, _, anchor = url.partition("#")
+    assert path.startswith(f"{visit.origin}/p/") and anchor, url
+    passage = visit.page.locator(f'[id="{anchor}"]')
+    expect(passage).to_be_in_viewport()
+    assert visit.target_id() == anchor
+    assert visit.page.evaluate("window.scrollY") > 0, "the passage should be further down the page"
+
+
+def test_search_result_opens_the_cited_passage(visit):
+    assert_lands_on_cited_passage(visit(), "sticky notes")
+
+
+def test_search_result_opens_the_cited_passage_without_javascript(visit):
+    no_js = visit(java_script_enabled=False)
+    assert_lands_on_cited_passage(no_js, "hotspot")
+    assert no_js.page.evaluate("document.title") != ""      # the page rendered without scripts
+
+
+def test_next_and_previous_walk_the_workshop_in_order(visit):
+    learner = visit()
+    learner.open("/")
+    chapters = learner.page.locator("ol.chapters").first.locator("a")
+    titles = chapters.all_inner_texts()
+    assert len(titles) >= 3
+    with learner.page.expect_navigation():
+        chapters.nth(1).click()
+    assert learner.heading() == titles[1]
+    with learner.page.expect_navigation():
+        learner.page.locator("a[rel=next]").click()
+    assert learner.heading() == titles[2]
+    with learner.page.expect_navigation():
+        learner.page.locator("a[rel=prev]").click()
+    assert learner.heading() == titles[1]
+
+
+def test_browsing_never_requests_anything_from_another_origin(visit):
+    learner = visit()
+    learner.search_from_home("breakpoint")
+    learner.follow_first_result()
+    learner.open("/")
+    first_chapter = learner.page.locator("ol.chapters a").first
+    with learner.page.expect_navigation():
+        first_chapter.click()
+    for _ in range(2):                     # chapters with diagrams, code, exercises
+        with learner.page.expect_navigation():
+            learner.page.locator("a[rel=next]").click()
+    learner.page.wait_for_load_state("networkidle")
+    assert any(url.endswith("/static/style.css") for url in learner.requests)
+    assert any(url.endswith(".svg") for url in learner.requests), "a chapter diagram was loaded"
+    outside = [url for url in learner.requests if not url.startswith(learner.origin + "/")]
+    assert outside == []
+
+
+PAGES = ["/", "/p/first-web-app/flask-workshop/02-hello-web", "/p/talks/running-a-coding-club",
+         "/search?q=flask", "/p/first-web-app/"]
+
+
+@pytest.mark.parametrize("width, height, name", [(1024, 600, "small-laptop"), (390, 844, "phone")])
+def test_pages_fit_the_screen_without_sideways_scrolling(visit, tmp_path, width, height, name):
+    learner = visit(viewport={"width": width, "height": height})
+    overflowing = {}
+    for path in PAGES:
+        learner.open(path)
+        if learner.horizontal_overflow() > 0:
+            overflowing[path] = learner.horizontal_overflow()
+    learner.open(PAGES[1])
+    shot = tmp_path / f"chapter-{name}.png"
+    learner.page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 0
+    assert overflowing == {}, f"pages wider than {width}px (extra px): {overflowing}"
+
+
+@pytest.mark.parametrize("width, height", [(1024, 600), (1280, 800), (390, 844)])
+def test_chapter_text_keeps_a_readable_width_beside_the_other_boxes(visit, width, height):
+    learner = visit(viewport={"width": width, "height": height})
+    learner.open(PAGES[1])
+    article = learner.page.locator("article.chapter").bounding_box()
+    assert article["width"] >= 0.45 * width, f"the chapter is squeezed to {article['width']}px"
+    for selector in ("aside.toc", "section.ask"):
+        box = learner.page.locator(selector).bounding_box()
+        if box is None:
+            continue
+        overlap_x = min(article["x"] + article["width"], box["x"] + box["width"]) - max(article["x"], box["x"])
+        overlap_y = min(article["y"] + article["height"], box["y"] + box["height"]) - max(article["y"], box["y"])
+        assert overlap_x <= 0 or overlap_y <= 0, f"{selector} covers the chapter text"

@@ -1,0 +1,148 @@
+"""Incremental indexing: only what changed is read, and nothing indexed is lost to a bad edit."""
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+import kit.index
+from kit.index import build_index, connect
+from kit.search import search_passages
+from tests.conftest import write_pack
+
+FILES = {
+    "zebras.txt": "Amina 00:01\nZebras sleep standing up.\n",
+    "lions.txt": "Ben 00:01\nLions sleep most of the day.\n",
+    "w/01-giraffes.md": "---\ntitle: Giraffes\n---\n## Necks\n\nGiraffes have long necks.\n",
+}
+BROKEN_PACK_TOML = 'title = "Animals"\n'
+
+
+@pytest.fixture
+def animals(library_dirs, make_settings):
+    """A pack of three files, indexed once: (pack folder, settings)."""
+    content, _ = library_dirs
+    root = write_pack(content, "animals", FILES)
+    settings = make_settings()
+    first = build_index(settings)
+    assert (first.added, first.problems) == (3, [])
+    return root, settings
+
+
+def finds(settings, query: str) -> list[str]:
+    """The document slugs search returns for `query`, read through a fresh read-only connection."""
+    conn = connect(settings.index_path, readonly=True)
+    try:
+        return sorted(hit.doc_slug for hit in search_passages(conn, query).hits)
+    finally:
+        conn.close()
+
+
+def document_count(settings, pack: str) -> int:
+    conn = connect(settings.index_path, readonly=True)
+    try:
+        return conn.execute("SELECT COUNT(*) FROM documents WHERE pack=?", (pack,)).fetchone()[0]
+    finally:
+        conn.close()
+
+
+def counts(report) -> tuple[int, int, int, int]:
+    return report.added, report.updated, report.removed, report.unchanged
+
+
+def test_second_run_finds_every_file_unchanged(animals):
+    _, settings = animals
+    assert counts(build_index(settings)) == (0, 0, 0, 3)
+
+
+def test_unchanged_files_are_not_read_again(animals):
+    root, settings = animals
+    path = root / "zebras.txt"
+    stat = path.stat()
+    path.write_text("Amina 00:01\nOkapis sleep standing up.\n", encoding="utf-8")   # same size
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert counts(build_index(settings)) == (0, 0, 0, 3)
+    assert finds(settings, "okapis") == []
+
+
+def test_modified_file_is_updated(animals):
+    root, settings = animals
+    (root / "zebras.txt").write_text("Amina 00:01\nZebras graze on the open grassland.\n",
+                                     encoding="utf-8")
+    assert counts(build_index(settings)) == (0, 1, 0, 2)
+    assert finds(settings, "grassland") == ["zebras"]
+    assert finds(settings, "standing") == []
+
+
+def test_new_file_is_added(animals):
+    root, settings = animals
+    (root / "hippos.txt").write_text("Kofi 00:01\nHippos secrete a red sunscreen.\n",
+                                     encoding="utf-8")
+    assert counts(build_index(settings)) == (1, 0, 0, 3)
+    assert finds(settings, "sunscreen") == ["hippos"]
+
+
+def test_deleted_file_is_removed(animals):
+    root, settings = animals
+    (root / "lions.txt").unlink()
+    assert counts(build_index(settings)) == (0, 0, 1, 2)
+    assert finds(settings, "lions") == []
+
+
+def test_file_that_turns_bad_keeps_its_previous_version_searchable(animals):
+    root, settings = animals
+    (root / "zebras.txt").write_bytes(b"Amina 00:01\nZebras \xff\xfe\n")
+    report = build_index(settings)
+    [(pack_id, problem)] = report.problems
+    assert (pack_id, problem.path, problem.line) == ("animals", "zebras.txt", 2)
+    assert finds(settings, "standing") == ["zebras"]
+
+
+def test_file_that_turns_bad_is_reported_again_until_fixed(animals):
+    root, settings = animals
+    (root / "zebras.txt").write_bytes(b"\x00binary now")
+    build_index(settings)
+    assert [p.path for _, p in build_index(settings).problems] == ["zebras.txt"]
+
+
+def test_pack_whose_pack_toml_breaks_keeps_its_documents(animals):
+    root, settings = animals
+    (root / "pack.toml").write_text(BROKEN_PACK_TOML, encoding="utf-8")
+    report = build_index(settings)
+    [(pack_id, problem)] = report.problems
+    assert (pack_id, problem.path) == ("animals", "pack.toml")
+    assert report.removed == 0
+    assert document_count(settings, "animals") == 3
+    assert finds(settings, "necks") == ["w/01-giraffes"]
+
+
+def test_removed_pack_folder_takes_its_documents_with_it(animals, library_dirs):
+    root, settings = animals
+    content, _ = library_dirs
+    write_pack(content, "plants", {"ferns.txt": "Ferns sleep in the shade.\n"})
+    build_index(settings)
+    shutil.rmtree(root)
+    report = build_index(settings)
+    assert (report.removed, report.problems) == (3, [])
+    assert document_count(settings, "animals") == 0
+    assert finds(settings, "sleep") == ["ferns"]
+
+
+def test_two_files_with_the_same_stem_are_a_clear_problem(animals):
+    root, settings = animals
+    (root / "zebras.vtt").write_text("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nStripes.\n",
+                                     encoding="utf-8")
+    report = build_index(settings)
+    [(pack_id, problem)] = report.problems
+    assert problem.path == "zebras.vtt"
+    assert "same name" in problem.message and "Rename" in problem.message
+    assert finds(settings, "standing") == ["zebras"]
+    assert finds(settings, "stripes") == []
+
+
+def test_bumping_the_index_version_rebuilds_everything(animals, monkeypatch):
+    _, settings = animals
+    monkeypatch.setattr(kit.index, "INDEX_VERSION", kit.index.INDEX_VERSION + "-next")
+    assert counts(build_index(settings)) == (3, 0, 0, 0)
+    assert finds(settings, "necks") == ["w/01-giraffes"]
