@@ -1,6 +1,7 @@
 """The Flask app: `create_app(settings)` and the routes. Everything else lives in sibling modules:
 settings.py (configuration), index.py (building the library index), library.py (reading it for
-pages), search.py (full-text search), importers/ (one module per file format)."""
+pages), search.py (full-text search), importers/ (one module per file format), tutor.py
+(answering questions: retrieval.py, hints.py, engines/), streaming.py (Server-Sent Events)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,9 +9,12 @@ from pathlib import Path
 from flask import Flask, abort, g, jsonify, render_template, request, send_from_directory
 
 from kit import library
+from kit.exchange_log import ExchangeLog
 from kit.index import build_index, connect
 from kit.search import KINDS, search_passages
 from kit.settings import Settings, load_settings
+from kit.streaming import event_stream_response
+from kit.tutor import MODES, QuestionError, Tutor, engine_chooser, parse_question
 
 # Files a pack may serve as-is (images in chapters, media); anything else is not served.
 ASSET_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ico", ".pdf", ".mp3",
@@ -31,6 +35,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_kb * 1024
     app.config["LANTERN"] = settings
     app.config["INDEX_REPORT"] = build_index(settings)
+    tutor = Tutor(settings.index_path, engine_chooser(settings),
+                  ExchangeLog(settings.data_dir / "exchanges.jsonl"),
+                  think_first_min=settings.think_first_min)
+    app.extensions["tutor"] = tutor
 
     def db():
         if "db" not in g:
@@ -60,7 +68,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         return render_template("pack.html", pack=pack,
                                problems=library.import_problems(db(), pack_id))
 
-    @app.get("/p/<pack_id>/<path:slug>")
+    # merge_slashes=False: "/p/x//etc/passwd" is a 404 like any path outside the pack, not a
+    # redirect that turns an absolute path into one inside it.
+    @app.get("/p/<pack_id>/<path:slug>", merge_slashes=False)
     def document_page(pack_id, slug):
         doc = library.get_document(db(), pack_id, slug)
         if doc is None:
@@ -101,10 +111,49 @@ def create_app(settings: Settings | None = None) -> Flask:
     def search_api():
         query, pack, kind = search_arguments()
         limit = request.args.get("limit", "10")
-        if not limit.isdigit() or not 1 <= int(limit) <= 100:
+        if not limit.isdecimal() or not 1 <= int(limit) <= 100:   # isdigit() passes "²", int() fails
             return jsonify(error="limit must be a whole number from 1 to 100"), 400
         result = search_passages(db(), query, limit=int(limit), pack=pack, kind=kind)
         return jsonify([hit.public() for hit in result.hits])
+
+    def ask_context():
+        return {"modes": MODES, "think_first_min": settings.think_first_min}
+
+    @app.post("/api/ask")
+    def ask_api():
+        """The tutor's answer as Server-Sent Events: sources, tokens, done (or error)."""
+        try:
+            question = parse_question(request.get_json(silent=True), settings.think_first_min)
+        except QuestionError as error:
+            return jsonify(error=str(error)), 400
+        return event_stream_response(tutor.answer(question))
+
+    @app.get("/ask")
+    def ask_page():
+        return render_template("ask.html", form={}, **ask_context())
+
+    @app.post("/ask")
+    def ask_full_page():
+        """The same answer as a whole page, for browsers without JavaScript."""
+        form = request.form.to_dict()
+        payload = {**form, "context": {"pack": form.get("pack"), "doc": form.get("doc")}}
+        try:
+            question = parse_question(payload, settings.think_first_min)
+        except QuestionError as error:
+            return render_template("ask.html", form=form, problem=str(error), **ask_context()), 400
+        answer = {"text": "", "sources": [], "done": None, "error": None}
+        for name, data in tutor.answer(question):
+            if name == "token":
+                answer["text"] += data["text"]
+            elif name == "sources":
+                answer["sources"] = data
+            else:
+                answer[name] = data
+        return render_template("ask.html", form=form, answer=answer, **ask_context())
+
+    @app.context_processor
+    def tutor_form_defaults():
+        return {"think_first_min": settings.think_first_min, "modes": MODES}
 
     @app.errorhandler(400)
     @app.errorhandler(404)

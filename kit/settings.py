@@ -42,6 +42,25 @@ class Settings:
     threads: int = 8
     max_file_mb: int = 20
     max_request_kb: int = 256
+    # "Think first": characters a learner writes about what they tried before Hint/Debug.
+    think_first_min: int = 20
+    # The tutor's engine: "auto" (Ollama when it runs and has the model, else embedded),
+    # "ollama" or "embedded". See kit/engines/__init__.py for how "auto" decides.
+    engine: str = "auto"
+    # A model id from model_manifests/, an Ollama tag ("qwen2.5:0.5b") or a .gguf file name.
+    model: str = "smollm2-135m-instruct"
+    # An Ollama server to use first; empty means OLLAMA_HOST, then http://127.0.0.1:11434.
+    ollama_host: str = ""
+    # The loopback port for an `ollama serve` the kit starts itself; not Ollama's 11434, so
+    # it never clashes with an Ollama installed on the machine.
+    ollama_port: int = 11435
+    # An `ollama` program to start; empty means look in <kit>/ollama/, then PATH.
+    ollama_bin: str = ""
+    # Seconds to wait for Ollama's first (and each next) word; CPUs loading a model are slow.
+    ollama_timeout_s: int = 120
+    # GGUF files and Ollama's store (<models>/ollama); None means <root>/models when that
+    # folder exists (a stick), else <data>/models. Read it through `models_folder`.
+    models_dir: Path | None = None
 
     @property
     def index_path(self) -> Path:
@@ -59,6 +78,19 @@ class Settings:
     @property
     def max_file_bytes(self) -> int:
         return self.max_file_mb * 1024 * 1024
+
+    @property
+    def models_folder(self) -> Path:
+        """Where GGUF files and Ollama's `blobs/` + `manifests/` (under `ollama/`) live."""
+        if self.models_dir is not None:
+            return self.models_dir
+        beside = project_root() / "models"
+        return beside if beside.is_dir() else self.data_dir / "models"
+
+    @property
+    def ollama_home_dir(self) -> Path:
+        """HOME for an `ollama serve` the kit starts: it writes ~/.ollama/id_ed25519 there."""
+        return self.data_dir / "ollama-home"
 
 
 def _positive_int(name: str, raw: str, low: int = 1, high: int = 1 << 31) -> int:
@@ -79,6 +111,34 @@ def _existing_dirs(name: str, raw: str) -> tuple[Path, ...]:
     return dirs
 
 
+ENGINE_CHOICES = ("auto", "ollama", "embedded")
+
+
+def _engine_name(name: str, raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in ENGINE_CHOICES:
+        raise SettingsError(f"{name}={raw!r} is not an engine: use one of {', '.join(ENGINE_CHOICES)}.")
+    return value
+
+
+def _ollama_host(name: str, raw: str) -> str:
+    """host, host:port or http(s)://host:port — no paths, no spaces."""
+    value = raw.strip()
+    bare = value.split("://", 1)[-1]
+    if not bare or " " in bare or "/" in bare.rstrip("/"):
+        raise SettingsError(f"{name}={raw!r} is not an Ollama address: "
+                            "give host:port, e.g. 127.0.0.1:11434 or http://127.0.0.1:11434.")
+    return value
+
+
+def _model_name(name: str, raw: str) -> str:
+    value = raw.strip()
+    if not value or any(ch.isspace() for ch in value):
+        raise SettingsError(f"{name}={raw!r} is not a model name: give a manifest id "
+                            "(see `kit models`), an Ollama tag like qwen2.5:0.5b or a .gguf file.")
+    return value
+
+
 # name of the Settings field -> (environment variable, parser)
 _PARSERS = {
     "content_dirs": ("LANTERN_CONTENT", _existing_dirs),
@@ -88,6 +148,14 @@ _PARSERS = {
     "threads": ("LANTERN_THREADS", lambda name, raw: _positive_int(name, raw, 2, 256)),
     "max_file_mb": ("LANTERN_MAX_FILE_MB", lambda name, raw: _positive_int(name, raw, 1, 4096)),
     "max_request_kb": ("LANTERN_MAX_REQUEST_KB", lambda name, raw: _positive_int(name, raw, 1, 65536)),
+    "think_first_min": ("LANTERN_THINK_FIRST_MIN", lambda name, raw: _positive_int(name, raw, 0, 2000)),
+    "engine": ("LANTERN_ENGINE", _engine_name),
+    "model": ("LANTERN_MODEL", _model_name),
+    "ollama_host": ("LANTERN_OLLAMA_HOST", _ollama_host),
+    "ollama_port": ("LANTERN_OLLAMA_PORT", lambda name, raw: _positive_int(name, raw, 1024, 65535)),
+    "ollama_bin": ("LANTERN_OLLAMA_BIN", lambda name, raw: raw.strip()),
+    "ollama_timeout_s": ("LANTERN_OLLAMA_TIMEOUT", lambda name, raw: _positive_int(name, raw, 1, 3600)),
+    "models_dir": ("LANTERN_MODELS", lambda name, raw: Path(raw).expanduser()),
 }
 
 

@@ -1,0 +1,105 @@
+/* Streams the tutor's answer into the page. Without fetch streaming (old browsers) or with
+   JavaScript off, the form posts normally and the answer comes back as a whole page. */
+(function () {
+  "use strict";
+  var form = document.querySelector(".ask-form");
+  if (!form || !window.fetch || !window.ReadableStream || !window.TextDecoder) { return; }
+  var box = form.parentNode.querySelector(".answer-box");
+  var text = box.querySelector(".answer-text");
+  var status = box.querySelector(".answer-status");
+  var sources = box.querySelector(".sources");
+  var stats = box.querySelector(".answer-stats");
+  var step = box.querySelector(".answer-step");
+  var controller = null;
+
+  function field(name) {
+    var el = form.querySelector("[name=" + name + "]:checked") || form.querySelector("[name=" + name + "]");
+    return el ? el.value : "";
+  }
+
+  function link(url, label) {
+    var a = document.createElement("a");
+    a.href = url; a.textContent = label;
+    return a;
+  }
+
+  function showSources(hits, grounded) {
+    sources.innerHTML = "";
+    hits.forEach(function (hit) {
+      var li = document.createElement("li");
+      li.className = "source-card";
+      var label = hit.title + (hit.heading && hit.heading !== hit.title ? " › " + hit.heading : "");
+      li.appendChild(link(hit.url, label));
+      if (hit.speaker) {
+        var meta = document.createElement("span");
+        meta.className = "result-meta";
+        meta.textContent = " " + hit.speaker + (hit.start ? " · " + hit.start : "");
+        li.appendChild(meta);
+      }
+      var snip = document.createElement("p");
+      snip.className = "snippet";
+      snip.innerHTML = hit.snippet;   /* escaped by the server; only <mark> is markup */
+      li.appendChild(snip);
+      sources.appendChild(li);
+    });
+  }
+
+  function handle(name, data) {
+    if (name === "sources") { showSources(data); }
+    else if (name === "token") { text.appendChild(document.createTextNode(data.text)); status.textContent = "Answering…"; }
+    else if (name === "error") { status.textContent = "The tutor could not answer: " + data.message; }
+    else if (name === "done") {
+      status.textContent = data.grounded ? "" : "Not in the library. The closest passages are below.";
+      if (data.grounded) {
+        stats.textContent = data.engine + " · " + data.model + " · " + data.tokens + " tokens · first word after " +
+          data.ttft_ms + " ms · " + data.tokens_per_s + " tokens/s";
+      }
+      if (data.tutorial_step) {
+        step.textContent = "The tutorial step that covers this: ";
+        step.appendChild(link(data.tutorial_step.url, data.tutorial_step.title));
+      }
+    }
+  }
+
+  function parse(block) {
+    var name = "message", data = "";
+    block.split("\n").forEach(function (line) {
+      if (line.indexOf("event: ") === 0) { name = line.slice(7); }
+      else if (line.indexOf("data: ") === 0) { data += line.slice(6); }
+    });
+    if (data) { handle(name, JSON.parse(data)); }
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (controller) { controller.abort(); }
+    controller = window.AbortController ? new AbortController() : null;
+    box.hidden = false;
+    text.textContent = ""; sources.innerHTML = ""; stats.textContent = ""; step.textContent = "";
+    status.textContent = "Looking in the library…";
+    var body = {question: field("question"), mode: field("mode"), tried: field("tried"),
+                context: {pack: field("pack"), doc: field("doc")}};
+    fetch(form.getAttribute("data-api"), {
+      method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body),
+      signal: controller ? controller.signal : undefined
+    }).then(function (response) {
+      if (!response.ok) {
+        return response.json().then(function (e) { status.textContent = e.error || "The tutor could not answer."; });
+      }
+      var reader = response.body.getReader(), decoder = new TextDecoder(), buffer = "";
+      function pump() {
+        return reader.read().then(function (chunk) {
+          if (chunk.done) { return; }
+          buffer += decoder.decode(chunk.value, {stream: true});
+          var blocks = buffer.split("\n\n");
+          buffer = blocks.pop();
+          blocks.forEach(parse);
+          return pump();
+        });
+      }
+      return pump();
+    }).catch(function (error) {
+      if (error.name !== "AbortError") { status.textContent = "The connection to the kit was lost."; }
+    });
+  });
+})();
