@@ -159,5 +159,96 @@ def packs(data, content):
     _print_problems(report)
 
 
+@main.command()
+@_common
+@click.argument("question")
+@click.option("--mode", type=click.Choice(["explain", "hint", "debug"]), default="explain",
+              show_default=True, help="Explain, give a hint (never the solution), or debug an error.")
+@click.option("--tried", default="", help="What you tried or expect (needed for hint and debug).")
+@click.option("--engine", type=click.Choice(["auto", "ollama", "embedded"]),
+              help="Which engine answers (env LANTERN_ENGINE; default auto).")
+def ask(data, content, question, mode, tried, engine):
+    """Ask the tutor QUESTION from the terminal; the answer streams, then its sources."""
+    from kit.index import build_index
+    from kit.tutor import QuestionError, Tutor, engine_chooser, parse_question
+    from kit.exchange_log import ExchangeLog
+
+    settings = _settings(data_dir=data, content_dirs=_content_dirs(content), engine=engine)
+    build_index(settings)
+    try:
+        parsed = parse_question({"question": question, "mode": mode, "tried": tried},
+                                settings.think_first_min)
+    except QuestionError as error:
+        raise click.UsageError(str(error))
+    tutor = Tutor(settings.index_path, engine_chooser(settings),
+                  ExchangeLog(settings.data_dir / "exchanges.jsonl"),
+                  think_first_min=settings.think_first_min)
+    sources, failed = [], False
+    for name, event in tutor.answer(parsed):
+        if name == "sources":
+            sources = event
+        elif name == "token":
+            click.echo(event["text"], nl=False)
+        elif name == "error":
+            failed = True
+            click.echo(f"The tutor could not answer: {event['message']}", err=True)
+        elif name == "done":
+            click.echo()
+            if event.get("tutorial_step"):
+                click.echo(f"Tutorial step: {event['tutorial_step']['title']} "
+                           f"({event['tutorial_step']['url']})")
+            click.echo("Sources:" if event["grounded"] else "Closest passages in the library:")
+            for hit in sources:
+                where = hit["heading"] or hit["speaker"]
+                click.echo(f"  - {hit['title']}{' › ' + where if where else ''}  {hit['url']}")
+            if event["grounded"]:
+                click.echo(f"({event['engine']} · {event['model']} · {event['tokens']} tokens · "
+                           f"first word after {event['ttft_ms']} ms · {event['tokens_per_s']} tokens/s)")
+    if failed:
+        sys.exit(1)
+
+
+@main.group(invoke_without_command=True)
+@_common
+@click.pass_context
+def models(ctx, data, content):
+    """List the models in model_manifests/: tier, whether they fit this machine's RAM, and
+    whether they are present (a GGUF file, or in Ollama's store)."""
+    ctx.obj = _settings(data_dir=data, content_dirs=_content_dirs(content))
+    if ctx.invoked_subcommand is None:
+        from kit.doctor import format_models_table
+        from kit.models import load_manifests, model_statuses
+        manifests, errors = load_manifests()
+        click.echo(format_models_table(model_statuses(ctx.obj, manifests=manifests)))
+        for error in errors:
+            click.echo(f"  problem: {error}", err=True)
+
+
+@models.command()
+@_common
+@click.pass_obj
+def verify(settings, data, content):
+    """Check the sha256 of every present GGUF file against its manifest."""
+    from kit.models import verify as verify_models
+    if data or content:
+        settings = _settings(data_dir=data, content_dirs=_content_dirs(content))
+    results = verify_models(settings)
+    if not results:
+        click.echo("No GGUF model files are present to verify.")
+    for result in results:
+        click.echo(result.describe())
+    if any(not result.ok for result in results):
+        sys.exit(1)
+
+
+@main.command()
+@_common
+def doctor(data, content):
+    """Say which engine and model the tutor would use and why, the RAM, and what is missing."""
+    from kit.doctor import doctor_report
+    settings = _settings(data_dir=data, content_dirs=_content_dirs(content))
+    click.echo(doctor_report(settings))
+
+
 if __name__ == "__main__":
     sys.exit(main())
