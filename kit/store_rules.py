@@ -1,0 +1,219 @@
+"""What the classroom store accepts: nicknames, class settings, teacher PINs, ids and texts.
+
+Kept apart from `kit/store.py` so the rules can be read in one place. Every check raises
+`StoreError` with a sentence naming the field and what to do: the web pages show these messages
+to learners and teachers as they are (escaped).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import unicodedata
+
+
+class StoreError(ValueError):
+    """Bad input for the store. `field` names the input; the message says what to do."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class NicknameTaken(StoreError):
+    """Another learner in the class already has this nickname (compared case-insensitively)."""
+
+
+class NotFound(StoreError):
+    """The learner or exchange named does not exist (in this class session)."""
+
+
+class NotAllowed(StoreError):
+    """The learner may not do this (e.g. rate an answer to someone else's question)."""
+
+
+class TeacherLocked(StoreError):
+    """Too many wrong PINs in a row; `seconds_left` until the teacher can try again."""
+
+    def __init__(self, seconds_left: int):
+        minutes, seconds = divmod(seconds_left, 60)
+        wait = f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
+        super().__init__(f"Too many wrong PINs: teacher login is locked for another {wait}. Wait, "
+                         f"then try again. Forgot the PIN? On the kit computer run "
+                         f"`kit teacher set-pin` to set a new one.", field="pin")
+        self.seconds_left = seconds_left
+
+
+# -- learners -----------------------------------------------------------------------------
+
+NICKNAME_MIN, NICKNAME_MAX = 2, 24
+_NICKNAME_PUNCTUATION = " -_."
+
+
+def clean_nickname(raw) -> str:
+    """The nickname as stored: trimmed, runs of spaces made one, Unicode NFC (so 'é' typed two
+    ways is one nickname). Letters of any script, digits, space and - _ . only; 2-24 characters."""
+    if not isinstance(raw, str):
+        raise StoreError("Nickname is missing. Type a nickname of 2 to 24 characters.", "nickname")
+    nickname = re.sub(" +", " ", unicodedata.normalize("NFC", raw).strip())
+    if not NICKNAME_MIN <= len(nickname) <= NICKNAME_MAX:
+        raise StoreError(f"Nickname must be {NICKNAME_MIN} to {NICKNAME_MAX} characters long "
+                         f"(this one has {len(nickname)}). Pick another one.", "nickname")
+    for char in nickname:
+        # L*: letters of any script; M*: the marks many scripts need (e.g. Devanagari vowels)
+        if not (unicodedata.category(char)[0] in "LM" or unicodedata.category(char) == "Nd"
+                or char in _NICKNAME_PUNCTUATION):
+            shown = char if char.isprintable() and not char.isspace() else f"U+{ord(char):04X}"
+            raise StoreError(f"Nickname can only use letters, digits, spaces and - _ . "
+                             f"(not “{shown}”). Pick another one.", "nickname")
+    if not any(unicodedata.category(char)[0] in "LN" for char in nickname):
+        raise StoreError("Nickname needs at least one letter or digit. Pick another one.",
+                         "nickname")
+    return nickname
+
+
+def nickname_key(nickname: str) -> str:
+    """What two nicknames are compared by: 'Ana', 'ANA' and 'ａｎａ' are the same learner name."""
+    return unicodedata.normalize("NFKC", nickname).casefold()
+
+
+# -- class settings -------------------------------------------------------------------------
+
+TUTOR_MODES = ("explain", "hint", "debug")
+DEFAULT_CLASS_SETTINGS = {"modes": list(TUTOR_MODES), "think_first": True, "think_first_min": 20,
+                          "tutor_enabled": True, "announcement": "", "questions_per_minute": 3}
+ANNOUNCEMENT_MAX = 500
+_TRUE, _FALSE = {"true", "on", "yes", "1"}, {"false", "off", "no", "0", ""}
+
+
+def _as_bool(name: str, value) -> bool:
+    """A bool, or the strings an HTML form sends ('on', 'true', '1' / 'off', 'false', '0')."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise StoreError(f"{name} must be on or off (true/false), not {value!r}.", name)
+
+
+def _as_int(name: str, value, low: int, high: int) -> int:
+    """An int (or a string of digits, as a form sends it) between low and high."""
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value.strip())
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise StoreError(f"{name} must be a whole number from {low} to {high}, not {value!r}.",
+                         name)
+    return value
+
+
+def _as_modes(value) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple, set)) or not all(isinstance(m, str) for m in value):
+        raise StoreError("modes must be a list of tutor modes (explain, hint, debug).", "modes")
+    chosen = {m.strip().lower() for m in value}
+    unknown = sorted(chosen - set(TUTOR_MODES))
+    if unknown:
+        raise StoreError(f"modes: unknown tutor mode {unknown[0]!r}; choose from explain, hint "
+                         f"and debug.", "modes")
+    if not chosen:
+        raise StoreError("modes: allow at least one tutor mode, or turn the tutor off with "
+                         "tutor_enabled.", "modes")
+    return [mode for mode in TUTOR_MODES if mode in chosen]
+
+
+def _as_announcement(value) -> str:
+    if not isinstance(value, str):
+        raise StoreError("announcement must be text.", "announcement")
+    value = value.strip()
+    if len(value) > ANNOUNCEMENT_MAX:
+        raise StoreError(f"announcement is {len(value)} characters; keep it to "
+                         f"{ANNOUNCEMENT_MAX}.", "announcement")
+    return value
+
+
+_SETTING_CHECKS = {
+    "modes": _as_modes,
+    "think_first": lambda v: _as_bool("think_first", v),
+    "think_first_min": lambda v: _as_int("think_first_min", v, 0, 1000),
+    "tutor_enabled": lambda v: _as_bool("tutor_enabled", v),
+    "announcement": _as_announcement,
+    "questions_per_minute": lambda v: _as_int("questions_per_minute", v, 1, 60),
+}
+
+
+def checked_settings(changes: dict) -> dict:
+    """The changes, each validated and normalised; all or nothing."""
+    for name in changes:
+        if name not in _SETTING_CHECKS:
+            raise StoreError(f"{name!r} is not a class setting; the settings are "
+                             f"{', '.join(_SETTING_CHECKS)}.", name)
+    return {name: _SETTING_CHECKS[name](value) for name, value in changes.items()}
+
+
+# -- teacher PIN ----------------------------------------------------------------------------
+
+PIN_FAILURES_BEFORE_LOCK = 5
+PIN_LOCK_SECONDS = 5 * 60
+# scrypt cost: ~16 MiB and a few tens of ms per try, which makes guessing 4-digit PINs offline
+# from a copied class.json slow, and online guessing is capped by the lockout anyway.
+_SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
+
+
+def check_pin_format(pin) -> str:
+    if not isinstance(pin, str) or not re.fullmatch(r"[0-9]{4,12}", pin.strip()):
+        raise StoreError("The teacher PIN must be 4 to 12 digits (0-9).", "pin")
+    return pin.strip()
+
+
+def hash_pin(pin: str) -> dict:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(pin.encode(), salt=salt, dklen=32, **_SCRYPT)
+    return {"scheme": "scrypt", **_SCRYPT, "salt": salt.hex(), "hash": digest.hex()}
+
+
+def pin_matches(pin: str, stored: dict) -> bool:
+    digest = hashlib.scrypt(pin.encode(), salt=bytes.fromhex(stored["salt"]), dklen=32,
+                            n=stored["n"], r=stored["r"], p=stored["p"])
+    return hmac.compare_digest(digest.hex(), stored["hash"])
+
+
+def after_pin_attempt(state: dict, right: bool, now: float) -> dict:
+    """The teacher state after one PIN attempt: a right PIN clears the count; the 5th wrong one
+    in a row locks the login for 5 minutes (and starts a new count for after the lock)."""
+    if right:
+        return {**state, "failures": 0, "locked_until": 0}
+    failures = state.get("failures", 0) + 1
+    if failures >= PIN_FAILURES_BEFORE_LOCK:
+        return {**state, "failures": 0, "locked_until": now + PIN_LOCK_SECONDS}
+    return {**state, "failures": failures}
+
+
+# -- everything else ------------------------------------------------------------------------
+
+SESSION_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
+NOTE_MAX, COMMENT_MAX, NAME_MAX = 5000, 500, 300
+
+
+def check_session(session) -> str:
+    """A session name becomes part of a file name, so only safe characters."""
+    if not isinstance(session, str) or not re.fullmatch(SESSION_PATTERN, session):
+        raise StoreError(f"Class session name {session!r} cannot be used: use 1-64 letters, "
+                         f"digits, '-', '_' or '.', starting with a letter or digit "
+                         f"(e.g. 2026-11-23).", "session")
+    return session
+
+
+def check_name(field: str, value) -> str:
+    """Pack, document and exercise anchor names: non-empty text of a sane length."""
+    if not isinstance(value, str) or not value.strip() or len(value) > NAME_MAX:
+        raise StoreError(f"{field} must be a name of 1 to {NAME_MAX} characters.", field)
+    return value
+
+
+def check_text(field: str, value, limit: int) -> str:
+    if not isinstance(value, str):
+        raise StoreError(f"{field} must be text.", field)
+    if len(value) > limit:
+        raise StoreError(f"{field} is {len(value)} characters long; keep it to {limit}.", field)
+    return value
