@@ -1,6 +1,6 @@
 # Lantern's two set-up commands (see README.md):
 #   make run    install into .venv and serve the bundled library on http://127.0.0.1:8321/
-#   make test   install into .venv (with test tools and Debian's chromium) and run the tests
+#   make test   install into .venv (with test tools, Debian's chromium and zbar-tools) and run the tests
 # Both install only what is missing, so running them again is quick.
 
 PYTHON ?= python3
@@ -27,6 +27,8 @@ system-packages:
 browser-packages:
 	@command -v chromium >/dev/null || \
 	  { $(APT) update -qq && $(APT) install -y -qq chromium; }
+	@command -v zbarimg >/dev/null || \
+	  { $(APT) update -qq && $(APT) install -y -qq zbar-tools; }
 
 $(VENV)/.installed: pyproject.toml | system-packages
 	$(PYTHON) -m venv $(VENV)
@@ -37,5 +39,5 @@ $(VENV)/.installed: pyproject.toml | system-packages
 $(VENV)/.installed-test: pyproject.toml | system-packages
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -e '.[test]'
+	$(VENV)/bin/pip install -q -e '.[test,build]'
 	touch $@

@@ -1,18 +1,23 @@
 """The Flask app: `create_app(settings)` and the routes. Everything else lives in sibling modules:
 settings.py (configuration), index.py (building the library index), library.py (reading it for
 pages), search.py (full-text search), importers/ (one module per file format), tutor.py
-(answering questions: retrieval.py, hints.py, engines/), streaming.py (Server-Sent Events)."""
+(answering questions: retrieval.py, hints.py, engines/), streaming.py (Server-Sent Events),
+classroom.py (learners, the teacher, the join poster; data in store.py), csrf.py."""
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, abort, g, jsonify, render_template, request, send_from_directory
 
 from kit import library
+from kit.classroom import init_classroom
+from kit.csrf import init_csrf
 from kit.exchange_log import ExchangeLog
 from kit.index import build_index, connect
 from kit.search import KINDS, search_passages
 from kit.settings import Settings, load_settings
+from kit.store import Store
 from kit.streaming import event_stream_response
 from kit.tutor import MODES, QuestionError, Tutor, engine_chooser, parse_question
 
@@ -39,6 +44,15 @@ def create_app(settings: Settings | None = None) -> Flask:
                   ExchangeLog(settings.data_dir / "exchanges.jsonl"),
                   think_first_min=settings.think_first_min)
     app.extensions["tutor"] = tutor
+    # The classroom (kit/classroom.py): learners, the teacher, the join poster. The store keeps
+    # the cookie-signing key, so learners stay joined across restarts of the kit.
+    store = Store(settings.data_dir / "classroom")
+    app.extensions["store"] = store
+    app.secret_key = store.secret_key()
+    app.config.update(SESSION_COOKIE_NAME="lantern", SESSION_COOKIE_HTTPONLY=True,
+                      SESSION_COOKIE_SAMESITE="Lax", PERMANENT_SESSION_LIFETIME=timedelta(days=365))
+    init_csrf(app)
+    init_classroom(app)
 
     def db():
         if "db" not in g:
@@ -159,6 +173,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     @app.errorhandler(404)
     @app.errorhandler(413)
     def http_error(error):
+        if error.code == 413:      # werkzeug's own text does not say what to do
+            error.description = (f"What was sent is larger than this kit accepts "
+                                 f"({settings.max_request_kb} KB). Make it shorter and try again.")
         if request.path.startswith("/api/"):
             return jsonify(error=error.description), error.code
         return render_template("error.html", error=error), error.code

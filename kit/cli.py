@@ -44,6 +44,8 @@ def _print_problems(report) -> None:
 @click.group()
 def main():
     """Lantern: an offline learning kit. Run `kit serve` and open the address it prints."""
+    from kit.frozen import redirect_missing_streams
+    redirect_missing_streams()   # a windowed build has no stdout/stderr: log to a file
 
 
 @main.command()
@@ -63,12 +65,15 @@ def serve(data, content, port, lan, threads):
     report = app.config["INDEX_REPORT"]
     click.echo(f"Index: {report.summary()}")
     _print_problems(report)
+    _ensure_teacher_pin(app.extensions["store"])
     server = make_server(app, settings.host, settings.port, settings.threads, settings.max_request_kb)
     port = server.effective_port
     click.echo(f"Lantern is running. Open http://127.0.0.1:{port}/ in a browser on this machine.")
     if lan:
         for address in lan_addresses():
             click.echo(f"  Learners on the same network open: http://{address}:{port}/")
+    click.echo(f"Teacher view: http://127.0.0.1:{port}/teacher · join poster: "
+               f"http://127.0.0.1:{port}/join-poster")
     click.echo("Press Ctrl+C to stop.")
     try:
         server.run()     # waitress catches Ctrl+C itself and returns instead of raising
@@ -248,6 +253,143 @@ def doctor(data, content):
     from kit.doctor import doctor_report
     settings = _settings(data_dir=data, content_dirs=_content_dirs(content))
     click.echo(doctor_report(settings))
+
+
+@main.command()
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (default 8321). Env: LANTERN_PORT.")
+@click.option("--lan", is_flag=True, help="Serve the whole classroom: listen on every network interface.")
+@click.pass_context
+def start(ctx, port, lan):
+    """Serve the library and open it in the browser (what the stick's launchers run). When a
+    Lantern already answers on the port, say after a second double-click, just open it."""
+    import webbrowser
+    from kit.frozen import lantern_answers, open_browser_when_ready
+    from kit.paths import data_dir_notice
+    settings = _settings(port=port)
+    url = f"http://127.0.0.1:{settings.port}/"
+    if lantern_answers(url):
+        click.echo(f"Lantern is already running: opening {url}")
+        webbrowser.open(url)
+        return
+    notice = data_dir_notice(settings.data_dir)
+    if notice:
+        click.echo(f"Note: {notice}", err=True)
+    open_browser_when_ready(url)
+    ctx.invoke(serve, data=None, content=(), port=port, lan=lan, threads=None)
+
+
+@main.group()
+def stick():
+    """Build a ready-to-teach USB stick, or check one (see README.md, "The USB stick")."""
+
+
+@stick.command(name="build")
+@_common
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--executables", type=click.Path(file_okay=False, path_type=Path),
+              help="Built programs, as DIR/<os>/… (default build/dist, from build/build.py).")
+@click.option("--tier", type=click.Choice(["2gb", "4gb", "8gb"]),
+              help="Every model for machines with this much RAM (or less).")
+@click.option("--model", "model_ids", multiple=True, help="A model id from model_manifests/ (repeatable).")
+@click.option("--ollama-store", type=click.Path(path_type=Path),
+              help="Ollama's models folder to copy tags from (default ~/.ollama/models).")
+@click.option("--ollama-bin", type=click.Path(file_okay=False, path_type=Path),
+              help="Ollama programs, as DIR/<os>/… (Ollama's release archives, unpacked).")
+@click.option("--max-speed", type=click.FloatRange(min=0.01), help="Copy at most this many MB/s.")
+@click.option("--chunk-kb", type=click.IntRange(1, 65536), default=1024, show_default=True,
+              help="Copy in pieces of this size.")
+def stick_build(data, content, dest, executables, tier, model_ids, ollama_store, ollama_bin,
+                max_speed, chunk_kb):
+    """Assemble a Lantern stick in DEST: programs, content with its search index, models,
+    launchers, README.txt and MANIFEST.sha256. Run again to update only what changed."""
+    from kit.paths import source_root
+    from kit.stick import PlanError, plan_stick
+    from kit.stick_copy import StickError, index_stick, write_stick
+
+    settings = _settings(data_dir=data, content_dirs=_content_dirs(content))
+    try:
+        plan = plan_stick(executables or source_root() / "build" / "dist", settings.pack_dirs,
+                          settings.models_folder,
+                          ollama_store or Path.home() / ".ollama" / "models", tier=tier,
+                          model_ids=model_ids, ollama_bin=ollama_bin)
+    except PlanError as error:
+        raise click.ClickException(str(error))
+    click.echo(plan.describe())
+    try:
+        report = write_stick(plan, dest, chunk_bytes=chunk_kb * 1024,
+                             rate_limit=max_speed * 1e6 if max_speed else None,
+                             build_index=index_stick)
+    except (StickError, OSError) as error:
+        raise click.ClickException(f"{error}")
+    click.echo(report.describe(dest))
+
+
+@stick.command(name="verify")
+@click.argument("dest", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--full", is_flag=True, help="Hash every file (slow on big models); default: "
+                                          "sizes of all, sha256 of small files and a sample.")
+def stick_verify(dest, full):
+    """Check the stick in DEST against its MANIFEST.sha256; exit 1 if anything is wrong."""
+    from kit.stick_manifest import verify_stick
+    report = verify_stick(dest, full=full)
+    click.echo(report.describe(dest, full), err=not report.ok)
+    if not report.ok:
+        sys.exit(1)
+
+
+# -- the teacher ---------------------------------------------------------------------------------
+
+def _prompt_pin() -> str:
+    return click.prompt("Teacher PIN (4 to 12 digits)", hide_input=True,
+                        confirmation_prompt="Type the same PIN again")
+
+
+def _ensure_teacher_pin(store) -> None:
+    """The teacher view needs a PIN from the first `kit serve` on. Someone at the keyboard is
+    asked for one; otherwise (a service, a script) a random 6-digit PIN is made and printed once."""
+    from kit.store import StoreError
+    if store.has_teacher_pin():
+        return
+    if sys.stdin is not None and sys.stdin.isatty() and sys.stdout.isatty():
+        click.echo("No teacher PIN is set yet: choose one for the teacher view (/teacher).")
+        while True:
+            try:
+                store.set_teacher_pin(_prompt_pin())
+                return
+            except StoreError as error:
+                click.echo(str(error))
+    import secrets
+    pin = f"{secrets.randbelow(10 ** 6):06d}"
+    store.set_teacher_pin(pin)
+    click.echo("*" * 64)
+    click.echo(f"  Teacher PIN: {pin}")
+    click.echo("  Write it down: it is shown only this once. Log in at /teacher/login;")
+    click.echo("  change it with `kit teacher set-pin` (while the kit is stopped).")
+    click.echo("*" * 64)
+
+
+@main.group()
+def teacher():
+    """The teacher's PIN for the class view (/teacher)."""
+
+
+@teacher.command("set-pin")
+@_common
+@click.option("--pin", help="The new PIN (4 to 12 digits), for scripts. Without it you are "
+                            "asked twice, and what you type is not shown.")
+def set_pin(data, content, pin):
+    """Set or change the teacher PIN (stored hashed, never as typed). Stop `kit serve` first:
+    a running kit keeps its own copy of the class file and would write over the change."""
+    from kit.store import Store, StoreError
+    settings = _settings(data_dir=data, content_dirs=_content_dirs(content))
+    store = Store(settings.data_dir / "classroom")
+    try:
+        store.set_teacher_pin(_prompt_pin() if pin is None else pin)
+    except StoreError as error:
+        raise click.UsageError(str(error))
+    finally:
+        store.close()
+    click.echo("The teacher PIN is set. Log in at /teacher/login.")
 
 
 if __name__ == "__main__":

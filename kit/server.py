@@ -10,8 +10,11 @@ from waitress.server import create_server
 def make_server(app, host: str, port: int, threads: int, max_request_kb: int):
     """A waitress server bound to `host` (loopback unless the teacher asked for the LAN).
     Threads are sized by the settings so long answers never starve page requests."""
+    # waitress's own limit sits a little above the app's (MAX_CONTENT_LENGTH): a body just over
+    # the limit then reaches Flask, which answers with a page that says what to do, instead of
+    # waitress's bare text; anything far bigger is still cut off by waitress before the app.
     return create_server(app, host=host, port=port, threads=threads, ident="Lantern",
-                         max_request_body_size=max_request_kb * 1024,
+                         max_request_body_size=(max_request_kb + 64) * 1024,
                          channel_timeout=120, clear_untrusted_proxy_headers=True)
 
 

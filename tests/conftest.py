@@ -142,15 +142,22 @@ def serve():
         server = make_server(app, "127.0.0.1", 0, threads=4, max_request_kb=256)
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
-        servers.append((server, thread))
+        servers.append((server, thread, app))
         return LiveServer(f"http://127.0.0.1:{server.effective_port}", app)
 
     yield start
-    for server, thread in servers:
+    for server, thread, app in servers:
         # close from inside waitress's own loop, so it is not left waiting on closed sockets
-        server.trigger.pull_trigger(server.close)
+        try:
+            server.trigger.pull_trigger(server.close)
+        except OSError:
+            # A race in waitress: a worker's own wake-up ran our close before our write reached
+            # the trigger, so the trigger's pipe is already closed -- and so is the server.
+            pass
         thread.join(timeout=5)
         server.task_dispatcher.shutdown()
+        if "store" in app.extensions:     # its files may be opened again by the next app
+            app.extensions["store"].close()
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,11 @@
   var step = box.querySelector(".answer-step");
   var controller = null;
 
+  function csrfToken() {   /* the kit refuses a POST without it (kit/csrf.py) */
+    var meta = document.querySelector("meta[name=csrf-token]");
+    return meta ? meta.getAttribute("content") : "";
+  }
+
   function field(name) {
     var el = form.querySelector("[name=" + name + "]:checked") || form.querySelector("[name=" + name + "]");
     return el ? el.value : "";
@@ -80,7 +85,8 @@
     var body = {question: field("question"), mode: field("mode"), tried: field("tried"),
                 context: {pack: field("pack"), doc: field("doc")}};
     fetch(form.getAttribute("data-api"), {
-      method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body),
+      method: "POST", headers: {"Content-Type": "application/json", "X-CSRF-Token": csrfToken()},
+      body: JSON.stringify(body),
       signal: controller ? controller.signal : undefined
     }).then(function (response) {
       if (!response.ok) {

@@ -1,0 +1,142 @@
+"""The classroom in a real browser (Debian's Chromium, headless): a learner joins with a nickname,
+marks a chapter done and keeps a note; the teacher, in another browser context, logs in with
+the PIN and sees it — and sees new questions appear without reloading. No request ever leaves
+the kit's own origin, and the Content-Security-Policy is never violated.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kit.settings import load_settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip(f"{CHROMIUM} is not installed (Debian package `chromium`); the browser tests "
+                "never download a browser", allow_module_level=True)
+
+from playwright.sync_api import expect, sync_playwright  # noqa: E402  (only once Chromium exists)
+
+pytestmark = pytest.mark.browser
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+PIN = "86420"
+CHAPTER = "/p/first-web-app/flask-workshop/02-hello-web"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def site(serve, bundled_content, tmp_path):
+    site = serve(load_settings(environ={}, content_dirs=(bundled_content,), data_dir=tmp_path / "data"))
+    site.app.extensions["store"].set_teacher_pin(PIN)
+    return site
+
+
+class Person:
+    """One person's browser context, recording every request and every console complaint."""
+
+    def __init__(self, browser, origin: str):
+        self.context = browser.new_context()
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(10_000)
+        self.origin = origin
+        self.requests: list[str] = []
+        self.console_errors: list[str] = []
+        self.page.on("request", lambda request: self.requests.append(request.url))
+        self.failed: list[str] = []
+        self.page.on("console", lambda message: message.type == "error"
+                     and not message.text.startswith("Failed to load resource")   # see `failed`
+                     and self.console_errors.append(message.text))
+        self.page.on("response", lambda response: response.status >= 400
+                     and not response.url.endswith("/favicon.ico")      # the kit has none
+                     and self.failed.append(f"{response.status} {response.url}"))
+
+    def open(self, path: str):
+        response = self.page.goto(self.origin + path)
+        assert response is not None and response.status == 200, f"{path}: {response and response.status}"
+
+    def submit(self, button):
+        with self.page.expect_navigation():
+            button.click()
+
+    def assert_stayed_home(self):
+        outside = [url for url in self.requests if not url.startswith(self.origin + "/")]
+        assert outside == []
+        assert self.failed == []
+        assert self.console_errors == []          # a CSP violation is reported here
+
+
+@pytest.fixture
+def people(browser, site):
+    made = []
+
+    def make() -> Person:
+        made.append(Person(browser, site.url))
+        return made[-1]
+    yield make
+    for person in made:
+        person.context.close()
+
+
+def learner_joins_and_works_on_a_chapter(learner: Person, nickname: str):
+    learner.open(CHAPTER)
+    learner.submit(learner.page.get_by_role("link", name="Join the class").first)
+    learner.page.fill("#nickname", nickname)
+    learner.submit(learner.page.get_by_role("button", name="Join"))
+    assert learner.page.url == learner.origin + CHAPTER
+    expect(learner.page.locator("header .who")).to_have_text(f"Joined as {nickname}")
+    learner.submit(learner.page.get_by_role("button", name="Mark this chapter done"))
+    expect(learner.page.locator(".learner-chapter")).to_contain_text("You marked this chapter done")
+    expect(learner.page.locator("aside.toc [aria-current=page] + .done-mark")).to_have_count(1)
+    learner.page.fill("#note-text", "Routes map URLs to functions.")
+    learner.submit(learner.page.get_by_role("button", name="Save note"))
+    expect(learner.page.locator(".flashes")).to_contain_text("Your note is saved")
+    expect(learner.page.locator("#note-text")).to_have_value("Routes map URLs to functions.")
+
+
+def teacher_logs_in(teacher: Person):
+    teacher.open("/teacher")
+    assert "/teacher/login" in teacher.page.url
+    teacher.page.fill("#pin", PIN)
+    teacher.submit(teacher.page.get_by_role("button", name="Log in"))
+    assert teacher.page.url == teacher.origin + "/teacher"
+
+
+def test_teacher_sees_the_progress_a_learner_made(people):
+    learner, teacher = people(), people()
+    learner_joins_and_works_on_a_chapter(learner, "Ana")
+    teacher_logs_in(teacher)
+    table = teacher.page.locator("table.progress-table")
+    chapter_titles = table.locator("thead th[scope=col]").all_inner_texts()[1:-1]
+    done_column = next(i for i, title in enumerate(chapter_titles) if title.endswith("Hello, web"))
+    ana = table.locator("tbody tr", has=teacher.page.locator("th", has_text="Ana"))
+    cells = ana.locator("td")
+    expect(cells.nth(done_column)).to_have_text("✓")
+    assert [cells.nth(i).inner_text() for i in range(len(chapter_titles)) if i != done_column] \
+        == [""] * (len(chapter_titles) - 1)
+    learner.assert_stayed_home()
+    teacher.assert_stayed_home()
+
+
+def test_teacher_list_shows_new_questions_without_a_reload(people, site):
+    learner, teacher = people(), people()
+    learner_joins_and_works_on_a_chapter(learner, "Bo")
+    teacher_logs_in(teacher)
+    expect(teacher.page.locator(".live-empty")).to_be_visible()
+    store = site.app.extensions["store"]
+    bo = next(x["id"] for x in store.learners() if x["nickname"] == "Bo")
+    store.record_exchange({"question": "<img src=x onerror=alert(1)> why 404?", "mode": "debug",
+                           "passages": [], "answer": "", "grounded": False}, bo)
+    expect(teacher.page.locator(".live-questions .question")).to_have_text(
+        "<img src=x onerror=alert(1)> why 404?", timeout=12_000)   # the poller runs every 5 s
+    assert teacher.page.locator(".live-questions img").count() == 0
+    expect(teacher.page.locator(".live-empty")).to_be_hidden()
+    teacher.assert_stayed_home()
