@@ -6,9 +6,10 @@ that rejects bad values with a message naming the variable and what to do.
 from __future__ import annotations
 
 import os
-import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from kit import paths
 
 
 class SettingsError(ValueError):
@@ -16,9 +17,9 @@ class SettingsError(ValueError):
 
 
 def project_root() -> Path:
-    """The folder holding `kit/` and `content/` (the unpack folder when frozen)."""
-    frozen_root = getattr(sys, "_MEIPASS", None)
-    return Path(frozen_root) if frozen_root else Path(__file__).resolve().parent.parent
+    """The folder holding `kit/`, `content/` and `model_manifests/` (the unpack folder when
+    frozen). The stick's own folders are found by kit/paths.py."""
+    return paths.resources_root()
 
 
 def bundled_content_dir() -> Path:
@@ -26,16 +27,20 @@ def bundled_content_dir() -> Path:
 
 
 def default_data_dir() -> Path:
-    """Beside the checkout when it is writable (a stick, a classroom laptop), else per user."""
-    beside = project_root() / "data"
-    if os.access(beside.parent, os.W_OK):
-        return beside
-    return Path.home() / ".local" / "share" / "lantern"
+    """`data/` on the stick (or beside the checkout) when writable, else a per-user folder;
+    kit.paths.data_dir_notice() says why for the teacher view."""
+    return paths.default_data_dir()
+
+
+def _default_ollama_bin() -> str:
+    """The `ollama` program the stick carries for this OS (`ollama/<os>/`), if any."""
+    program = paths.ollama_program()
+    return str(program) if program else ""
 
 
 @dataclass(frozen=True)
 class Settings:
-    content_dirs: tuple[Path, ...] = field(default_factory=lambda: (bundled_content_dir(),))
+    content_dirs: tuple[Path, ...] = field(default_factory=lambda: (paths.content_dir(),))
     data_dir: Path = field(default_factory=default_data_dir)
     host: str = "127.0.0.1"
     port: int = 8321
@@ -54,8 +59,9 @@ class Settings:
     # The loopback port for an `ollama serve` the kit starts itself; not Ollama's 11434, so
     # it never clashes with an Ollama installed on the machine.
     ollama_port: int = 11435
-    # An `ollama` program to start; empty means look in <kit>/ollama/, then PATH.
-    ollama_bin: str = ""
+    # An `ollama` program to start; empty means look in <kit>/ollama/, then PATH. The default is
+    # the one on the stick for this OS (<stick>/ollama/<os>/), when there is one.
+    ollama_bin: str = field(default_factory=_default_ollama_bin)
     # Seconds to wait for Ollama's first (and each next) word; CPUs loading a model are slow.
     ollama_timeout_s: int = 120
     # GGUF files and Ollama's store (<models>/ollama); None means <root>/models when that
@@ -84,8 +90,7 @@ class Settings:
         """Where GGUF files and Ollama's `blobs/` + `manifests/` (under `ollama/`) live."""
         if self.models_dir is not None:
             return self.models_dir
-        beside = project_root() / "models"
-        return beside if beside.is_dir() else self.data_dir / "models"
+        return paths.models_dir() or self.data_dir / "models"
 
     @property
     def ollama_home_dir(self) -> Path:
@@ -171,4 +176,4 @@ def load_settings(environ: dict[str, str] | None = None, **overrides) -> Setting
             raise SettingsError(f"unknown setting {field_name!r}")
         if value is not None:
             values[field_name] = value
-    return replace(Settings(), **values)
+    return Settings(**values)   # defaults (which probe the disk) only for what is not given
