@@ -13,13 +13,15 @@ from flask import Flask, abort, g, jsonify, render_template, request, send_from_
 from kit import library
 from kit.classroom import init_classroom
 from kit.csrf import init_csrf
-from kit.exchange_log import ExchangeLog
 from kit.index import build_index, connect
 from kit.search import KINDS, search_passages
-from kit.settings import Settings, load_settings
+from kit.settings import PAGE_THREADS, Settings, load_settings
 from kit.store import Store
 from kit.streaming import event_stream_response
-from kit.tutor import MODES, QuestionError, Tutor, engine_chooser, parse_question
+from kit.asking import AskRefused, answer_in_turn, question_for_class, take_a_place
+from kit.classroom import current_learner
+from kit.fair_queue import ModelQueue
+from kit.tutor import MODES, Tutor, engine_chooser
 
 # Files a pack may serve as-is (images in chapters, media); anything else is not served.
 ASSET_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ico", ".pdf", ".mp3",
@@ -40,14 +42,18 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_kb * 1024
     app.config["LANTERN"] = settings
     app.config["INDEX_REPORT"] = build_index(settings)
-    tutor = Tutor(settings.index_path, engine_chooser(settings),
-                  ExchangeLog(settings.data_dir / "exchanges.jsonl"),
-                  think_first_min=settings.think_first_min)
-    app.extensions["tutor"] = tutor
     # The classroom (kit/classroom.py): learners, the teacher, the join poster. The store keeps
-    # the cookie-signing key, so learners stay joined across restarts of the kit.
+    # the cookie-signing key, so learners stay joined across restarts of the kit, and every
+    # tutor exchange, per learner (kit/store.py).
     store = Store(settings.data_dir / "classroom")
     app.extensions["store"] = store
+    tutor = Tutor(settings.index_path, engine_chooser(settings), store.record_exchange,
+                  think_first_min=settings.think_first_min)
+    app.extensions["tutor"] = tutor
+    # One model, shared fairly (kit/fair_queue.py): FIFO across learners, one question each.
+    model_queue = ModelQueue(slots=settings.model_slots,
+                             max_waiting=max(1, settings.threads - PAGE_THREADS))
+    app.extensions["model_queue"] = model_queue
     app.secret_key = store.secret_key()
     app.config.update(SESSION_COOKIE_NAME="lantern", SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax", PERMANENT_SESSION_LIFETIME=timedelta(days=365))
@@ -131,16 +137,37 @@ def create_app(settings: Settings | None = None) -> Flask:
         return jsonify([hit.public() for hit in result.hits])
 
     def ask_context():
-        return {"modes": MODES, "think_first_min": settings.think_first_min}
+        """What the ask box offers right now: the modes and think-first rule the teacher set."""
+        class_settings = store.class_settings()
+        return {"modes": [m for m in MODES if m in class_settings["modes"]],
+                "think_first_min": class_settings["think_first_min"] if class_settings["think_first"] else 0,
+                "tutor_enabled": class_settings["tutor_enabled"]}
+
+    def queued_answer(payload):
+        """The answer's events for a question the class allows, with a place in the model's
+        queue taken; or AskRefused saying why not (kit/asking.py)."""
+        learner, class_settings = current_learner(), store.class_settings()
+        question = question_for_class(payload, class_settings, learner)
+        ticket = take_a_place(model_queue, learner["id"], class_settings["questions_per_minute"])
+        return answer_in_turn(tutor, question, learner["id"], ticket)
 
     @app.post("/api/ask")
     def ask_api():
-        """The tutor's answer as Server-Sent Events: sources, tokens, done (or error)."""
+        """The tutor's answer as Server-Sent Events: sources at once, `queue` places while
+        waiting for the model, tokens, done (or error). Refusals are JSON with a status."""
         try:
-            question = parse_question(request.get_json(silent=True), settings.think_first_min)
-        except QuestionError as error:
-            return jsonify(error=str(error)), 400
-        return event_stream_response(tutor.answer(question))
+            events = queued_answer(request.get_json(silent=True))
+        except AskRefused as refused:
+            headers = {"Retry-After": str(refused.retry_after)} if refused.retry_after else {}
+            return jsonify(error=str(refused)), refused.status, headers
+        return event_stream_response(events)
+
+    @app.post("/api/ask/cancel")
+    def ask_cancel():
+        """The Cancel button: leave the queue (the waiting stream ends with a message)."""
+        learner = current_learner()
+        cancelled = bool(learner) and model_queue.cancel(learner["id"])
+        return jsonify(cancelled=cancelled)
 
     @app.get("/ask")
     def ask_page():
@@ -152,11 +179,11 @@ def create_app(settings: Settings | None = None) -> Flask:
         form = request.form.to_dict()
         payload = {**form, "context": {"pack": form.get("pack"), "doc": form.get("doc")}}
         try:
-            question = parse_question(payload, settings.think_first_min)
-        except QuestionError as error:
-            return render_template("ask.html", form=form, problem=str(error), **ask_context()), 400
+            events = queued_answer(payload)
+        except AskRefused as refused:
+            return render_template("ask.html", form=form, problem=str(refused), **ask_context()), refused.status
         answer = {"text": "", "sources": [], "done": None, "error": None}
-        for name, data in tutor.answer(question):
+        for name, data in events:
             if name == "token":
                 answer["text"] += data["text"]
             elif name == "sources":
@@ -167,7 +194,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     @app.context_processor
     def tutor_form_defaults():
-        return {"think_first_min": settings.think_first_min, "modes": MODES}
+        return ask_context()
 
     @app.errorhandler(400)
     @app.errorhandler(404)

@@ -36,6 +36,20 @@ def _common(function):
     return function
 
 
+def _hold_data_folder(settings):
+    """The data folder's lock for this kit (kit/instance_lock.py): a second kit on the same
+    folder would overwrite the first one's classroom files, so it is refused."""
+    from kit.instance_lock import AlreadyRunning, DataFolderLock
+    lock = DataFolderLock(settings.data_dir)
+    try:
+        lock.acquire()
+    except AlreadyRunning as error:
+        raise click.ClickException(str(error))
+    for note in lock.notes:
+        click.echo(f"Note: {note}", err=True)
+    return lock
+
+
 def _print_problems(report) -> None:
     for pack_id, problem in report.problems:
         click.echo(f"  problem in pack '{pack_id}': {problem}", err=True)
@@ -60,8 +74,13 @@ def serve(data, content, port, lan, threads):
 
     settings = _settings(data_dir=data, content_dirs=_content_dirs(content), port=port,
                          threads=threads, host="0.0.0.0" if lan else None)
+    lock = _hold_data_folder(settings)
     click.echo("Bringing the library index up to date…")
     app = create_app(settings)
+    from kit.paths import data_dir_notice
+    notice = data_dir_notice(settings.data_dir)
+    if notice:    # shown on the teacher view too
+        app.extensions.setdefault("notices", []).append(notice)
     report = app.config["INDEX_REPORT"]
     click.echo(f"Index: {report.summary()}")
     _print_problems(report)
@@ -79,6 +98,8 @@ def serve(data, content, port, lan, threads):
         server.run()     # waitress catches Ctrl+C itself and returns instead of raising
     finally:
         server.close()
+        app.extensions["store"].close()
+        lock.release()
     click.echo("Stopped.")
 
 
@@ -175,21 +196,33 @@ def packs(data, content):
 def ask(data, content, question, mode, tried, engine):
     """Ask the tutor QUESTION from the terminal; the answer streams, then its sources."""
     from kit.index import build_index
+    from kit.store import Store
     from kit.tutor import QuestionError, Tutor, engine_chooser, parse_question
-    from kit.exchange_log import ExchangeLog
 
     settings = _settings(data_dir=data, content_dirs=_content_dirs(content), engine=engine)
-    build_index(settings)
     try:
         parsed = parse_question({"question": question, "mode": mode, "tried": tried},
                                 settings.think_first_min)
     except QuestionError as error:
         raise click.UsageError(str(error))
-    tutor = Tutor(settings.index_path, engine_chooser(settings),
-                  ExchangeLog(settings.data_dir / "exchanges.jsonl"),
-                  think_first_min=settings.think_first_min)
+    lock = _hold_data_folder(settings)     # the exchange goes into the class's store
+    build_index(settings)
+    store = Store(settings.data_dir / "classroom")
+    try:
+        failed = _ask_and_print(Tutor(settings.index_path, engine_chooser(settings),
+                                      store.record_exchange, think_first_min=settings.think_first_min),
+                                parsed)
+    finally:
+        store.close()
+        lock.release()
+    if failed:
+        sys.exit(1)
+
+
+def _ask_and_print(tutor, question) -> bool:
+    """Stream the answer to the terminal, then the sources; True when the tutor failed."""
     sources, failed = [], False
-    for name, event in tutor.answer(parsed):
+    for name, event in tutor.answer(question):
         if name == "sources":
             sources = event
         elif name == "token":
@@ -209,8 +242,7 @@ def ask(data, content, question, mode, tried, engine):
             if event["grounded"]:
                 click.echo(f"({event['engine']} · {event['model']} · {event['tokens']} tokens · "
                            f"first word after {event['ttft_ms']} ms · {event['tokens_per_s']} tokens/s)")
-    if failed:
-        sys.exit(1)
+    return failed
 
 
 @main.group(invoke_without_command=True)
@@ -382,6 +414,7 @@ def set_pin(data, content, pin):
     a running kit keeps its own copy of the class file and would write over the change."""
     from kit.store import Store, StoreError
     settings = _settings(data_dir=data, content_dirs=_content_dirs(content))
+    lock = _hold_data_folder(settings)    # refused while `kit serve` runs on this folder
     store = Store(settings.data_dir / "classroom")
     try:
         store.set_teacher_pin(_prompt_pin() if pin is None else pin)
@@ -389,6 +422,7 @@ def set_pin(data, content, pin):
         raise click.UsageError(str(error))
     finally:
         store.close()
+        lock.release()
     click.echo("The teacher PIN is set. Log in at /teacher/login.")
 
 

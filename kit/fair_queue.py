@@ -98,8 +98,10 @@ class ModelQueue:
     class forever. `clock` (rate limit, expiry, waited_s) is injectable for tests."""
 
     def __init__(self, slots: int = 1, per_learner_per_minute: int = 3, clock=time.monotonic,
-                 max_running_s: float = 300.0):
+                 max_running_s: float = 300.0, max_waiting: int = 1000):
         self.slots = _above_zero("slots", slots)
+        # Each waiting question holds a web-server thread: the cap keeps threads for pages.
+        self.max_waiting = _above_zero("max_waiting", max_waiting)
         self._rate = _above_zero("per_learner_per_minute", per_learner_per_minute)
         self.max_running_s = _above_zero("max_running_s", max_running_s, whole=False)
         self._clock = clock
@@ -113,6 +115,9 @@ class ModelQueue:
         with self._fresh():
             if self._ticket_of(learner_id) is not None:
                 raise QueueFull("You already have a question waiting; wait for it or cancel it.")
+            if len(self._waiting) >= self.max_waiting:
+                raise QueueFull(f"The tutor already has {len(self._waiting)} questions waiting; "
+                                "read the search results below and ask again in a minute.")
             now = self._clock()
             asked = self._asked.setdefault(learner_id, deque())
             while asked and asked[0] <= now - WINDOW_S:

@@ -12,6 +12,9 @@ from pathlib import Path
 from kit import paths
 
 
+PAGE_THREADS = 8   # waitress threads always kept for pages and search, never for waiting questions
+
+
 class SettingsError(ValueError):
     """A setting has a value Lantern cannot use; the message says which and what to do."""
 
@@ -44,7 +47,11 @@ class Settings:
     data_dir: Path = field(default_factory=default_data_dir)
     host: str = "127.0.0.1"
     port: int = 8321
-    threads: int = 8
+    # waitress worker threads. Each question waiting for the model holds one, so the model's
+    # queue admits at most `threads - PAGE_THREADS` waiting questions: pages always get the rest.
+    threads: int = 24
+    # Generations at once on the model (1 on a 2-core laptop); more queue fairly behind them.
+    model_slots: int = 1
     max_file_mb: int = 20
     max_request_kb: int = 256
     # "Think first": characters a learner writes about what they tried before Hint/Debug.
@@ -150,9 +157,10 @@ _PARSERS = {
     "data_dir": ("LANTERN_DATA", lambda name, raw: Path(raw).expanduser()),
     "host": ("LANTERN_HOST", lambda name, raw: raw),
     "port": ("LANTERN_PORT", lambda name, raw: _positive_int(name, raw, 1, 65535)),
-    "threads": ("LANTERN_THREADS", lambda name, raw: _positive_int(name, raw, 2, 256)),
+    "threads": ("LANTERN_THREADS", lambda name, raw: _positive_int(name, raw, PAGE_THREADS + 1, 256)),
     "max_file_mb": ("LANTERN_MAX_FILE_MB", lambda name, raw: _positive_int(name, raw, 1, 4096)),
     "max_request_kb": ("LANTERN_MAX_REQUEST_KB", lambda name, raw: _positive_int(name, raw, 1, 65536)),
+    "model_slots": ("LANTERN_MODEL_SLOTS", lambda name, raw: _positive_int(name, raw, 1, 16)),
     "think_first_min": ("LANTERN_THINK_FIRST_MIN", lambda name, raw: _positive_int(name, raw, 0, 2000)),
     "engine": ("LANTERN_ENGINE", _engine_name),
     "model": ("LANTERN_MODEL", _model_name),

@@ -51,7 +51,8 @@ class Question:
 
 
 def parse_question(payload: dict, think_first_min: int = 20,
-                   think_first_modes: tuple[str, ...] = ("hint", "debug")) -> Question:
+                   think_first_modes: tuple[str, ...] = ("hint", "debug"),
+                   allowed_modes: tuple[str, ...] = MODES) -> Question:
     """A Question from request data, or QuestionError naming the field and what to do."""
     if not isinstance(payload, dict):
         raise QuestionError("Send a JSON object with a 'question' field.")
@@ -64,6 +65,9 @@ def parse_question(payload: dict, think_first_min: int = 20,
     mode = str(payload.get("mode") or "explain").lower()
     if mode not in MODES:
         raise QuestionError(f"'mode' must be one of {', '.join(MODES)}.")
+    if mode not in allowed_modes:
+        raise QuestionError(f"Your teacher has set the tutor to {' and '.join(m.capitalize() for m in allowed_modes)}"
+                            f" for now; {mode.capitalize()} is not available.")
     tried = str(payload.get("tried") or "").strip()[:MAX_QUESTION_CHARS]
     if mode in think_first_modes and len(tried) < think_first_min:
         raise QuestionError(f"Think first: before asking in {mode} mode, write what you tried or "
@@ -140,11 +144,11 @@ def engine_chooser(settings):
 class Tutor:
     """Answers questions with one engine over one library index."""
 
-    def __init__(self, index_path, engine_provider, exchange_log=None, *, answer_tokens=220,
+    def __init__(self, index_path, engine_provider, record_exchange=None, *, answer_tokens=220,
                  seed=42, think_first_min=20):
         self.index_path = index_path
         self.engine_provider = engine_provider      # () -> (engine, reason); may raise EngineError
-        self.exchange_log = exchange_log
+        self.record_exchange = record_exchange      # (record, learner_id) -> id; the class store
         self.answer_tokens = answer_tokens
         self.seed = seed
         self.think_first_min = think_first_min
@@ -152,9 +156,12 @@ class Tutor:
     def retrieve(self, conn, question: Question) -> Retrieval:
         return retrieve(conn, retrieval_query(question), context=question.context)
 
-    def answer(self, question: Question):
+    def answer(self, question: Question, learner_id: str | None = None, wait_turn=None):
         """Generator of (event, data). Closing it stops generation (the engine's stream is
-        closed in `finally`), which is how a closed browser tab stops the model."""
+        closed in `finally`), which is how a closed browser tab stops the model.
+
+        `wait_turn()`, when given, is a generator of `queue` events that returns once this
+        question may use the model: the learner already has the sources while waiting."""
         from kit.engines import EngineError   # imported late: llama.cpp loads only when asked
 
         from kit.index import connect
@@ -175,6 +182,8 @@ class Tutor:
                                "tokens": 0, "tokens_per_s": None}
                 return
             guard = LeakGuard(related_solutions(conn, question, retrieval)) if question.mode == "hint" else None
+            if wait_turn is not None:
+                yield from wait_turn()
             engine, _reason = self.engine_provider()
             record.update(engine=engine.name, model=engine.model, grounded=True)
             stream = engine.chat(build_messages(question, retrieval),
@@ -188,6 +197,7 @@ class Tutor:
                     record["answer"] += LEAK_NOTE
                     yield "token", {"text": LEAK_NOTE}
                     break
+            stream.close()   # after a trim the model is mid-answer: stop it, which also completes its stats
             tail = guard.finish() if guard else ""
             if tail:
                 record["answer"] += tail
@@ -208,5 +218,5 @@ class Tutor:
                 stream.close()
             conn.close()
             record["seconds"] = round(time.perf_counter() - started, 3)
-            if self.exchange_log is not None:
-                self.exchange_log.append(record)
+            if self.record_exchange is not None:
+                self.record_exchange(record, learner_id)

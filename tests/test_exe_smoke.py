@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -72,6 +73,17 @@ class Browser:
                 return response.status, response.read().decode()
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode()
+
+    def join(self, nickname: str) -> int:
+        """Pick a nickname (asking the tutor needs one); the status of the form's answer."""
+        _, page = self.get("/join")
+        token = re.search(r'<meta name="csrf-token" content="([^"]+)">', page)
+        form = urllib.parse.urlencode({"nickname": nickname, "csrf_token": token.group(1)}).encode()
+        try:
+            with self.opener.open(urllib.request.Request(self.url + "/join", data=form), timeout=30) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
 
     def post_json(self, path: str, payload: dict) -> tuple[int, str]:
         _, page = self.get("/")
@@ -164,6 +176,7 @@ def sse_events(body: str) -> list[tuple[str, object]]:
 
 def test_the_tutor_streams_an_answer_with_sources_from_the_sticks_model(running, stick):
     client, _ = running
+    assert client.join("Stick tester") == 200
     question = {"question": "How do I start a Flask app?", "mode": "explain"}
     status, body = client.post_json("/api/ask", question)
     assert status == 200, body
@@ -178,8 +191,9 @@ def test_the_tutor_streams_an_answer_with_sources_from_the_sticks_model(running,
 
 def test_learner_data_is_written_on_the_stick_not_in_the_user_folder(running, stick):
     client, home = running
-    log = stick / "data" / "exchanges.jsonl"
-    assert log.is_file() and "How do I start a Flask app?" in log.read_text()
+    logs = list((stick / "data" / "classroom").glob("questions-*.json"))
+    assert logs and "How do I start a Flask app?" in logs[0].read_text()
+    assert "Stick tester" in (stick / "data" / "classroom" / "learners.json").read_text()
     assert not (home / ".local" / "share" / "lantern").exists()
 
 
@@ -190,14 +204,16 @@ def test_the_sticks_ollama_is_started_with_the_users_library_path_and_the_sticks
     program = stick / "Lantern" / os_name() / "lantern"
     env = {**clean_env(), "LD_LIBRARY_PATH": "/opt/users-own-lib",
            "LANTERN_OLLAMA_PORT": str(free_port())}
-    run = subprocess.run([str(program), "ask", "What is Flask?", "--engine", "ollama"], cwd=tmp_path,
-                         env=env, capture_output=True, text=True, timeout=120)
+    data = stick / "data-ask"     # the stick's served kit holds data/ (one kit per data folder)
+    run = subprocess.run([str(program), "ask", "What is Flask?", "--engine", "ollama",
+                          "--data", str(data)], cwd=tmp_path, env=env, capture_output=True,
+                         text=True, timeout=120)
     record = json.loads((stick / "ollama" / os_name() / "record.json").read_text())
     assert record["argv"][1:] == ["serve"], run.stderr
     child = record["env"]
     assert child["LD_LIBRARY_PATH"] == "/opt/users-own-lib"
     assert child["OLLAMA_MODELS"] == str(stick / "models" / "ollama")
-    assert child["HOME"].startswith(str(stick / "data"))
+    assert child["HOME"].startswith(str(data))
 
 
 def test_verify_passes_then_fails_after_a_flip_and_after_a_deletion(running, stick):

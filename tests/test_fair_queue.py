@@ -315,3 +315,14 @@ def test_under_load_no_more_than_the_slots_run_and_no_question_is_lost(slots):
     assert 1 <= state["peak"] <= slots
     assert sorted(answered) == sorted((f"learner-{n}", q) for n in range(20) for q in range(5))
     assert (queue.waiting(), queue.running()) == (0, 0)
+
+
+def test_a_full_queue_refuses_new_questions_until_one_leaves():
+    queue = ModelQueue(slots=1, max_waiting=2)
+    running = queue.join("ada")
+    waiting = [queue.join("bo"), queue.join("cy")]
+    with pytest.raises(QueueFull, match="2 questions waiting"):
+        queue.join("di")
+    waiting[0].cancel()
+    queue.join("di").cancel()
+    running.done()

@@ -41,9 +41,11 @@ def generation_threads() -> tuple[int, int]:
     other at every step, so when one core is busy (the web server, a browser, a second
     learner) all-core decoding collapses. Measured on 2 cores with one core busy:
     2 threads 1.3-4.6 tokens/s, 1 thread 73-80 tokens/s (idle: ~95-120 vs ~72).
-    Reading the prompt is one big batch and gains from every core."""
+    Reading the prompt collapses the same way (bench/tutor_bench.py, 440-token prompt, load ~3.5
+    on 2 cores: 2 threads 6.1-10.5 s, 1 thread 3.2-3.5 s), and a classroom laptop is never idle:
+    it serves pages too. So both leave one core to the rest of the kit."""
     cores = os.cpu_count() or 1
-    return max(1, cores - 1), cores
+    return max(1, cores - 1), max(1, cores - 1)
 
 
 def load_model(path: Path, n_ctx: int) -> LoadedModel:

@@ -10,6 +10,7 @@
   var sources = box.querySelector(".sources");
   var stats = box.querySelector(".answer-stats");
   var step = box.querySelector(".answer-step");
+  var cancel = box.querySelector(".ask-cancel");
   var controller = null;
 
   function csrfToken() {   /* the kit refuses a POST without it (kit/csrf.py) */
@@ -51,9 +52,23 @@
 
   function handle(name, data) {
     if (name === "sources") { showSources(data); }
-    else if (name === "token") { text.appendChild(document.createTextNode(data.text)); status.textContent = "Answering…"; }
-    else if (name === "error") { status.textContent = "The tutor could not answer: " + data.message; }
+    else if (name === "token") {
+      cancel.hidden = true;
+      text.appendChild(document.createTextNode(data.text));
+      status.textContent = "Answering…";
+    }
+    else if (name === "queue") {
+      status.textContent = data.ahead > 0
+        ? data.ahead + (data.ahead === 1 ? " question" : " questions") + " ahead of you. The search results below may already help."
+        : "You are next.";
+      cancel.hidden = false;
+    }
+    else if (name === "error") {
+      cancel.hidden = true;
+      status.textContent = data.cancelled ? data.message : "The tutor could not answer: " + data.message;
+    }
     else if (name === "done") {
+      cancel.hidden = true;
       status.textContent = data.grounded ? "" : "Not in the library. The closest passages are below.";
       if (data.grounded) {
         stats.textContent = data.engine + " · " + data.model + " · " + data.tokens + " tokens · first word after " +
@@ -74,6 +89,11 @@
     });
     if (data) { handle(name, JSON.parse(data)); }
   }
+
+  cancel.addEventListener("click", function () {
+    cancel.hidden = true;
+    fetch(form.getAttribute("data-cancel"), {method: "POST", headers: {"X-CSRF-Token": csrfToken()}});
+  });
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
