@@ -32,6 +32,29 @@ def _shingles(text: str) -> set[str]:
     return {" ".join(words[i:i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
 
 
+def first_overlap(answer: str, solution: str) -> int | None:
+    """Where the first piece of `solution` that `answer` repeats begins (a significant line of
+    code, or a six-word run of prose), or None. If the answer goes on to leak the solution, the
+    leak starts here or later: text from here on must wait until we know."""
+    lines = significant_lines(solution)
+    if lines and _code_like(solution):
+        normal_answer = _normalise(answer)
+        found = [normal_answer.index(line) for line in lines if line in normal_answer]
+        return _position_in_original(answer, min(found)) if found else None
+    shingles = _shingles(solution)
+    if len(shingles) < 3:
+        return None
+    words = list(re.finditer(r"\w+", answer))
+    for i in range(len(words) - SHINGLE_WORDS + 1):
+        if " ".join(w.group().lower() for w in words[i:i + SHINGLE_WORDS]) in shingles:
+            return words[i].start()
+    return None
+
+
+def _code_like(solution: str) -> bool:
+    return any(ch in solution for ch in "()=:[]{}<>")
+
+
 def leak_position(answer: str, solution: str) -> int | None:
     """Where in `answer` the full solution starts being given away, or None.
 
@@ -39,8 +62,7 @@ def leak_position(answer: str, solution: str) -> int | None:
     one does. Prose solutions: half of their six-word runs appear."""
     normal_answer = _normalise(answer)
     lines = significant_lines(solution)
-    code_like = any(ch in solution for ch in "()=:[]{}<>")
-    if lines and code_like:
+    if lines and _code_like(solution):
         found = [line for line in lines if line in normal_answer]
         needed = 1 if len(lines) == 1 else max(2, round(0.6 * len(lines)))
         if len(found) >= needed:
@@ -50,9 +72,9 @@ def leak_position(answer: str, solution: str) -> int | None:
     if len(shingles) >= 3:
         answer_shingles = _shingles(answer)
         if len(shingles & answer_shingles) >= 0.5 * len(shingles):
-            first = min((normal_answer.find(s) for s in shingles & answer_shingles if s in normal_answer),
-                        default=0)
-            return _position_in_original(answer, first)
+            # by words, not by searching the text: a run like "templates books html" is
+            # written "templates/books.html" and would not be found, placing the cut too late
+            return first_overlap(answer, solution)
     return None
 
 
@@ -65,11 +87,17 @@ def _position_in_original(answer: str, normal_index: int) -> int:
 
 class LeakGuard:
     """Feed it streamed chunks; it returns the text that is safe to send now. When a solution
-    leaks, `leaked` becomes True and nothing from the leak onwards is ever released."""
+    leaks, `leaked` becomes True and nothing from the leak onwards is ever released.
+
+    A leak is only recognised once most of a solution is there, and text already sent cannot
+    be taken back; so the guard holds back everything from the first piece of any solution it
+    sees (released by `finish()` if the rest never comes), and at least `holdback` characters,
+    more than the longest solution line, since a line is only recognised once complete."""
 
     def __init__(self, solutions: list[str], holdback: int = 160):
         self.solutions = [s for s in solutions if s.strip()]
-        self.holdback = holdback
+        longest_line = max((len(line) for s in self.solutions for line in significant_lines(s)), default=0)
+        self.holdback = max(holdback, longest_line + 40)   # + slack for spacing _normalise removes
         self.text = ""
         self.sent = 0
         self.leaked = False
@@ -82,7 +110,9 @@ class LeakGuard:
         if cut is not None:
             self.leaked = True
             return self._release(max(cut, self.sent))
-        return self._release(max(self.sent, len(self.text) - self.holdback))
+        safe = len(self.text) - self.holdback
+        starts = [p for s in self.solutions if (p := first_overlap(self.text, s)) is not None]
+        return self._release(max(self.sent, min([safe, *starts])))
 
     def finish(self) -> str:
         """The held-back tail, once the answer is complete (and not leaking)."""

@@ -93,7 +93,7 @@ def word_weights(conn: sqlite3.Connection, words: list[str]) -> dict[str, float]
 
 
 def retrieve(conn: sqlite3.Connection, question: str, *, budget_tokens: int = 450,
-             max_passages: int = 3, context: dict | None = None,
+             max_passages: int = 3, context: dict | None = None, prefer_heading: str | None = None,
              min_score: float = MIN_SCORE, min_coverage: float = MIN_COVERAGE) -> Retrieval:
     """Top passages for `question`, preferring the page the learner is on (`context` with
     `pack` and `doc`), packed into `budget_tokens`. Not grounded when the best passage scores
@@ -118,6 +118,8 @@ def retrieve(conn: sqlite3.Connection, question: str, *, budget_tokens: int = 45
             boost += 0.1
             if context.get("doc") == hit.doc_slug:
                 boost += 0.2
+        if prefer_heading and prefer_heading.lower() in hit.heading.lower():
+            boost += 1.0
         return hit.score * boost * coverage[hit.passage_id]
 
     ranked = sorted(hits, key=preference, reverse=True)

@@ -83,15 +83,28 @@ def parse_question(payload: dict, think_first_min: int = 20,
 _ERROR_LINE = re.compile(r"\b([A-Za-z_][\w.]*(?:Error|Exception|Exit|NotFound|Allowed|Warning))\b:?[ \t]*([^\n]*)")
 
 
+def pasted_error(question: Question) -> tuple[str, str] | None:
+    """(exception name, message) of the last error in a debug question, if there is one."""
+    errors = _ERROR_LINE.findall(question.text + "\n" + question.tried)
+    if question.mode != "debug" or not errors:
+        return None
+    kind, message = errors[-1]
+    return kind.split(".")[-1], " ".join(message.split()[:8])
+
+
 def retrieval_query(question: Question) -> str:
     """In debug mode the error's last line (its type and message) is what to look up: the
     learner's own code around it would only add noise words."""
-    if question.mode == "debug":
-        errors = _ERROR_LINE.findall(question.text + "\n" + question.tried)
-        if errors:
-            kind, message = errors[-1]
-            return f"{kind.split('.')[-1]} {' '.join(message.split()[:8])}"
-    return question.text
+    error = pasted_error(question)
+    return f"{error[0]} {error[1]}" if error else question.text
+
+
+def retrieve_for(conn: sqlite3.Connection, question: Question, **thresholds) -> Retrieval:
+    """The passages for this question; a debug question prefers the section named after its
+    error (chapter 7's "TemplateNotFound"), since that is the tutorial step to point to."""
+    error = pasted_error(question)
+    return retrieve(conn, retrieval_query(question), context=question.context,
+                    prefer_heading=error[0] if error else None, **thresholds)
 
 
 def build_messages(question: Question, retrieval: Retrieval) -> list[dict]:
@@ -154,7 +167,7 @@ class Tutor:
         self.think_first_min = think_first_min
 
     def retrieve(self, conn, question: Question) -> Retrieval:
-        return retrieve(conn, retrieval_query(question), context=question.context)
+        return retrieve_for(conn, question)
 
     def answer(self, question: Question, learner_id: str | None = None, wait_turn=None):
         """Generator of (event, data). Closing it stops generation (the engine's stream is

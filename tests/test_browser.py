@@ -1,11 +1,13 @@
 """A learner's path through the bundled content in a real browser (Debian's Chromium, headless).
 
 Search from the home page, land on the cited passage, walk a workshop with next/previous, do
-the same with JavaScript off, check the layout on a small laptop and a phone — and prove that no
-page asked for anything outside the kit's own server.
+the same with JavaScript off, check the layout on a small laptop and a phone, ask the tutor on a
+chapter page (streamed, and as a whole page without JavaScript) and follow its source — and prove
+that no page asked for anything outside the kit's own server.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -176,3 +178,79 @@ def test_chapter_text_keeps_a_readable_width_beside_the_other_boxes(visit, width
         overlap_x = min(article["x"] + article["width"], box["x"] + box["width"]) - max(article["x"], box["x"])
         overlap_y = min(article["y"] + article["height"], box["y"] + box["height"]) - max(article["y"], box["y"])
         assert overlap_x <= 0 or overlap_y <= 0, f"{selector} covers the chapter text"
+
+
+# ---------------------------------------------------------------------------------------------
+# Asking the tutor from a chapter page (the real embedded SmolLM2, kept to a few tokens)
+
+CHAPTER = "/p/first-web-app/flask-workshop/01-setting-up"
+ANSWER_TIMEOUT_MS = 60_000        # a first answer loads the model; two busy cores are slow
+
+
+@pytest.fixture
+def tutor_site(serve, bundled_content, tmp_path):
+    site = serve(load_settings(environ={}, content_dirs=(bundled_content,), data_dir=tmp_path / "data",
+                               engine="embedded"))
+    site.app.extensions["tutor"].answer_tokens = 12
+    return site
+
+
+@pytest.fixture
+def tutor_visit(browser, tutor_site):
+    visits = []
+
+    def make(**context_options) -> Visit:
+        visits.append(Visit(browser, tutor_site.url, **context_options))
+        return visits[-1]
+    yield make
+    for one in visits:
+        one.context.close()
+
+
+def join_and_open_the_chapter(learner: Visit) -> None:
+    """Only learners may ask: join the class from the chapter, as its ask box suggests."""
+    learner.open(f"/join?next={CHAPTER}")
+    learner.page.fill("#nickname", "Ana")
+    with learner.page.expect_navigation():
+        learner.page.locator("form.stacked-form button[type=submit]").click()
+    assert learner.page.url == learner.origin + CHAPTER
+
+
+def ask(learner: Visit, question: str) -> None:
+    learner.page.fill("#ask-question", question)
+    learner.page.locator(".ask-form button[type=submit]").click()
+
+
+def follow_first_source(learner: Visit) -> None:
+    """Click the first source card; the URL must carry the passage's anchor, and it must exist."""
+    with learner.page.expect_navigation():
+        learner.page.locator(".sources a").first.click()
+    path, _, anchor = learner.page.url.partition("#")
+    assert path.startswith(f"{learner.origin}/p/") and anchor, learner.page.url
+    expect(learner.page.locator(f'[id="{anchor}"]')).to_have_count(1)
+    assert learner.target_id() == anchor
+
+
+def test_asking_on_a_chapter_streams_an_answer_with_a_source_to_follow(tutor_visit):
+    learner = tutor_visit()
+    join_and_open_the_chapter(learner)
+    ask(learner, "How do I make a virtual environment?")
+    assert learner.page.url == learner.origin + CHAPTER, "the answer streams into the same page"
+    expect(learner.page.locator(".answer-text")).to_have_text(re.compile(r"\S"), timeout=ANSWER_TIMEOUT_MS)
+    expect(learner.page.locator(".answer-stats")).to_contain_text("embedded", timeout=ANSWER_TIMEOUT_MS)
+    expect(learner.page.locator(".sources a").first).to_have_attribute("href", re.compile(r"^/p/.+#.+"))
+    follow_first_source(learner)
+    outside = [url for url in learner.requests if not url.startswith(learner.origin + "/")]
+    assert outside == []
+
+
+def test_asking_without_javascript_gets_the_answer_as_a_whole_page(tutor_visit):
+    learner = tutor_visit(java_script_enabled=False)
+    join_and_open_the_chapter(learner)
+    with learner.page.expect_navigation(timeout=ANSWER_TIMEOUT_MS):
+        ask(learner, "How do I make a virtual environment?")
+    assert learner.page.url == learner.origin + "/ask"
+    expect(learner.page.locator(".answer-box .answer-text").first).to_have_text(re.compile(r"\S"))
+    source = learner.page.locator(".answer-box .sources a").first
+    expect(source).to_have_attribute("href", re.compile(r"^/p/.+#.+"))
+    follow_first_source(learner)

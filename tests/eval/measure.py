@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kit.retrieval import retrieve
-from kit.tutor import Question, retrieval_query
+from kit.tutor import Question, retrieve_for
 
 EVAL_FILE = Path(__file__).with_name("questions.toml")
 
@@ -40,7 +40,7 @@ def measure(conn, evaluation: dict, **thresholds) -> Measurement:
     hits, misses = 0, []
     for item in evaluation["answerable"]:
         question = Question(item["question"], item.get("mode", "explain"), item.get("tried", ""))
-        result = retrieve(conn, retrieval_query(question), **thresholds)
+        result = retrieve_for(conn, question, **thresholds)
         top = [hit.url for hit in result.nearest[:3]]
         if result.grounded and any(url in item["expect"] for url in top):
             hits += 1
