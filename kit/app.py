@@ -52,7 +52,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["tutor"] = tutor
     # One model, shared fairly (kit/fair_queue.py): FIFO across learners, one question each.
     model_queue = ModelQueue(slots=settings.model_slots,
-                             max_waiting=max(1, settings.threads - PAGE_THREADS))
+                             # running answers hold a thread each too; pages keep PAGE_THREADS
+                             max_waiting=max(1, settings.threads - PAGE_THREADS - settings.model_slots))
     app.extensions["model_queue"] = model_queue
     app.secret_key = store.secret_key()
     app.config.update(SESSION_COOKIE_NAME="lantern", SESSION_COOKIE_HTTPONLY=True,

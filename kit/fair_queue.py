@@ -133,13 +133,16 @@ class ModelQueue:
             return ticket
 
     def cancel(self, learner_id: str) -> bool:
-        """Cancel a learner's ticket from another request (the page's Cancel button); the
-        request thread waiting on it wakes with Cancelled. False when they had none."""
-        with self._cond:
+        """Cancel a learner's waiting ticket from another request (the page's Cancel button);
+        the request thread waiting on it wakes with Cancelled. False when none is waiting: an
+        answer already being written keeps its slot until it ends, or the learner could free
+        their one place while the model still works for them, and ask again."""
+        with self._fresh():
             ticket = self._ticket_of(learner_id)
-            if ticket is not None:
-                ticket.cancel()
-            return ticket is not None
+            if ticket is None or ticket.state != "waiting":
+                return False
+            ticket.cancel()
+            return True
 
     def set_rate(self, per_learner_per_minute: int) -> None:
         """The teacher changes the limit live; it applies from the next join."""

@@ -1,10 +1,14 @@
 """The classroom in a real browser (Debian's Chromium, headless): a learner joins with a nickname,
 marks a chapter done and keeps a note; the teacher, in another browser context, logs in with
-the PIN and sees it — and sees new questions appear without reloading. No request ever leaves
-the kit's own origin, and the Content-Security-Policy is never violated.
+the PIN and sees it — and sees new questions appear without reloading. A learner asking while
+the model is busy sees their place in the queue, then the answer and its sources, and the
+teacher sees the question. No request ever leaves the kit's own origin, and the
+Content-Security-Policy is never violated.
 """
 from __future__ import annotations
 
+import re
+import time
 from pathlib import Path
 
 import pytest
@@ -140,3 +144,90 @@ def test_teacher_list_shows_new_questions_without_a_reload(people, site):
     assert teacher.page.locator(".live-questions img").count() == 0
     expect(teacher.page.locator(".live-empty")).to_be_hidden()
     teacher.assert_stayed_home()
+
+
+# ---------------------------------------------------------------------------------------------
+# Asking while the model is busy: the place in the queue, then the answer
+
+
+@pytest.fixture
+def asking_site(serve, bundled_content, tmp_path):
+    """The bundled library answering with the embedded SmolLM2, one answer at a time."""
+    site = serve(load_settings(environ={}, content_dirs=(bundled_content,), data_dir=tmp_path / "data",
+                               engine="embedded", model_slots=1))
+    site.app.extensions["store"].set_teacher_pin(PIN)
+    return site
+
+
+@pytest.fixture
+def asking_people(browser, asking_site):
+    made = []
+
+    def make() -> Person:
+        made.append(Person(browser, asking_site.url))
+        return made[-1]
+    yield make
+    for person in made:
+        person.context.close()
+
+
+@pytest.fixture
+def model_held(asking_site):
+    """A learner outside the browsers (HTTP, tests/test_queue_http.py) holds the model's one
+    slot with a long answer; everyone else's answers are kept short. Hung up at the end."""
+    from kit.engines.embedded import _loaded
+    from tests.test_queue_http import (HOLDERS_QUESTION, LONG_ANSWER, SHORT_ANSWER,
+                                       Learner as HttpLearner)
+    tutor, answers = asking_site.app.extensions["tutor"], []
+    tutor.answer_tokens = LONG_ANSWER
+    holder = HttpLearner(asking_site, "Holder", answers).ask(HOLDERS_QUESTION)
+    assert holder.status == 200, holder.body
+    holder.first("token")                 # it has the slot, with its long answer_tokens read
+    tutor.answer_tokens = SHORT_ANSWER
+    yield holder
+    holder.hang_up()
+    deadline = time.monotonic() + 30      # the server stops the model once it notices
+    while any(loaded.lock.locked() for loaded in _loaded.values()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def joins_on_the_chapter(learner: Person, nickname: str):
+    learner.open(CHAPTER)
+    learner.submit(learner.page.get_by_role("link", name="Join the class").first)
+    learner.page.fill("#nickname", nickname)
+    learner.submit(learner.page.get_by_role("button", name="Join"))
+    assert learner.page.url == learner.origin + CHAPTER
+    expect(learner.page.locator("header .who")).to_have_text(f"Joined as {nickname}")
+
+
+def asks(learner: Person, question: str):
+    learner.page.fill("#ask-question", question)
+    learner.page.get_by_role("button", name="Ask", exact=True).click()
+
+
+def test_a_learner_sees_their_place_in_the_queue_then_the_answer_and_the_teacher_sees_it(
+        asking_people, model_held):
+    ana, bo, teacher = asking_people(), asking_people(), asking_people()
+    joins_on_the_chapter(ana, "Ana")
+    joins_on_the_chapter(bo, "Bo")
+    teacher_logs_in(teacher)
+    question = "What does a route do in Flask?"
+    asks(bo, "How do I run my Flask app?")
+    expect(bo.page.locator(".answer-status")).to_have_text("You are next.", timeout=30_000)
+    asks(ana, question)
+    status = ana.page.locator(".answer-status")
+    expect(status).to_have_text(re.compile(r"^1 question ahead of you\."), timeout=30_000)
+    expect(ana.page.get_by_role("button", name="Cancel my question")).to_be_visible()
+    expect(ana.page.locator(".sources .source-card").first).to_be_visible()   # while waiting
+    assert model_held.ended_at is None, "the holder's answer ended early: the test proves nothing"
+    model_held.hang_up()                   # the model is free: Bo's answer, then Ana's
+    expect(ana.page.locator(".answer-stats")).to_contain_text("tokens", timeout=180_000)   # done
+    assert ana.page.locator(".answer-text").inner_text().strip() != ""
+    expect(status).to_have_text("")
+    source = ana.page.locator(".sources .source-card a").first
+    expect(source).to_have_attribute("href", re.compile(r"^/p/[^/]+/.+#"))
+    asked = teacher.page.locator(".live-questions li", has_text=question)
+    expect(asked).to_have_count(1, timeout=15_000)          # the poller runs every 5 s
+    expect(asked.locator(".meta")).to_contain_text("Ana")
+    for person in (ana, bo, teacher):
+        person.assert_stayed_home()
