@@ -1,4 +1,5 @@
-"""The `kit` command: serve, index, import, packs."""
+"""The `kit` command: the library (serve, index, import, packs), the tutor (ask, models,
+doctor), the classroom (teacher) and the stick (start here; build/verify in cli_stick.py)."""
 from __future__ import annotations
 
 import shutil
@@ -7,52 +8,11 @@ from pathlib import Path
 
 import click
 
+from kit.cli_common import _common, _content_dirs, _hold_data_folder, _print_problems, _settings
+from kit.cli_stick import stick
 from kit.documents import ImportProblem, slugify
 from kit.index import build_index, connect
 from kit.packs import load_pack
-from kit.settings import SettingsError, load_settings
-
-
-def _settings(**overrides):
-    try:
-        return load_settings(**overrides)
-    except SettingsError as error:
-        raise click.UsageError(str(error))
-
-
-def _content_dirs(values):
-    dirs = tuple(Path(v) for v in values) or None
-    for folder in dirs or ():
-        if not folder.is_dir():
-            raise click.UsageError(f"--content {folder}: not a folder.")
-    return dirs
-
-
-def _common(function):
-    function = click.option("--data", type=click.Path(file_okay=False, path_type=Path),
-                            help="Data folder (index, imported packs). Env: LANTERN_DATA.")(function)
-    function = click.option("--content", multiple=True, type=click.Path(file_okay=False),
-                            help="Folder of packs; repeat for several. Env: LANTERN_CONTENT.")(function)
-    return function
-
-
-def _hold_data_folder(settings):
-    """The data folder's lock for this kit (kit/instance_lock.py): a second kit on the same
-    folder would overwrite the first one's classroom files, so it is refused."""
-    from kit.instance_lock import AlreadyRunning, DataFolderLock
-    lock = DataFolderLock(settings.data_dir)
-    try:
-        lock.acquire()
-    except AlreadyRunning as error:
-        raise click.ClickException(str(error))
-    for note in lock.notes:
-        click.echo(f"Note: {note}", err=True)
-    return lock
-
-
-def _print_problems(report) -> None:
-    for pack_id, problem in report.problems:
-        click.echo(f"  problem in pack '{pack_id}': {problem}", err=True)
 
 
 @click.group()
@@ -60,6 +20,9 @@ def main():
     """Lantern: an offline learning kit. Run `kit serve` and open the address it prints."""
     from kit.frozen import redirect_missing_streams
     redirect_missing_streams()   # a windowed build has no stdout/stderr: log to a file
+
+
+main.add_command(stick)
 
 
 @main.command()
@@ -309,67 +272,6 @@ def start(ctx, port, lan):
     open_browser_when_ready(url)
     ctx.invoke(serve, data=None, content=(), port=port, lan=lan, threads=None)
 
-
-@main.group()
-def stick():
-    """Build a ready-to-teach USB stick, or check one (see README.md, "The USB stick")."""
-
-
-@stick.command(name="build")
-@_common
-@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--executables", type=click.Path(file_okay=False, path_type=Path),
-              help="Built programs, as DIR/<os>/… (default build/dist, from build/build.py).")
-@click.option("--tier", type=click.Choice(["2gb", "4gb", "8gb"]),
-              help="Every model for machines with this much RAM (or less).")
-@click.option("--model", "model_ids", multiple=True, help="A model id from model_manifests/ (repeatable).")
-@click.option("--ollama-store", type=click.Path(path_type=Path),
-              help="Ollama's models folder to copy tags from (default ~/.ollama/models).")
-@click.option("--ollama-bin", type=click.Path(file_okay=False, path_type=Path),
-              help="Ollama programs, as DIR/<os>/… (Ollama's release archives, unpacked).")
-@click.option("--max-speed", type=click.FloatRange(min=0.01), help="Copy at most this many MB/s.")
-@click.option("--chunk-kb", type=click.IntRange(1, 65536), default=1024, show_default=True,
-              help="Copy in pieces of this size.")
-def stick_build(data, content, dest, executables, tier, model_ids, ollama_store, ollama_bin,
-                max_speed, chunk_kb):
-    """Assemble a Lantern stick in DEST: programs, content with its search index, models,
-    launchers, README.txt and MANIFEST.sha256. Run again to update only what changed."""
-    from kit.paths import source_root
-    from kit.stick import PlanError, plan_stick
-    from kit.stick_copy import StickError, index_stick, write_stick
-
-    settings = _settings(data_dir=data, content_dirs=_content_dirs(content))
-    try:
-        plan = plan_stick(executables or source_root() / "build" / "dist", settings.pack_dirs,
-                          settings.models_folder,
-                          ollama_store or Path.home() / ".ollama" / "models", tier=tier,
-                          model_ids=model_ids, ollama_bin=ollama_bin)
-    except PlanError as error:
-        raise click.ClickException(str(error))
-    click.echo(plan.describe())
-    try:
-        report = write_stick(plan, dest, chunk_bytes=chunk_kb * 1024,
-                             rate_limit=max_speed * 1e6 if max_speed else None,
-                             build_index=index_stick)
-    except (StickError, OSError) as error:
-        raise click.ClickException(f"{error}")
-    click.echo(report.describe(dest))
-
-
-@stick.command(name="verify")
-@click.argument("dest", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--full", is_flag=True, help="Hash every file (slow on big models); default: "
-                                          "sizes of all, sha256 of small files and a sample.")
-def stick_verify(dest, full):
-    """Check the stick in DEST against its MANIFEST.sha256; exit 1 if anything is wrong."""
-    from kit.stick_manifest import verify_stick
-    report = verify_stick(dest, full=full)
-    click.echo(report.describe(dest, full), err=not report.ok)
-    if not report.ok:
-        sys.exit(1)
-
-
-# -- the teacher ---------------------------------------------------------------------------------
 
 def _prompt_pin() -> str:
     return click.prompt("Teacher PIN (4 to 12 digits)", hide_input=True,
