@@ -70,7 +70,8 @@ def progress_table(learners: list[dict], all_progress: dict, workshops: list[dic
         progress = all_progress.get(learner["id"]) or {}
         done = {tuple(item) for item in progress.get("chapters_done", [])}
         marks = [(col["pack"], col["slug"]) in done for col in columns]
-        rows.append({"nickname": learner["nickname"], "done": marks, "count": sum(marks)})
+        rows.append({"nickname": learner["nickname"], "done": marks, "count": sum(marks),
+                     "exercises": len(progress.get("exercises", []))})
     return {"columns": columns, "rows": rows}
 
 

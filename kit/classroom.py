@@ -101,6 +101,16 @@ def chapter_done(pack: str, slug: str) -> bool:
     return [pack, slug] in [list(item) for item in _progress()["chapters_done"]]
 
 
+def chapter_exercises(pack: str, slug: str) -> list[dict]:
+    """For templates: the chapter's exercises, each with whether this learner has tried it."""
+    tried = {tuple(item) for item in _progress()["exercises"]}
+    rows = index_db().execute("SELECT e.anchor, e.title FROM exercises e JOIN documents d"
+                              " ON d.id = e.doc_id WHERE d.pack=? AND d.slug=? ORDER BY e.id",
+                              (pack, slug)).fetchall()
+    return [{"anchor": r["anchor"], "title": r["title"], "tried": (pack, slug, r["anchor"]) in tried}
+            for r in rows]
+
+
 def learner_note(pack: str, slug: str) -> str:
     learner = current_learner()
     return store().note(learner["id"], pack, slug) if learner else ""
@@ -115,6 +125,7 @@ def init_classroom(app: Flask) -> None:
     for blueprint in (learners, teacher, poster):
         app.register_blueprint(blueprint)
     app.jinja_env.globals.update(chapter_done=chapter_done, learner_note=learner_note,
+                                 chapter_exercises=chapter_exercises,
                                  note_max=NOTE_MAX)
     app.jinja_env.filters["when"] = when
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 
-from kit.classroom import (LEARNER_KEY, current_learner, is_chapter, learner_required,
-                           safe_next, store, workshops)
+from kit.classroom import (LEARNER_KEY, chapter_exercises, current_learner, is_chapter,
+                           learner_required, safe_next, store, workshops)
 from kit.search import document_url
 from kit.store import NotAllowed, NotFound, StoreError
 from kit.store_rules import COMMENT_MAX, NICKNAME_MAX
@@ -93,6 +93,19 @@ def progress():
         abort(400, "done must be 1 (done) or 0 (not done yet).")
     store().set_chapter_done(current_learner()["id"], pack, doc, done == "1")
     return redirect(document_url(pack, doc) + "#progress", 303)
+
+
+@learners.post("/exercise-tried")
+@learner_required
+def exercise_tried():
+    """Record that the learner tried one of the chapter's exercises (shown in their progress
+    and the teacher's table)."""
+    pack, doc = _chapter_from_form()
+    anchor = request.form.get("anchor", "")
+    if not any(e["anchor"] == anchor for e in chapter_exercises(pack, doc)):
+        abort(400, "That exercise is not in this chapter.")
+    store().record_exercise_attempt(current_learner()["id"], pack, doc, anchor)
+    return redirect(document_url(pack, doc) + "#" + anchor, 303)
 
 
 @learners.post("/notes")

@@ -29,7 +29,8 @@ XSS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>']
 CHAPTERS = {
     "w/workshop.toml": 'title = "Web basics"\n',
     "w/01-start.md": "---\ntitle: Starting out\norder: 1\n---\n## Install\nInstall Flask.\n",
-    "w/02-routes.md": "---\ntitle: Routes\norder: 2\n---\n## Routes\nA route maps a URL.\n",
+    "w/02-routes.md": "---\ntitle: Routes\norder: 2\n---\n## Routes\nA route maps a URL.\n\n"
+                      "::: exercise Add a route\nAdd /about.\n:::\n\n::: solution\n@app.route('/about')\n:::\n",
     "w/03-finish.md": "---\ntitle: Finishing up\norder: 3\n---\n## Serve\nServe it.\n",
     "talks/panel.txt": "---\ntitle: Panel\n---\nAmina (00:00:05): We pair on every exercise.\n",
 }
@@ -535,3 +536,21 @@ def test_first_serve_without_a_terminal_makes_a_pin_and_prints_it_once(library_d
     finally:
         second.stop()
     assert "Teacher PIN:" not in second.output
+
+
+def test_a_learner_marks_an_exercise_tried_and_the_teacher_sees_the_count(site):
+    learner = join(site, "Tried Tess")
+    page = learner.get(ROUTES).text
+    assert 'name="anchor" value="ex-add-a-route"' in page
+    answer = learner.post("/exercise-tried", {"pack": "club", "doc": "w/02-routes",
+                                              "anchor": "ex-add-a-route"})
+    assert answer.status == 303 and answer.location.endswith("#ex-add-a-route")
+    page = learner.get(ROUTES).text
+    assert 'name="anchor" value="ex-add-a-route"' not in page and "</span> tried" in page
+    assert store_of(site).progress(learner_id(site, "Tried Tess"))["exercises"] == [
+        ["club", "w/02-routes", "ex-add-a-route"]]
+    refused = learner.post("/exercise-tried", {"pack": "club", "doc": "w/02-routes",
+                                               "anchor": "ex-not-here"})
+    assert refused.status == 400
+    table = teacher(site).get("/teacher").text
+    assert re.search(r"Tried Tess</th>.*?<td>1</td></tr>", table, re.S), table
