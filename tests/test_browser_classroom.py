@@ -119,7 +119,7 @@ def test_teacher_sees_the_progress_a_learner_made(people):
     learner_joins_and_works_on_a_chapter(learner, "Ana")
     teacher_logs_in(teacher)
     table = teacher.page.locator("table.progress-table")
-    chapter_titles = table.locator("thead th[scope=col]").all_inner_texts()[1:-1]
+    chapter_titles = table.locator("thead th[scope=col]").all_inner_texts()[1:-2]   # less Done, Exercises tried
     done_column = next(i for i, title in enumerate(chapter_titles) if title.endswith("Hello, web"))
     ana = table.locator("tbody tr", has=teacher.page.locator("th", has_text="Ana"))
     cells = ana.locator("td")
