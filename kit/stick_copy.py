@@ -17,8 +17,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kit.models import sha256_of
 from kit.stick import StickPlan
-from kit.stick_manifest import MANIFEST, manifest_text, mb, read_manifest, sha256_file
+from kit.stick_manifest import MANIFEST, manifest_text, mb, read_manifest
 
 PARTIAL = ".lantern-partial"
 FAT32_LIMIT = 4 * 1024 ** 3 - 1
@@ -178,8 +179,8 @@ def write_stick(plan: StickPlan, dest: Path, *, free_bytes: int | None = None,
         want = item.sha256 or (hashlib.sha256(item.data).hexdigest() if item.data is not None
                                else None)
         if target.is_file() and target.stat().st_size == item.size:
-            have = sha256_file(target)
-            if have == (want or sha256_file(item.source)):
+            have = sha256_of(target)
+            if have == (want or sha256_of(item.source)):
                 digests[item.target] = have
                 report.unchanged += 1
                 progress.advance(item.size, item.target)

@@ -7,10 +7,11 @@ a sample, keeping `--full` (every byte) for when a stick is suspected.
 """
 from __future__ import annotations
 
-import hashlib
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from kit.models import sha256_of
 
 MANIFEST = "MANIFEST.sha256"
 SMALL_FILE = 1024 ** 2                 # fast verify hashes every file up to this size
@@ -18,14 +19,6 @@ SMALL_FILE = 1024 ** 2                 # fast verify hashes every file up to thi
 
 def mb(size: int) -> str:
     return f"{size / 1e6:,.1f} MB"
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        while block := stream.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def manifest_text(entries) -> str:
@@ -100,6 +93,6 @@ def verify_stick(dest: Path, full: bool = False, sample: int = 3) -> VerifyRepor
             report.problems.append(f"WRONG SIZE  {path}: {actual} bytes, expected {size}")
         elif path in to_hash:
             report.hashed += 1
-            if sha256_file(target) != digest:
+            if sha256_of(target) != digest:
                 report.problems.append(f"DAMAGED     {path}: its sha256 does not match the manifest")
     return report
