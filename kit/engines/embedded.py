@@ -37,15 +37,21 @@ _load_lock = threading.Lock()
 def generation_threads() -> tuple[int, int]:
     """(threads for generating, threads for reading the prompt), from os.cpu_count().
 
-    Generating uses one core less than the machine has: llama.cpp's threads wait for each
-    other at every step, so when one core is busy (the web server, a browser, a second
-    learner) all-core decoding collapses. Measured on 2 cores with one core busy:
-    2 threads 1.3-4.6 tokens/s, 1 thread 73-80 tokens/s (idle: ~95-120 vs ~72).
-    Reading the prompt collapses the same way (bench/tutor_bench.py, 440-token prompt, load ~3.5
-    on 2 cores: 2 threads 6.1-10.5 s, 1 thread 3.2-3.5 s), and a classroom laptop is never idle:
-    it serves pages too. So both leave one core to the rest of the kit."""
+    Generating uses one core less than the machine has: its threads meet at every token, so
+    when one core is busy (the web server, a browser) all-core decoding collapses. Reading the
+    prompt is one big batch and uses every core, which the passive wait policy below makes
+    safe. Measured on 2 cores, 430-token prompt (bench/tutor_bench.py and a llama.cpp loop):
+    idle: 1 thread 3.2 s, 2 threads 1.8 s; one core busy: 3.2 s vs 3.0 s; both busy:
+    1 thread 4.9 s (spinning) vs 3.0 s (passive). Decoding: 1 thread ~80 tokens/s in all three."""
     cores = os.cpu_count() or 1
-    return max(1, cores - 1), max(1, cores - 1)
+    return max(1, cores - 1), cores
+
+
+# llama.cpp's OpenMP threads spin while they wait for each other; on a busy 2-core laptop the
+# spinning thread steals the core the others need (prompt reading went from 3 s to 10 s).
+# Passive waiting costs nothing measurable when idle. Read once, when llama.cpp loads, so it
+# is set on import of this module, before llama_cpp is imported; a value the user set wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 def load_model(path: Path, n_ctx: int) -> LoadedModel:
