@@ -37,7 +37,7 @@ def take_a_place(queue: ModelQueue, learner_id: str, questions_per_minute: int):
     except RateLimited as error:
         raise AskRefused(429, str(error), retry_after=error.retry_after)
     except QueueFull as error:
-        raise AskRefused(429, str(error))
+        raise AskRefused(429, str(error), retry_after=error.retry_after)
 
 
 def queue_events(ticket, poll_s: float = 1.0):

@@ -22,10 +22,16 @@ from collections import deque
 from contextlib import contextmanager
 
 WINDOW_S = 60.0   # the rate limit counts the questions asked in the last minute
+FULL_RETRY_S = 60  # a full queue tells clients to come back in a minute (Retry-After)
 
 
 class QueueFull(Exception):
-    """The learner already has a question in the queue: one each, so nobody crowds the line."""
+    """No place in the queue: the learner already has one (one each, so nobody crowds the line),
+    or every place is taken. `retry_after` is whole seconds when waiting helps, else None."""
+
+    def __init__(self, message: str, retry_after: int | None = None):
+        self.retry_after = retry_after
+        super().__init__(message)
 
 
 class RateLimited(Exception):
@@ -117,7 +123,8 @@ class ModelQueue:
                 raise QueueFull("You already have a question waiting; wait for it or cancel it.")
             if len(self._waiting) >= self.max_waiting:
                 raise QueueFull(f"The tutor already has {len(self._waiting)} questions waiting; "
-                                "read the search results below and ask again in a minute.")
+                                "read the search results below and ask again in a minute.",
+                                retry_after=FULL_RETRY_S)
             now = self._clock()
             asked = self._asked.setdefault(learner_id, deque())
             while asked and asked[0] <= now - WINDOW_S:

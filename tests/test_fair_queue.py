@@ -67,8 +67,9 @@ def test_a_learner_cannot_queue_a_second_question():
     queue = ModelQueue(slots=1)
     queue.join("someone-else")
     queue.join("ana")          # waiting
-    with pytest.raises(QueueFull, match="already have a question waiting"):
+    with pytest.raises(QueueFull, match="already have a question waiting") as already:
         queue.join("ana")
+    assert already.value.retry_after is None     # asking again later will not help: cancel it
 
 
 def test_a_learner_with_a_running_question_cannot_queue_another():
@@ -321,8 +322,9 @@ def test_a_full_queue_refuses_new_questions_until_one_leaves():
     queue = ModelQueue(slots=1, max_waiting=2)
     running = queue.join("ada")
     waiting = [queue.join("bo"), queue.join("cy")]
-    with pytest.raises(QueueFull, match="2 questions waiting"):
+    with pytest.raises(QueueFull, match="2 questions waiting") as full:
         queue.join("di")
+    assert full.value.retry_after == 60
     waiting[0].cancel()
     queue.join("di").cancel()
     running.done()

@@ -292,6 +292,23 @@ def test_a_learner_with_a_question_waiting_cannot_ask_another(learners, holder):
     assert "already have a question" in again.json()["error"]
 
 
+def test_a_full_queue_refuses_with_retry_after_and_frees_no_place(site, learners, holder):
+    site.app.extensions["model_queue"].max_waiting = 1
+    bo_learner = learners("Bo")
+    bo = bo_learner.ask(COVERED[0])
+    bo.first("queue")
+    cy = learners("Cy").ask(COVERED[1])
+    still_answering(holder)
+    assert cy.status == 429
+    assert "1 questions waiting" in cy.json()["error"]
+    assert cy.headers["retry-after"] == "60"
+    waiting = [t["learner"] for t in site.app.extensions["model_queue"].snapshot()
+               if t["state"] == "waiting"]
+    assert waiting == [bo_learner.id]
+    holder.hang_up()
+    assert bo.wait_end()[-1] == "done"         # the one waiting is still served
+
+
 def test_cancelling_while_waiting_ends_the_stream_with_a_cancelled_error(learners, holder):
     bo = learners("Bo")
     waiting = bo.ask(COVERED[0])
