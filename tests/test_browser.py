@@ -8,30 +8,24 @@ that no page asked for anything outside the kit's own server.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from kit.settings import load_settings
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(f"{CHROMIUM} is not installed (Debian package `chromium`); the browser tests "
-                "never download a browser", allow_module_level=True)
+from tests.chromium import headless_chromium, skip_module_without_chromium
 
-from playwright.sync_api import expect, sync_playwright  # noqa: E402  (only once Chromium exists)
+skip_module_without_chromium()
+
+from playwright.sync_api import expect  # noqa: E402  (only once Chromium exists)
 
 pytestmark = pytest.mark.browser
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with headless_chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -9,32 +9,26 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
 
 import pytest
 
 from kit.settings import load_settings
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(f"{CHROMIUM} is not installed (Debian package `chromium`); the browser tests "
-                "never download a browser", allow_module_level=True)
+from tests.chromium import headless_chromium, skip_module_without_chromium
 
-from playwright.sync_api import expect, sync_playwright  # noqa: E402  (only once Chromium exists)
+skip_module_without_chromium()
+
+from playwright.sync_api import expect  # noqa: E402  (only once Chromium exists)
 
 pytestmark = pytest.mark.browser
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 PIN = "86420"
 CHAPTER = "/p/first-web-app/flask-workshop/02-hello-web"
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with headless_chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -78,16 +72,21 @@ class Person:
         assert self.console_errors == []          # a CSP violation is reported here
 
 
-@pytest.fixture
-def people(browser, site):
+def people_on(browser, url):
+    """make() opens a new person (their own browser context) on `url`; all closed at the end."""
     made = []
 
     def make() -> Person:
-        made.append(Person(browser, site.url))
+        made.append(Person(browser, url))
         return made[-1]
     yield make
     for person in made:
         person.context.close()
+
+
+@pytest.fixture
+def people(browser, site):
+    yield from people_on(browser, site.url)
 
 
 def learner_joins_and_works_on_a_chapter(learner: Person, nickname: str):
@@ -161,14 +160,7 @@ def asking_site(serve, bundled_content, tmp_path):
 
 @pytest.fixture
 def asking_people(browser, asking_site):
-    made = []
-
-    def make() -> Person:
-        made.append(Person(browser, asking_site.url))
-        return made[-1]
-    yield make
-    for person in made:
-        person.context.close()
+    yield from people_on(browser, asking_site.url)
 
 
 @pytest.fixture
