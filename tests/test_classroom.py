@@ -181,13 +181,15 @@ def ticked_titles(html: str) -> list[str]:
     return re.findall(r'>([^<>]+)</(?:a|strong)> <span class="done-mark"', html)
 
 
-def test_a_chapter_marked_done_is_ticked_on_the_chapter_and_workshop_pages(site):
+def test_a_chapter_marked_done_is_ticked_on_the_chapter_workshop_and_home_pages(site):
     ana = join(site, "Ana")
     response = ana.post("/progress", {"pack": "club", "doc": "w/02-routes", "done": "1"})
     assert (response.status, response.location) == (303, ROUTES + "#progress")
     assert store_of(site).progress(learner_id(site, "Ana"))["chapters_done"] == [["club", "w/02-routes"]]
     assert ticked_titles(ana.get(START).text) == ["Routes"]
     assert ticked_titles(ana.get("/p/club/").text) == ["Routes"]
+    assert ticked_titles(ana.get("/").text) == ["Routes"]
+    assert ticked_titles(join(site, "Bo").get("/").text) == []     # ticks are each learner's own
     assert "1 of 3 chapters done" in ana.get("/me").text
 
 
