@@ -99,3 +99,11 @@ def test_a_damaged_copy_is_dropped_and_the_original_answers(source, tmp_path):
     damaged.write_bytes(b"GGUF" + b"\0" * 64)          # truncated by a bad stick, say
     assert run_engine(tmp_path / "data") == str(source)
     assert not damaged.exists()                          # made again next time
+
+
+def test_the_doctor_is_told_where_the_copy_is_and_whether_it_is_made(source, tmp_path):
+    from kit.engines.embedded import EmbeddedEngine
+    engine = EmbeddedEngine(source, fast_folder=tmp_path / "fast")
+    assert engine.available()[1].endswith(f"faster Q8_0 copy in {tmp_path / 'fast'} (made on the first question)")
+    faster_copy(source, tmp_path / "fast")
+    assert engine.available()[1].endswith("(made)")

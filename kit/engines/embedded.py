@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kit.engines.base import ChatStream, Engine, EngineError, finish_stats
-from kit.engines.fast_gguf import faster_copy
+from kit.engines.fast_gguf import copy_name, faster_copy
 from kit.models import find_gguf, find_manifest, load_manifests
 
 DEFAULT_MODEL_ID = "smollm2-135m-instruct"
@@ -148,7 +148,12 @@ class EmbeddedEngine(Engine):
             return False, self.missing_reason
         if importlib.util.find_spec("llama_cpp") is None:
             return False, "llama-cpp-python is not installed"
-        return True, f"llama.cpp with {self.model_path}"
+        reason = f"llama.cpp with {self.model_path}"
+        name = copy_name(self.model_path) if self.fast_folder else None
+        if name:
+            made = "made" if (self.fast_folder / name).is_file() else "made on the first question"
+            reason += f", read from a faster Q8_0 copy in {self.fast_folder} ({made})"
+        return True, reason
 
     def models(self) -> list[str]:
         return [self.model] if self.available()[0] else []
