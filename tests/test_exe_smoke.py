@@ -4,7 +4,7 @@ Builds the Linux program with PyInstaller first (build/build.py, onedir, about a
 cores) when build/dist/linux/ is missing or older than the code it was built from. Then:
 a stick with the program and the embedded SmolLM2 model; the program started from the stick
 with the working directory elsewhere; the home page, a search and a streamed tutor answer
-with a source; learners' data written on the stick; `kit stick verify` passing, then failing
+with a source; learners' data and the model's faster Q8_0 copy written on the stick; `kit stick verify` passing, then failing
 after a byte of the model is flipped and after a file is deleted.
 """
 from __future__ import annotations
@@ -195,6 +195,11 @@ def test_learner_data_is_written_on_the_stick_not_in_the_user_folder(running, st
     assert logs and "How do I start a Flask app?" in logs[0].read_text()
     assert "Stick tester" in (stick / "data" / "classroom" / "learners.json").read_text()
     assert not (home / ".local" / "share" / "lantern").exists()
+
+
+def test_the_frozen_kit_made_its_faster_copy_of_the_model_on_the_stick(running, stick):
+    copies = [p.name for p in (stick / "data" / "fast-models").iterdir()]
+    assert len(copies) == 1 and copies[0].startswith(GGUF.split(".Q4_1")[0] + ".Q8_0."), copies
 
 
 def test_the_sticks_ollama_is_started_with_the_users_library_path_and_the_sticks_models(
