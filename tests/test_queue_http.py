@@ -8,8 +8,10 @@ their place is given up. One question waiting per learner, a per-learner rate li
 teacher's class settings (modes, think-first, tutor on/off) are enforced on every question.
 
 To make learners wait, a "holder" asks a question whose answer is long (1,500 tokens allowed;
-seeded, this one runs on for ~1,470) and hangs up when the test is done with it; everyone
+seeded, this one runs to the cap, ~40 s) and hangs up when the test is done with it; everyone
 else's answers are kept to a few tokens (`Tutor.answer_tokens`, read when an answer starts).
+`still_answering` fails a test whose holder stopped early, so a changed model shows up as a
+clear failure, not as a test that proves nothing.
 """
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ SHORT_ANSWER = 8           # tokens for everyone but the holder
 LONG_ANSWER = 1500         # the holder's: long enough to keep the model busy while tests look
 CHAPTER = "/p/first-web-app/flask-workshop/02-hello-web"
 PIN = "97531"
-HOLDERS_QUESTION = "How do I make a virtual environment?"
+HOLDERS_QUESTION = "What does a route do?"   # seeded, runs to the 1,500-token cap (~40 s)
 COVERED = ["How do I run a Flask app?", "What does a route do?", "How do I install Flask?",
            "How do I show a template?"]
 NOT_IN_LIBRARY = "What is the capital of Peru?"
