@@ -130,7 +130,7 @@ def _check(text: str) -> None:
             raise ValueError("not a TinyDB table")
 
 
-def _read_state(path: Path) -> tuple[str, str | None]:
+def read_state(path: Path) -> tuple[str, str | None]:
     """('missing', None) | ('good', text) | ('damaged', reason)."""
     try:
         raw = path.read_bytes()
@@ -239,8 +239,8 @@ class AtomicJSONStorage(Storage):
 
     def _load(self) -> str | None:
         name = self.path.name
-        state, found = _read_state(self.path)
-        spare_state, spare = _read_state(self.backup)
+        state, found = read_state(self.path)
+        spare_state, spare = read_state(self.backup)
         if state == "good":
             if spare_state == "damaged":
                 aside = move_aside(self.backup)

@@ -17,7 +17,7 @@ from kit.store_rules import COMMENT_MAX, NICKNAME_MAX
 
 learners = Blueprint("learners", __name__)
 
-HISTORY_LIMIT = 200    # exchanges shown on /me (the teacher's export has them all)
+HISTORY_LIMIT = 200    # exchanges shown on /me, every day's (the teacher's export has them all)
 
 
 @learners.get("/join")
@@ -53,8 +53,9 @@ def me():
                                     "url": document_url(w["pack"], c["slug"])}
                                    for c in w["chapters"]]} for w in workshops()]
     return render_template("me.html", learner=learner, progress=progress,
-                           exchanges=store().exchanges(learner_id=learner["id"], limit=HISTORY_LIMIT),
-                           comment_max=COMMENT_MAX)
+                           exchanges=store().exchanges(learner_id=learner["id"], limit=HISTORY_LIMIT,
+                                                       earlier=True),
+                           today=store().session, comment_max=COMMENT_MAX)
 
 
 @learners.post("/me/feedback")

@@ -28,6 +28,7 @@ from pathlib import Path
 from tinydb import Query
 from tinydb.table import Document
 
+from kit.atomic_storage import BACKUP_SUFFIX, read_state
 from kit.store_files import DurableFolder
 from kit.store_rules import (COMMENT_MAX, DEFAULT_CLASS_SETTINGS, NOTE_MAX, NicknameTaken,
                              NotAllowed, NotFound, StoreError, TeacherLocked, after_pin_attempt,
@@ -52,6 +53,11 @@ def _detached(value):
     """A deep copy of JSON data: the storage keeps values nested in documents shared with what
     TinyDB returns, so records with lists or dicts inside go to callers only as copies."""
     return json.loads(json.dumps(value, ensure_ascii=False))
+
+
+def _newest_first(item: tuple[str, dict]) -> int:
+    """Sort key for a TinyDB table's (doc id, doc) items: the latest insert first."""
+    return -int(item[0]) if item[0].isdecimal() else 0
 
 
 def _chapter(learner_id: str, pack: str, doc: str, **more: str):
@@ -84,6 +90,7 @@ class Store:
             self.close()
             raise
         self.warnings: list[str] = self._files.warnings
+        self._earlier_cache: dict[tuple, list[dict]] = {}   # (name, size, mtime) -> exchanges
 
     def close(self) -> None:
         """Flush and close every file."""
@@ -207,15 +214,52 @@ class Store:
             self._exchanges.insert(exchange)
         return exchange["id"]
 
-    def exchanges(self, learner_id: str | None = None, limit: int | None = None) -> list[dict]:
-        """This session's exchanges, newest first; only `learner_id`'s when given."""
+    def exchanges(self, learner_id: str | None = None, limit: int | None = None,
+                  earlier: bool = False) -> list[dict]:
+        """This session's exchanges, newest first; only `learner_id`'s when given. With
+        `earlier`, the exchanges of earlier sessions follow. Each has its "session"."""
         with self._lock:
             if learner_id is None:
                 found = self._exchanges.all()
             else:
                 found = self._exchanges.search(Query().learner == learner_id)
-        found = sorted(found, key=lambda doc: doc.doc_id, reverse=True)
-        return _detached([dict(doc) for doc in found[:limit]])
+        found = [{**doc, "session": self.session}
+                 for doc in sorted(found, key=lambda doc: doc.doc_id, reverse=True)]
+        if earlier:
+            found += [exchange for exchange in self._earlier_exchanges()
+                      if learner_id is None or exchange.get("learner") == learner_id]
+        return _detached(found[:limit])
+
+    def _earlier_exchanges(self) -> list[dict]:
+        """Earlier sessions' exchanges, newest first. Their files are never written again, so
+        they are read as plain JSON (no TinyDB, no lock) and kept in memory while unchanged."""
+        exchanges = []
+        for path in sorted(self.folder.glob("questions-*.json"), reverse=True):
+            session = path.name[len("questions-"):-len(".json")]
+            if session != self.session:
+                exchanges += self._earlier_file(path, session)
+        return exchanges
+
+    def _earlier_file(self, path: Path, session: str) -> list[dict]:
+        try:
+            stat = path.stat()
+        except OSError:
+            return []
+        key = (path.name, stat.st_size, stat.st_mtime_ns)
+        if key not in self._earlier_cache:
+            for candidate in (path, path.with_name(path.name + BACKUP_SUFFIX)):
+                state, text = read_state(candidate)
+                if state == "good":
+                    table = json.loads(text).get("exchanges", {})
+                    break
+            else:
+                table = {}
+                self.warnings.append(f"{path.name} could not be read, so the questions of "
+                                     f"{session} are not shown; the file was left as it is.")
+            self._earlier_cache[key] = [
+                {**doc, "session": session}
+                for _, doc in sorted(table.items(), key=_newest_first)]
+        return self._earlier_cache[key]
 
     def set_feedback(self, exchange_id: str, learner_id: str, helpful: bool,
                      comment: str = "") -> None:

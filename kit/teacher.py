@@ -125,7 +125,7 @@ def questions_json():
 def export_csv():
     nicknames = {learner["id"]: learner["nickname"] for learner in store().learners()}
     # The BOM makes spreadsheet programs read the file as UTF-8 (names with accents survive).
-    body = "\ufeff" + class_report.export_csv(store().exchanges(), nicknames)
+    body = "\ufeff" + class_report.export_csv(store().exchanges(earlier=True), nicknames)
     filename = time.strftime("lantern-class-%Y-%m-%d.csv")
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"',

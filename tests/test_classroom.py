@@ -7,6 +7,7 @@ Each `WebClient` is one device: it keeps its own cookies, as a browser would.
 from __future__ import annotations
 
 import csv
+import json
 import io
 import re
 import shutil
@@ -153,6 +154,34 @@ def test_me_shows_only_the_learners_own_questions(site):
     ask(site, "Bo", "Where is the kettle, asks Bo?")
     page = ana.get("/me").text
     assert "How do routes work, says Ana?" in page and "kettle" not in page
+
+
+def write_earlier_session(site, session: str, exchanges: list[dict]) -> None:
+    """A questions log as an earlier day's kit left it (TinyDB's file format)."""
+    table = {str(n): {"id": f"old-{n}", "at": f"{session}T10:0{n}:00+0000", "mode": "explain",
+                      "grounded": True, "answer": "An old answer.", "feedback": None, **exchange}
+             for n, exchange in enumerate(exchanges, 1)}
+    path = store_of(site).folder / f"questions-{session}.json"
+    path.write_text(json.dumps({"exchanges": table}), encoding="utf-8")
+
+
+def test_me_lists_earlier_days_questions_after_todays_and_only_todays_can_be_rated(site):
+    ana = join(site, "Ana")
+    join(site, "Bo")
+    ask(site, "Ana", "Asked today?")
+    write_earlier_session(site, "2000-01-01", [
+        {"question": "Asked last week <b>?", "learner": learner_id(site, "Ana"),
+         "feedback": {"helpful": True, "comment": "nice"}},
+        {"question": "Bo's old question", "learner": learner_id(site, "Bo")}])
+    page = ana.get("/me").text
+    assert page.index("Asked today?") < page.index("Asked last week &lt;b&gt;?")
+    assert "Bo&#39;s old question" not in page and "Bo's old question" not in page
+    assert "From an earlier class; you found this helpful. Your comment: nice" in page
+    assert page.count('class="feedback-form"') == 1          # today's answer only
+    assert ana.post("/me/feedback", {"exchange": "old-1", "helpful": "no"}).status == 404
+    rows = list(csv.DictReader(io.StringIO(
+        teacher(site).get("/teacher/export.csv").body.decode("utf-8-sig"))))
+    assert [row["question"] for row in rows] == ["Asked last week <b>?", "Bo's old question", "Asked today?"]
 
 
 def test_feedback_on_an_own_answer_is_kept_and_shown(site):

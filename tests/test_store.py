@@ -350,6 +350,47 @@ def test_each_class_session_has_its_own_log_file(store, ana, folder):
         "questions-2026-11-23.json", "questions-2026-11-24.json"}
 
 
+def test_earlier_sessions_questions_follow_todays_newest_first_each_with_its_session(store, ana, folder):
+    ben = store.create_learner("Ben")["id"]
+    store.record_exchange({"question": "monday 1"}, ana)
+    store.record_exchange({"question": "monday ben"}, ben)
+    store.record_exchange({"question": "monday 2"}, ana)
+    store = reopen(store, session="2026-11-24")
+    store.record_exchange({"question": "tuesday"}, ana)
+    store = reopen(store, session="2026-11-25")
+    try:
+        store.record_exchange({"question": "wednesday"}, ana)
+        mine = store.exchanges(learner_id=ana, earlier=True)
+        assert [(e["question"], e["session"]) for e in mine] == [
+            ("wednesday", "2026-11-25"), ("tuesday", "2026-11-24"),
+            ("monday 2", "2026-11-23"), ("monday 1", "2026-11-23")]
+        assert [e["question"] for e in store.exchanges(learner_id=ana)] == ["wednesday"]
+        assert len(store.exchanges(earlier=True)) == 5
+        assert [e["question"] for e in store.exchanges(learner_id=ana, earlier=True, limit=2)] == [
+            "wednesday", "tuesday"]
+        assert store.warnings == []
+    finally:
+        store.close()
+    assert json.loads((folder / "questions-2026-11-23.json").read_text())   # left as it was
+
+
+def test_a_damaged_earlier_log_is_read_from_its_spare_copy_or_skipped_with_a_warning(store, ana, folder):
+    store.record_exchange({"question": "monday"}, ana)
+    store.record_exchange({"question": "monday again"}, ana)
+    store = reopen(store, session="2026-11-24")
+    try:
+        monday = folder / "questions-2026-11-23.json"
+        monday.write_bytes(monday.read_bytes()[:25])                  # cut short
+        assert [e["question"] for e in store.exchanges(earlier=True)] == ["monday again", "monday"]
+        (folder / "questions-2026-11-23.json.bak").write_text("garbled {")
+        monday.write_bytes(monday.read_bytes()[:20])                  # changed: read again
+        assert store.exchanges(earlier=True) == []
+        assert any("questions-2026-11-23.json could not be read" in w for w in store.warnings)
+        assert monday.exists()                                        # nothing moved or lost
+    finally:
+        store.close()
+
+
 def test_the_session_defaults_to_todays_date(folder):
     with Store(folder) as store:
         store.record_exchange({"question": "q"}, None)
