@@ -163,3 +163,11 @@ def serve():
 @pytest.fixture(scope="session")
 def bundled_content() -> Path:
     return Path(__file__).resolve().parent.parent / "content"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium (tests/chromium.py), one per browser test module."""
+    from tests.chromium import headless_chromium
+    with headless_chromium() as browser:
+        yield browser

@@ -13,19 +13,13 @@ import pytest
 
 from kit.settings import load_settings
 
-from tests.chromium import headless_chromium, skip_module_without_chromium
+from tests.chromium import skip_module_without_chromium
 
 skip_module_without_chromium()
 
 from playwright.sync_api import expect  # noqa: E402  (only once Chromium exists)
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with headless_chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

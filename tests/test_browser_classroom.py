@@ -14,7 +14,7 @@ import pytest
 
 from kit.settings import load_settings
 
-from tests.chromium import headless_chromium, skip_module_without_chromium
+from tests.chromium import skip_module_without_chromium
 
 skip_module_without_chromium()
 
@@ -23,12 +23,6 @@ from playwright.sync_api import expect  # noqa: E402  (only once Chromium exists
 pytestmark = pytest.mark.browser
 PIN = "86420"
 CHAPTER = "/p/first-web-app/flask-workshop/02-hello-web"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with headless_chromium() as browser:
-        yield browser
 
 
 @pytest.fixture
@@ -89,13 +83,17 @@ def people(browser, site):
     yield from people_on(browser, site.url)
 
 
-def learner_joins_and_works_on_a_chapter(learner: Person, nickname: str):
+def joins_on_the_chapter(learner: Person, nickname: str):
     learner.open(CHAPTER)
     learner.submit(learner.page.get_by_role("link", name="Join the class").first)
     learner.page.fill("#nickname", nickname)
     learner.submit(learner.page.get_by_role("button", name="Join"))
     assert learner.page.url == learner.origin + CHAPTER
     expect(learner.page.locator("header .who")).to_have_text(f"Joined as {nickname}")
+
+
+def learner_joins_and_works_on_a_chapter(learner: Person, nickname: str):
+    joins_on_the_chapter(learner, nickname)
     learner.submit(learner.page.get_by_role("button", name="Mark this chapter done"))
     expect(learner.page.locator(".learner-chapter")).to_contain_text("You marked this chapter done")
     expect(learner.page.locator("aside.toc [aria-current=page] + .done-mark")).to_have_count(1)
@@ -181,15 +179,6 @@ def model_held(asking_site):
     deadline = time.monotonic() + 30      # the server stops the model once it notices
     while any(loaded.lock.locked() for loaded in _loaded.values()) and time.monotonic() < deadline:
         time.sleep(0.1)
-
-
-def joins_on_the_chapter(learner: Person, nickname: str):
-    learner.open(CHAPTER)
-    learner.submit(learner.page.get_by_role("link", name="Join the class").first)
-    learner.page.fill("#nickname", nickname)
-    learner.submit(learner.page.get_by_role("button", name="Join"))
-    assert learner.page.url == learner.origin + CHAPTER
-    expect(learner.page.locator("header .who")).to_have_text(f"Joined as {nickname}")
 
 
 def asks(learner: Person, question: str):

@@ -83,8 +83,8 @@ def post(port: int, kind: str, body: dict) -> tuple[str, object]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     try:
         connection.connect()
-    except ConnectionRefusedError:
-        return REFUSED, None
+    except (ConnectionRefusedError, ConnectionResetError):   # killed before or while accepting:
+        return REFUSED, None                                  # nothing was sent
     try:
         connection.request("POST", "/" + kind, json.dumps(body),
                            {"Content-Type": "application/json"})
