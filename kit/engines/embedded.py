@@ -10,6 +10,7 @@ question pays ~0.2 s) and once per process, shared by every engine object that n
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import threading
 import time
@@ -70,7 +71,8 @@ def load_model(path: Path, n_ctx: int, fast_folder: Path | None = None) -> Loade
             except EngineError:
                 if file == Path(path):
                     raise
-                file.unlink(missing_ok=True)       # a damaged copy: made again next time
+                with contextlib.suppress(OSError):  # a damaged copy: made again next time
+                    file.unlink(missing_ok=True)
                 file = Path(path)
                 llama = _open(file, n_ctx)
             _loaded[key] = LoadedModel(llama, threading.Lock(),
