@@ -28,7 +28,7 @@ import pytest
 
 from kit.engines.embedded import _loaded
 from kit.settings import load_settings
-from tests.web_client import WebClient
+from tests.web_client import WebClient, sse_fields
 
 SHORT_ANSWER = 8           # tokens for everyone but the holder
 LONG_ANSWER = 1500         # the holder's: long enough to keep the model busy while tests look
@@ -141,15 +141,8 @@ class Answer:
 
 
 def parse_block(block: str) -> Event | None:
-    if all(line.startswith(":") for line in block.splitlines()):
-        return None           # the comment line that opens every stream
-    name, data = "message", ""
-    for line in block.splitlines():
-        if line.startswith("event: "):
-            name = line[len("event: "):]
-        elif line.startswith("data: "):
-            data += line[len("data: "):]
-    return Event(name, json.loads(data), time.monotonic())
+    fields = sse_fields(block)
+    return Event(*fields, time.monotonic()) if fields else None   # None: the opening comment
 
 
 class Learner:

@@ -26,7 +26,7 @@ from kit.engines.embedded import _loaded
 from kit.settings import load_settings
 from kit.tutor import NOT_COVERED
 from tests.fake_ollama import FakeOllama
-from tests.web_client import WebClient
+from tests.web_client import WebClient, sse_fields
 
 SHORT_ANSWER = 8           # tokens: enough to see streaming and rates, quick on two cores
 CHAPTERS = "/p/first-web-app/flask-workshop"
@@ -78,15 +78,8 @@ class AnswerStream:
 
 
 def parse_block(block: str, at: float) -> Event:
-    if all(line.startswith(":") for line in block.splitlines()):
-        return Event(":", block, at)
-    name, data = "message", ""
-    for line in block.splitlines():
-        if line.startswith("event: "):
-            name = line[len("event: "):]
-        elif line.startswith("data: "):
-            data += line[len("data: "):]
-    return Event(name, json.loads(data), at)
+    fields = sse_fields(block)
+    return Event(*fields, at) if fields else Event(":", block, at)
 
 
 class Learner:

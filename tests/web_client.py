@@ -86,3 +86,17 @@ class WebClient:
         if token:
             headers["X-CSRF-Token"] = token
         return self.request("POST", path, json.dumps(payload).encode(), headers)
+
+
+def sse_fields(block: str) -> tuple[str, object] | None:
+    """(event name, parsed JSON data) of one Server-Sent Events block; None for a comment block
+    (the line the kit sends before anything else)."""
+    if all(line.startswith(":") for line in block.splitlines()):
+        return None
+    name, data = "message", ""
+    for line in block.splitlines():
+        if line.startswith("event: "):
+            name = line[len("event: "):]
+        elif line.startswith("data: "):
+            data += line[len("data: "):]
+    return name, json.loads(data)
