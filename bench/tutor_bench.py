@@ -1,7 +1,9 @@
 """Tutor benchmark: time to first token (ttft) and tokens/s through the kit vs llama.cpp directly.
 
-Kit: `POST /api/ask` on a real `kit serve`, timed by the client from sending (HTTP and retrieval
-count). Direct: the messages the kit would send, same GGUF, n_ctx, threads and sampling options;
+Kit: `POST /api/ask` on a real `kit serve`, timed by the client from sending (HTTP, retrieval
+and the hop to the model worker process count). Direct: llama.cpp in this process with the CPU
+variant the kit's worker chose, the messages the kit would send, same GGUF, n_ctx, threads and
+sampling options;
 the two alternate so load changes hit both alike. Then 5 questions at once. Targets (tutor issue):
 kit/direct ttft ≤ 1.15; 0 errors with 5 at once (one answer at a time: the last waits for four).
 
@@ -29,7 +31,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kit.engines import choose_engine  # noqa: E402
-from kit.engines.embedded import generation_threads  # noqa: E402
+from kit.engines.cpu_variants import MEMORY_NAME, llama_lib_folder  # noqa: E402
+from kit.engines.worker import load_variant  # noqa: E402
+from kit.engines.worker import threads as generation_threads  # noqa: E402
 from kit.engines.fast_gguf import faster_copy  # noqa: E402
 from kit.index import build_index, connect  # noqa: E402
 from kit.settings import bundled_content_dir, load_settings  # noqa: E402
@@ -195,7 +199,7 @@ def compare(llama, tutor, conn, port: int, options: dict, questions: list[str]) 
     print(f"kit's done event: ttft {median(engine_ttft):.0f} ms (engine call to first token), "
           f"{median(r[3]['done']['tokens_per_s'] for r in rows):.1f} tokens/s; median prompt "
           f"{median(r[1] for r in rows):.0f} tokens\nkit overhead (client ttft - engine ttft): median "
-          f"{median(r[3]['ttft_ms'] - t for r, t in zip(rows, engine_ttft)):.0f} ms; retrieval + prompt "
+          f"{median(r[3]['ttft_ms'] - t for r, t in zip(rows, engine_ttft, strict=True)):.0f} ms; retrieval + prompt "
           f"building alone (in-process): median {median(retrieval_ms):.1f} ms, max {max(retrieval_ms):.1f} ms")
 
 
@@ -205,7 +209,7 @@ def burst(port: int, questions: list[str]) -> None:
         results = list(pool.map(lambda question: kit_answer(port, question, barrier), questions))
     print(f"\n{len(questions)} questions posted at once (ms from sending; the model answers one at a time)")
     print(f"{'question':<44} {'sources':>8} {'1st token':>10} {'total':>8} {'tokens':>7}")
-    for question, r in sorted(zip(questions, results), key=lambda qr: qr[1]["ttft_ms"] or float("inf")):
+    for question, r in sorted(zip(questions, results, strict=True), key=lambda qr: qr[1]["ttft_ms"] or float("inf")):
         cells = [f"{r[k]:.0f}" if r[k] is not None else "-" for k in ("sources_ms", "ttft_ms", "total_ms")]
         print(f"{question[:44]:<44} {cells[0]:>8} {cells[1]:>10} {cells[2]:>8} {r['tokens']:>7}"
               + (f"  ERROR {r['error']}" if r["error"] else ""))
@@ -233,25 +237,28 @@ def main() -> None:
         options = engine.merged_options({"num_predict": tutor.answer_tokens, "seed": tutor.seed})
         threads, batch_threads = generation_threads()
         conn = connect(settings.index_path, readonly=True)
+        with socket.socket() as probe:        # a free loopback port
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        server = start_server(data, port, data / "serve.log")
+        first = kit_answer(port, WARMUP)
+        if first["error"]:
+            raise SystemExit(f"the kit failed to answer: {first['error']}")
+        print(f"kit warm-up (first question, starts the worker): ttft {first['ttft_ms']:.0f} ms, "
+              f"engine {first['done']['engine']}, model {first['done']['model']}")
+        variant = json.loads((settings.engine_state_folder / MEMORY_NAME).read_text())["chosen"]
         from llama_cpp import Llama
+        load_variant(llama_lib_folder(), variant)         # the CPU kernels the kit's worker runs
         model_file = faster_copy(engine.model_path, settings.fast_models_folder)  # what the kit reads
         started = time.perf_counter()
         llama = Llama(model_path=str(model_file), n_ctx=engine.n_ctx, n_threads=threads,
                       n_threads_batch=batch_threads, verbose=False)
         print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; model "
-              f"{engine.model_path.name} read from {model_file.name}; n_ctx {engine.n_ctx}, threads {threads}, batch threads "
-              f"{batch_threads}; options {options}; direct load {(time.perf_counter() - started) * 1000:.0f} ms")
-        with socket.socket() as probe:        # a free loopback port
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        server = start_server(data, port, data / "serve.log")
+              f"{engine.model_path.name} read from {model_file.name}; CPU variant {variant}; "
+              f"n_ctx {engine.n_ctx}, threads {threads}, batch threads {batch_threads}; "
+              f"options {options}; direct load {(time.perf_counter() - started) * 1000:.0f} ms")
         warm = build_messages(Question(WARMUP), tutor.retrieve(conn, Question(WARMUP)))
         print(f"direct warm-up: ttft {direct_answer(llama, warm, options)['ttft_ms']:.0f} ms")
-        first = kit_answer(port, WARMUP)
-        if first["error"]:
-            raise SystemExit(f"the kit failed to answer: {first['error']}")
-        print(f"kit warm-up (first question, loads the model): ttft {first['ttft_ms']:.0f} ms, "
-              f"engine {first['done']['engine']}, model {first['done']['model']}")
         compare(llama, tutor, conn, port, options, QUESTIONS * args.rounds)
         burst(port, QUESTIONS[:5])
     finally:

@@ -142,7 +142,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         class_settings = store.class_settings()
         return {"modes": [m for m in MODES if m in class_settings["modes"]],
                 "think_first_min": class_settings["think_first_min"] if class_settings["think_first"] else 0,
-                "tutor_enabled": class_settings["tutor_enabled"]}
+                "tutor_enabled": class_settings["tutor_enabled"], "tutor_problem": tutor.problem()}
 
     def queued_answer(payload):
         """The answer's events for a question the class allows, with a place in the model's

@@ -5,7 +5,8 @@ starts a server (`choose_engine(start_ollama=False)` only says what it would sta
 """
 from __future__ import annotations
 
-from kit.engines import EngineError, OllamaEngine, choose_engine
+from kit.engines import EmbeddedEngine, EngineError, OllamaEngine, choose_engine
+from kit.engines.cpu_variants import describe
 from kit.engines.ollama_launcher import find_ollama_executable
 from kit.models import GIB, ModelStatus, find_manifest, load_manifests, memory_info, model_statuses
 
@@ -50,9 +51,24 @@ def doctor_report(settings) -> str:
         format_models_table(statuses),
         "",
     ]
+    if isinstance(engine, EmbeddedEngine) and engine.model_path and engine.model_path.is_file():
+        lines += cpu_report(engine) + [""]
     missing = _missing(settings, manifests, manifest_errors, statuses, ok)
     lines += ["Missing:"] + [f"  - {item}" for item in missing] if missing else ["Nothing missing."]
     return "\n".join(lines)
+
+
+def cpu_report(engine: EmbeddedEngine) -> list[str]:
+    """Which of llama.cpp's CPU variants answers here and why (probing now if this CPU and
+    engine build were never probed: a few seconds, in child processes)."""
+    pool = engine.pool()
+    try:
+        choice = pool.variant()
+    except OSError as error:
+        return [f"Embedded engine CPU: the probe could not run ({error})"]
+    where = pool.memory.path
+    return (["Embedded engine CPU (llama.cpp's kernels, chosen by a probe, remembered in "
+             f"{where}):"] + [f"  {line}" for line in describe(choice, pool.lib_folder)])
 
 
 def _missing(settings, manifests, manifest_errors, statuses, engine_ok) -> list[str]:

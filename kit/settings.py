@@ -74,6 +74,15 @@ class Settings:
     # GGUF files and Ollama's store (<models>/ollama); None means <root>/models when that
     # folder exists (a stick), else <data>/models. Read it through `models_folder`.
     models_dir: Path | None = None
+    # A program the model worker runs under, e.g. "nice -n 10" (pages stay quick while the
+    # model works) or "qemu-x86_64 -cpu Nehalem" (see how the tutor does on a 2008 CPU).
+    worker_prefix: str = ""
+    # Force one of llama.cpp's CPU variants (e.g. "sse42"); empty: the probe picks (kit doctor).
+    cpu_variant: str = ""
+    # Seconds the model worker (or a CPU probe) may take to load the model.
+    engine_start_timeout_s: int = 120
+    # Where the embedded engine remembers which CPU variant runs here; None means <data>/engine.
+    engine_dir: Path | None = None
 
     @property
     def index_path(self) -> Path:
@@ -103,6 +112,11 @@ class Settings:
     def fast_models_folder(self) -> Path:
         """Faster copies the embedded engine makes of slow-to-read GGUFs (kit/engines/fast_gguf.py)."""
         return self.data_dir / "fast-models"
+
+    @property
+    def engine_state_folder(self) -> Path:
+        """Where the embedded engine remembers which CPU variant runs here (kit/engines/cpu_variants.py)."""
+        return self.engine_dir or self.data_dir / "engine"
 
     @property
     def ollama_home_dir(self) -> Path:
@@ -156,6 +170,14 @@ def _model_name(name: str, raw: str) -> str:
     return value
 
 
+def _variant_name(name: str, raw: str) -> str:
+    value = raw.strip().lower()
+    if value and not value.replace("-", "").replace("_", "").replace(".", "").isalnum():
+        raise SettingsError(f"{name}={raw!r} is not a CPU variant name: give one `kit doctor` "
+                            "lists (e.g. sse42, haswell), or leave it empty.")
+    return value
+
+
 # name of the Settings field -> (environment variable, parser)
 _PARSERS = {
     "content_dirs": ("LANTERN_CONTENT", _existing_dirs),
@@ -174,6 +196,11 @@ _PARSERS = {
     "ollama_bin": ("LANTERN_OLLAMA_BIN", lambda name, raw: raw.strip()),
     "ollama_timeout_s": ("LANTERN_OLLAMA_TIMEOUT", lambda name, raw: _positive_int(name, raw, 1, 3600)),
     "models_dir": ("LANTERN_MODELS", lambda name, raw: Path(raw).expanduser()),
+    "worker_prefix": ("LANTERN_WORKER_PREFIX", lambda name, raw: raw.strip()),
+    "cpu_variant": ("LANTERN_CPU_VARIANT", _variant_name),
+    "engine_dir": ("LANTERN_ENGINE_DIR", lambda name, raw: Path(raw).expanduser()),
+    "engine_start_timeout_s": ("LANTERN_ENGINE_START_TIMEOUT",
+                               lambda name, raw: _positive_int(name, raw, 1, 3600)),
 }
 
 

@@ -151,6 +151,7 @@ def engine_chooser(settings):
                 from kit.engines import choose_engine
                 chosen.append(choose_engine(settings))
         return chosen[0]
+    provide.chosen = chosen      # read by Tutor.problem() without choosing
     return provide
 
 
@@ -165,6 +166,30 @@ class Tutor:
         self.answer_tokens = answer_tokens
         self.seed = seed
         self.think_first_min = think_first_min
+
+    def problem(self) -> str | None:
+        """Why the tutor cannot answer on this computer, once that is known (the ask box says
+        so; pages and search are not affected)."""
+        chosen = getattr(self.engine_provider, "chosen", None)
+        if not chosen:
+            return None
+        ok, reason = chosen[0][0].available()
+        return None if ok else reason
+
+    def warm_up(self) -> threading.Thread:
+        """In the background: choose the engine and start the model worker (probing the CPU on
+        a new machine), so the first learner's first word is not delayed by it."""
+        def warm():
+            from kit.engines import EngineError
+            try:
+                engine, _ = self.engine_provider()
+                if hasattr(engine, "pool") and engine.available()[0]:
+                    engine.pool().ensure_started()
+            except EngineError:
+                pass          # said on the ask box (problem()) and in the answer's error event
+        thread = threading.Thread(target=warm, name="tutor-warm-up", daemon=True)
+        thread.start()
+        return thread
 
     def retrieve(self, conn, question: Question) -> Retrieval:
         return retrieve_for(conn, question)

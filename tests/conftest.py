@@ -20,6 +20,7 @@ import pytest
 from kit.app import create_app
 from kit.server import make_server
 from kit.settings import load_settings
+from tests.engine_state import SHARED_ENGINE_DIR
 
 # ---------------------------------------------------------------------------------------------
 # Offline guard
@@ -102,12 +103,19 @@ def library_dirs(tmp_path):
     return content, data
 
 
+@pytest.fixture(scope="session")
+def engine_dir() -> Path:
+    """Where the run remembers the CPU variant (tests/engine_state.py)."""
+    return SHARED_ENGINE_DIR
+
+
 @pytest.fixture
-def make_settings(library_dirs):
+def make_settings(library_dirs, engine_dir):
     content, data = library_dirs
 
     def make(**overrides):
-        return load_settings(environ={}, **{"content_dirs": (content,), "data_dir": data, **overrides})
+        return load_settings(environ={}, **{"content_dirs": (content,), "data_dir": data,
+                                            "engine_dir": engine_dir, **overrides})
     return make
 
 

@@ -11,6 +11,7 @@ import re
 
 import pytest
 
+from tests.engine_state import SHARED_ENGINE_DIR
 from kit.settings import load_settings
 
 from tests.chromium import skip_module_without_chromium
@@ -25,7 +26,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def site(serve, bundled_content, tmp_path):
     """The bundled packs on a real server; the index goes to a temp data folder."""
-    return serve(load_settings(environ={}, content_dirs=(bundled_content,), data_dir=tmp_path / "data"))
+    return serve(load_settings(environ={}, engine_dir=SHARED_ENGINE_DIR,
+                          content_dirs=(bundled_content,), data_dir=tmp_path / "data"))
 
 
 class Visit:
@@ -177,7 +179,8 @@ ANSWER_TIMEOUT_MS = 60_000        # a first answer loads the model; two busy cor
 
 @pytest.fixture
 def tutor_site(serve, bundled_content, tmp_path):
-    site = serve(load_settings(environ={}, content_dirs=(bundled_content,), data_dir=tmp_path / "data",
+    site = serve(load_settings(environ={}, engine_dir=SHARED_ENGINE_DIR,
+                          content_dirs=(bundled_content,), data_dir=tmp_path / "data",
                                engine="embedded"))
     site.app.extensions["tutor"].answer_tokens = 12
     return site

@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from tests.engine_state import SHARED_ENGINE_DIR
 from kit.settings import load_settings
 
 from tests.chromium import skip_module_without_chromium
@@ -27,7 +28,8 @@ CHAPTER = "/p/first-web-app/flask-workshop/02-hello-web"
 
 @pytest.fixture
 def site(serve, bundled_content, tmp_path):
-    site = serve(load_settings(environ={}, content_dirs=(bundled_content,), data_dir=tmp_path / "data"))
+    site = serve(load_settings(environ={}, engine_dir=SHARED_ENGINE_DIR,
+                          content_dirs=(bundled_content,), data_dir=tmp_path / "data"))
     site.app.extensions["store"].set_teacher_pin(PIN)
     return site
 
@@ -150,7 +152,8 @@ def test_teacher_list_shows_new_questions_without_a_reload(people, site):
 @pytest.fixture
 def asking_site(serve, bundled_content, tmp_path):
     """The bundled library answering with the embedded SmolLM2, one answer at a time."""
-    site = serve(load_settings(environ={}, content_dirs=(bundled_content,), data_dir=tmp_path / "data",
+    site = serve(load_settings(environ={}, engine_dir=SHARED_ENGINE_DIR,
+                          content_dirs=(bundled_content,), data_dir=tmp_path / "data",
                                engine="embedded", model_slots=1))
     site.app.extensions["store"].set_teacher_pin(PIN)
     return site
@@ -165,7 +168,7 @@ def asking_people(browser, asking_site):
 def model_held(asking_site):
     """A learner outside the browsers (HTTP, tests/test_queue_http.py) holds the model's one
     slot with a long answer; everyone else's answers are kept short. Hung up at the end."""
-    from kit.engines.embedded import _loaded
+    from kit.engines.embedded import model_busy
     from tests.test_queue_http import (HOLDERS_QUESTION, LONG_ANSWER, SHORT_ANSWER,
                                        Learner as HttpLearner)
     tutor, answers = asking_site.app.extensions["tutor"], []
@@ -177,7 +180,7 @@ def model_held(asking_site):
     yield holder
     holder.hang_up()
     deadline = time.monotonic() + 30      # the server stops the model once it notices
-    while any(loaded.lock.locked() for loaded in _loaded.values()) and time.monotonic() < deadline:
+    while model_busy() and time.monotonic() < deadline:
         time.sleep(0.1)
 
 

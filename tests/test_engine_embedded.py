@@ -32,9 +32,9 @@ def engine() -> EmbeddedEngine:
 @pytest.mark.parametrize("given, expected", [(None, "PASSIVE"), ("ACTIVE", "ACTIVE")])
 def test_openmp_threads_wait_passively_unless_the_user_says_otherwise(given, expected):
     """The policy must be in the environment before llama.cpp (and its OpenMP) is loaded."""
-    code = ("import os, sys; import kit.engines.embedded as e; "
+    code = ("import os, sys; import kit.engines.worker as e; "
             "assert 'llama_cpp' not in sys.modules; "
-            "threads, batch = e.generation_threads(); "
+            "threads, batch = e.threads(); "
             "assert batch == (os.cpu_count() or 1) and threads == max(1, batch - 1), (threads, batch); "
             "print(os.environ['OMP_WAIT_POLICY'])")
     env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}

@@ -4,7 +4,8 @@ Builds the Linux program with PyInstaller first (build/build.py, onedir, about a
 cores) when build/dist/linux/ is missing or older than the code it was built from. Then:
 a stick with the program and the embedded SmolLM2 model; the program started from the stick
 with the working directory elsewhere; the home page, a search and a streamed tutor answer
-with a source; learners' data and the model's faster Q8_0 copy written on the stick; `kit stick verify` passing, then failing
+with a source; learners' data and the model's faster Q8_0 copy written on the stick;
+`kit stick verify` passing, then failing
 after a byte of the model is flipped and after a file is deleted.
 """
 from __future__ import annotations
@@ -200,6 +201,35 @@ def test_learner_data_is_written_on_the_stick_not_in_the_user_folder(running, st
 def test_the_frozen_kit_made_its_faster_copy_of_the_model_on_the_stick(running, stick):
     copies = [p.name for p in (stick / "data" / "fast-models").iterdir()]
     assert len(copies) == 1 and copies[0].startswith(GGUF.split(".Q4_1")[0] + ".Q8_0."), copies
+
+
+def test_the_frozen_kit_carries_the_portable_engine_and_remembers_its_probe_on_the_stick(running, stick):
+    libraries = {p.name for p in (stick / "Lantern" / os_name()).rglob("libggml-cpu-*")}
+    assert {"libggml-cpu-sse42.so", "libggml-cpu-haswell.so", "libggml-cpu-x64.so"} <= libraries
+    remembered = stick / "data" / "engine" / "cpu-variant.json"
+    deadline = time.monotonic() + 120              # the kit probes in the background as it starts
+    while not remembered.is_file() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    memory = json.loads(remembered.read_text())
+    assert f"libggml-cpu-{memory['chosen']}.so" in libraries
+
+
+def test_the_frozen_program_answers_on_a_cpu_without_avx(stick, tmp_path):
+    """The stick's program answers `kit ask` with its model worker under qemu emulating a 2008
+    CPU (SSE4.2, no AVX): the probe picks the sse42 variant. The worker is the program itself,
+    started by the program (run directly under qemu, PyInstaller's launcher re-executes
+    itself natively, so the emulated CPU would not be the one that answers)."""
+    from tests.test_engine_worker import needs_qemu
+    qemu = needs_qemu()
+    program = stick / "Lantern" / os_name() / "lantern"
+    env = {**clean_env(), "LANTERN_WORKER_PREFIX": f"{qemu} -cpu Nehalem", "LANTERN_ENGINE": "embedded",
+           "LANTERN_ENGINE_START_TIMEOUT": "600", "LANTERN_MODELS": str(stick / "models")}
+    run = subprocess.run([str(program), "ask", "How do I start a Flask app?", "--data", str(tmp_path / "data")],
+                         capture_output=True, text=True, timeout=900, env=env)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    memory = json.loads((tmp_path / "data" / "engine" / "cpu-variant.json").read_text())
+    assert memory["chosen"] == "sse42" and memory["scores"]["haswell"] == 0, memory
+    assert "embedded" in run.stdout and "tokens" in run.stdout
 
 
 def test_the_sticks_ollama_is_started_with_the_users_library_path_and_the_sticks_models(

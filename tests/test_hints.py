@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from tests.engine_state import SHARED_ENGINE_DIR
 from kit.engines.base import ChatStream, Engine, finish_stats
 from kit.hints import LeakGuard, leak_position
 from kit.index import build_index, connect
@@ -24,7 +25,7 @@ CHAPTERS = "/p/first-web-app/flask-workshop"
 
 @pytest.fixture(scope="module")
 def index_path(bundled_content, tmp_path_factory):
-    settings = load_settings(environ={}, content_dirs=(bundled_content,),
+    settings = load_settings(environ={}, engine_dir=SHARED_ENGINE_DIR, content_dirs=(bundled_content,),
                              data_dir=tmp_path_factory.mktemp("hints-data"))
     build_index(settings)
     return settings.index_path

@@ -26,7 +26,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from kit.engines.embedded import _loaded
+from tests.engine_state import SHARED_ENGINE_DIR
+from kit.engines.embedded import model_busy
 from kit.settings import load_settings
 from tests.web_client import WebClient, sse_fields
 
@@ -53,7 +54,7 @@ class Answer:
     """One POST /api/ask, read in a thread of its own as the server sends it, so a test can
     watch several learners' streams at once."""
 
-    def __init__(self, base_url: str, payload: dict, headers: dict, learner: "Learner | None" = None):
+    def __init__(self, base_url: str, payload: dict, headers: dict, learner: Learner | None = None):
         self.learner = learner     # who asked
         parts = urlsplit(base_url)
         self.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=WAIT)
@@ -175,7 +176,8 @@ class Learner:
 
 @pytest.fixture
 def site(serve, bundled_content, tmp_path):
-    site = serve(load_settings(environ={}, content_dirs=(bundled_content,), data_dir=tmp_path / "data",
+    site = serve(load_settings(environ={}, engine_dir=SHARED_ENGINE_DIR,
+                          content_dirs=(bundled_content,), data_dir=tmp_path / "data",
                                engine="embedded", model_slots=1))
     site.app.extensions["tutor"].answer_tokens = SHORT_ANSWER
     site.app.extensions["store"].set_teacher_pin(PIN)
@@ -193,7 +195,7 @@ def learners(site):
     for answer in answers:
         answer.hang_up()
     queue, deadline = site.app.extensions["model_queue"], time.monotonic() + 30
-    while (queue.snapshot() or any(m.lock.locked() for m in _loaded.values())) \
+    while (queue.snapshot() or model_busy()) \
             and time.monotonic() < deadline:
         time.sleep(0.1)
 

