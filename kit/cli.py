@@ -38,32 +38,54 @@ def serve(data, content, port, lan, threads):
     settings = _settings(data_dir=data, content_dirs=_content_dirs(content), port=port,
                          threads=threads, host="0.0.0.0" if lan else None)
     lock = _hold_data_folder(settings)
-    click.echo("Bringing the library index up to date…")
-    app = create_app(settings)
-    from kit.paths import data_dir_notice
-    notice = data_dir_notice(settings.data_dir)
-    if notice:    # shown on the teacher view too
-        app.extensions.setdefault("notices", []).append(notice)
-    report = app.config["INDEX_REPORT"]
-    click.echo(f"Index: {report.summary()}")
-    _print_problems(report)
-    _ensure_teacher_pin(app.extensions["store"])
-    server = make_server(app, settings.host, settings.port, settings.threads, settings.max_request_kb)
-    port = server.effective_port
-    click.echo(f"Lantern is running. Open http://127.0.0.1:{port}/ in a browser on this machine.")
-    if lan:
-        for address in lan_addresses():
-            click.echo(f"  Learners on the same network open: http://{address}:{port}/")
-    click.echo(f"Teacher view: http://127.0.0.1:{port}/teacher · join poster: "
-               f"http://127.0.0.1:{port}/join-poster")
-    click.echo("Press Ctrl+C to stop.")
+    stop_on_signals()                   # from here on, every way of stopping cleans up below
+    app = server = None
     try:
-        server.run()     # waitress catches Ctrl+C itself and returns instead of raising
+        click.echo("Bringing the library index up to date…")
+        app = create_app(settings)
+        from kit.paths import data_dir_notice
+        notice = data_dir_notice(settings.data_dir)
+        if notice:    # shown on the teacher view too
+            app.extensions.setdefault("notices", []).append(notice)
+        report = app.config["INDEX_REPORT"]
+        click.echo(f"Index: {report.summary()}")
+        _print_problems(report)
+        _ensure_teacher_pin(app.extensions["store"])
+        server = make_server(app, settings.host, settings.port, settings.threads, settings.max_request_kb)
+        port = server.effective_port
+        click.echo(f"Lantern is running. Open http://127.0.0.1:{port}/ in a browser on this machine.")
+        if lan:
+            for address in lan_addresses():
+                click.echo(f"  Learners on the same network open: http://{address}:{port}/")
+        click.echo(f"Teacher view: http://127.0.0.1:{port}/teacher · join poster: "
+                   f"http://127.0.0.1:{port}/join-poster")
+        click.echo("Press Ctrl+C to stop.")
+        app.extensions["tutor"].warm_up()
+        server.run()     # returns on Ctrl+C, SIGTERM or SIGHUP (see stop_on_signals)
+    except KeyboardInterrupt:
+        pass             # a stop signal during the start: clean up as after serving
     finally:
-        server.close()
-        app.extensions["store"].close()
+        from kit.engines.embedded import stop_workers
+        if server is not None:
+            server.close()              # waits for requests in flight, their writes included
+        stop_workers()
+        if app is not None:
+            app.extensions["store"].close()
         lock.release()
     click.echo("Stopped.")
+
+
+def stop_on_signals() -> None:
+    """Stop the same way on SIGTERM (service managers, launchers), SIGHUP (a closed terminal)
+    and SIGINT — even when a script started the kit in the background, where SIGINT arrives
+    ignored and Python would keep ignoring it. waitress's loop returns on KeyboardInterrupt."""
+    import signal
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), stop)
 
 
 @main.command()

@@ -28,6 +28,7 @@ from pathlib import Path
 from tinydb import Query
 from tinydb.table import Document
 
+from kit import damage_notices
 from kit.atomic_storage import BACKUP_SUFFIX, read_state
 from kit.store_files import DurableFolder
 from kit.store_rules import (COMMENT_MAX, DEFAULT_CLASS_SETTINGS, NOTE_MAX, NicknameTaken,
@@ -95,6 +96,15 @@ class Store:
     def close(self) -> None:
         """Flush and close every file."""
         self._files.close()
+
+    def damage_notices(self) -> list[dict]:
+        """Damaged files set aside here (by this start or an earlier one) the teacher has not
+        marked as seen: [{"file", "text"}] (kit/damage_notices.py)."""
+        return damage_notices.unseen_notices(self.folder)
+
+    def mark_damage_seen(self, files: list[str]) -> None:
+        with self._lock:
+            damage_notices.mark_seen(self.folder, files)
 
     def __enter__(self) -> Store:
         return self

@@ -95,12 +95,16 @@ def _dashboard(form_values=None, errors=None, status=200):
     unhelpful = [{**x, "nickname": nicknames.get(x.get("learner"), ""),
                   "comment": class_report.feedback_of(x)[1]}
                  for x in exchanges if class_report.feedback_of(x)[0] is False]
-    notices = list(the_store.warnings) + list(current_app.extensions.get("notices", []))
+    # Damage is told from the set-aside files (damage_notices), so it survives a restart;
+    # this start's own words about them would only repeat it.
+    notices = [w for w in the_store.warnings if ".damaged-" not in w] \
+        + list(current_app.extensions.get("notices", []))
     return render_template(
         "teacher.html", questions=_live_questions(exchanges, nicknames),
         topics=class_report.most_asked_topics(exchanges, _document_title), unhelpful=unhelpful,
         table=class_report.progress_table(learners, the_store.all_progress(), workshops()),
-        notices=notices, settings=form_values or the_store.class_settings(), errors=errors or {},
+        notices=notices, damage=the_store.damage_notices(),
+        settings=form_values or the_store.class_settings(), errors=errors or {},
         modes=class_report.MODES, announcement_max=class_report.ANNOUNCEMENT_MAX), status
 
 
@@ -130,6 +134,14 @@ def export_csv():
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"',
                              "Cache-Control": "no-store"})
+
+
+@teacher.post("/teacher/notices/seen")
+@teacher_required
+def damage_seen():
+    store().mark_damage_seen(request.form.getlist("file"))
+    flash("Those notices are hidden; the set-aside files are still in the data folder.")
+    return redirect(url_for("teacher.dashboard"), 303)
 
 
 @teacher.post("/teacher/settings")
