@@ -1,6 +1,7 @@
 # Lantern's two set-up commands (see README.md):
 #   make run    install into .venv and serve the bundled library on http://127.0.0.1:8321/
-#   make test   install into .venv (with test tools, Debian's chromium and zbar-tools) and run the tests
+#   make test   install into .venv (with test tools, Debian's chromium, zbar-tools and qemu-user),
+#               lint with ruff and run the tests
 # Both install only what is missing, so running them again is quick.
 
 PYTHON ?= python3
@@ -14,6 +15,7 @@ run: $(VENV)/.installed
 	$(VENV)/bin/kit serve $(ARGS)
 
 test: $(VENV)/.installed-test browser-packages
+	$(VENV)/bin/ruff check kit tests bench build
 	$(VENV)/bin/python -m pytest $(ARGS)
 
 bench: $(VENV)/.installed-test
@@ -27,17 +29,23 @@ system-packages:
 browser-packages:
 	@command -v chromium >/dev/null || \
 	  { $(APT) update -qq && $(APT) install -y -qq chromium; }
+	@command -v qemu-x86_64 >/dev/null || [ "$$(uname -m)" != x86_64 ] || \
+	  { $(APT) update -qq && $(APT) install -y -qq qemu-user; }
 	@command -v zbarimg >/dev/null || \
 	  { $(APT) update -qq && $(APT) install -y -qq zbar-tools; }
 
-$(VENV)/.installed: pyproject.toml | system-packages
+# build/engine_wheel.py installs llama.cpp built for every CPU (its first run compiles for
+# about 8 minutes; the wheel is cached in ~/.cache/lantern), before pip sees the pin.
+$(VENV)/.installed: pyproject.toml build/engine_wheel.py | system-packages
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/python build/engine_wheel.py --install
 	$(VENV)/bin/pip install -q -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | system-packages
+$(VENV)/.installed-test: pyproject.toml build/engine_wheel.py | system-packages
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/python build/engine_wheel.py --install
 	$(VENV)/bin/pip install -q -e '.[test,build]'
 	touch $@

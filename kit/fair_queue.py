@@ -51,7 +51,7 @@ class Ticket:
     """A question's place; `state`: waiting, running, done, cancelled or expired. As a context
     manager it gives its place or slot back on exit, whatever happens."""
 
-    def __init__(self, queue: "ModelQueue", learner_id: str, now: float):
+    def __init__(self, queue: ModelQueue, learner_id: str, now: float):
         self.learner_id = learner_id
         self.state = "waiting"
         self._queue = queue
@@ -90,7 +90,7 @@ class Ticket:
         """Give the slot or place to the next ticket; after expiry nothing: it is not ours."""
         self._queue._leave(self, "done")
 
-    def __enter__(self) -> "Ticket":
+    def __enter__(self) -> Ticket:
         return self
 
     def __exit__(self, exc_type, *exc) -> None:

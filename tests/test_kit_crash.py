@@ -130,7 +130,8 @@ class Writes:
     """What the clients of all rounds were told (thread-safe enough: list.append is atomic)."""
 
     def __init__(self):
-        self.acked: list[tuple] = []          # ("learner", nickname) / ("note", nickname, doc, text) / ("done", nickname, doc)
+        # ("learner", nickname) / ("note", nickname, doc, text) / ("done", nickname, doc)
+        self.acked: list[tuple] = []
         self.cut_off: list[str] = []          # requests the kill interrupted
         self.unexpected: list[str] = []       # answers that are neither an acknowledgement nor a dead kit
         self.first_ack = threading.Event()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 STAT_KEYS = ("tokens", "ttft_ms", "tokens_per_s", "total_ms", "done_reason")
 
@@ -51,7 +51,7 @@ class ChatStream:
         self._first: list[str] = []
         self._closed = False
 
-    def start(self) -> "ChatStream":
+    def start(self) -> ChatStream:
         """Wait for the first chunk, so errors (server down, model missing) raise here —
         before the caller has sent anything to the browser."""
         try:
@@ -63,7 +63,7 @@ class ChatStream:
             raise
         return self
 
-    def __iter__(self) -> "ChatStream":
+    def __iter__(self) -> ChatStream:
         return self
 
     def __next__(self) -> str:
@@ -99,7 +99,7 @@ class ChatStream:
         except ValueError:
             pass  # running in another thread right now: it sees the cancel flag instead
 
-    def __enter__(self) -> "ChatStream":
+    def __enter__(self) -> ChatStream:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -72,7 +72,7 @@ class OllamaEngine(Engine):
         self._client = ollama.Client(host=self.host, timeout=timeout, trust_env=not loopback)
 
     @classmethod
-    def from_settings(cls, settings, manifest, start: bool = True) -> tuple["OllamaEngine", bool, str]:
+    def from_settings(cls, settings, manifest, start: bool = True) -> tuple[OllamaEngine, bool, str]:
         """(engine, usable?, why). Tries the configured Ollama, then the kit's own one on its
         port — started from the stick when the model is in the kit's store (or Ollama was
         asked for by name) and `start` is true."""

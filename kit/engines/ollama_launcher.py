@@ -95,7 +95,7 @@ class OllamaServer:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def start(self, deadline_s: float = 30.0) -> "OllamaServer":
+    def start(self, deadline_s: float = 30.0) -> OllamaServer:
         """Start the child and return once `GET /api/version` answers. Raises EngineError
         (with the end of Ollama's log) when it exits early or does not answer in time."""
         self.models_dir.mkdir(parents=True, exist_ok=True)
