@@ -13,8 +13,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kit import retrieval  # noqa: E402
-from kit.index import build_index, connect  # noqa: E402
+from kit.tutor import retrieval  # noqa: E402
+from kit.library.indexer import build_index, connect  # noqa: E402
 from kit.settings import load_settings  # noqa: E402
 from tests.eval.measure import load_eval, measure  # noqa: E402
 

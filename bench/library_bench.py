@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kit.index import build_index, connect  # noqa: E402
-from kit.search import search_passages  # noqa: E402
+from kit.library.indexer import build_index, connect  # noqa: E402
+from kit.library.search import search_passages  # noqa: E402
 from kit.settings import bundled_content_dir, load_settings  # noqa: E402
 
 DOCS = Path("/usr/share/doc/python3.11/html")

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from kit.store import Store  # noqa: E402
+from kit.classroom.store import Store  # noqa: E402
 
 SESSION = "bench"
 

@@ -30,14 +30,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kit.engines import choose_engine  # noqa: E402
-from kit.engines.cpu_variants import MEMORY_NAME, llama_lib_folder  # noqa: E402
-from kit.engines.worker import load_variant  # noqa: E402
-from kit.engines.worker import threads as generation_threads  # noqa: E402
-from kit.engines.fast_gguf import faster_copy  # noqa: E402
-from kit.index import build_index, connect  # noqa: E402
+from kit.tutor.engines import choose_engine  # noqa: E402
+from kit.tutor.engines.cpu_variants import MEMORY_NAME, llama_lib_folder  # noqa: E402
+from kit.tutor.engines.worker import load_variant  # noqa: E402
+from kit.tutor.engines.worker import threads as generation_threads  # noqa: E402
+from kit.tutor.engines.fast_gguf import faster_copy  # noqa: E402
+from kit.library.indexer import build_index, connect  # noqa: E402
 from kit.settings import bundled_content_dir, load_settings  # noqa: E402
-from kit.tutor import Question, Tutor, build_messages  # noqa: E402
+from kit.tutor.answering import Question, Tutor, build_messages  # noqa: E402
 
 # Answerable from the bundled Flask workshop and talks (compare() checks they are grounded).
 QUESTIONS = [

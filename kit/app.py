@@ -10,18 +10,18 @@ from pathlib import Path
 
 from flask import Flask, abort, g, jsonify, render_template, request, send_from_directory
 
-from kit import library
-from kit.classroom import init_classroom
-from kit.csrf import init_csrf
-from kit.index import build_index, connect
-from kit.search import KINDS, search_passages
+from kit.library import catalog as library
+from kit.web.identity import init_classroom
+from kit.web.csrf import init_csrf
+from kit.library.indexer import build_index, connect
+from kit.library.search import KINDS, search_passages
 from kit.settings import PAGE_THREADS, Settings, load_settings
-from kit.store import Store
-from kit.streaming import event_stream_response
-from kit.asking import AskRefused, answer_in_turn, question_for_class, take_a_place
-from kit.classroom import current_learner
-from kit.fair_queue import ModelQueue
-from kit.tutor import MODES, Tutor, engine_chooser
+from kit.classroom.store import Store
+from kit.web.sse import event_stream_response
+from kit.tutor.admission import AskRefused, answer_in_turn, question_for_class, take_a_place
+from kit.web.identity import current_learner
+from kit.tutor.fair_queue import ModelQueue
+from kit.tutor.answering import MODES, Tutor, engine_chooser
 
 # Files a pack may serve as-is (images in chapters, media); anything else is not served.
 ASSET_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ico", ".pdf", ".mp3",
@@ -38,7 +38,7 @@ SECURITY_HEADERS = {
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the app for these settings; brings the library index up to date first."""
     settings = settings or load_settings()
-    app = Flask(__name__)
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_kb * 1024
     app.config["LANTERN"] = settings
     app.config["INDEX_REPORT"] = build_index(settings)

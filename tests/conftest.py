@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from kit.app import create_app
-from kit.server import make_server
+from kit.web.server import make_server
 from kit.settings import load_settings
 from tests.engine_state import SHARED_ENGINE_DIR
 

@@ -168,7 +168,7 @@ def asking_people(browser, asking_site):
 def model_held(asking_site):
     """A learner outside the browsers (HTTP, tests/test_queue_http.py) holds the model's one
     slot with a long answer; everyone else's answers are kept short. Hung up at the end."""
-    from kit.engines.embedded import model_busy
+    from kit.tutor.engines.embedded import model_busy
     from tests.test_queue_http import (HOLDERS_QUESTION, LONG_ANSWER, SHORT_ANSWER,
                                        Learner as HttpLearner)
     tutor, answers = asking_site.app.extensions["tutor"], []

@@ -19,9 +19,9 @@ from click.testing import CliRunner
 from markupsafe import escape
 
 from kit.cli import main as kit_main
-from kit.csrf import OUT_OF_DATE
-from kit.server import lan_addresses
-from kit.store import Store
+from kit.web.csrf import OUT_OF_DATE
+from kit.web.server import lan_addresses
+from kit.classroom.store import Store
 from tests.conftest import write_pack
 from tests.web_client import WebClient
 

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from kit.index import connect
-from kit.search import search_passages
-from kit.server import lan_addresses
+from kit.library.indexer import connect
+from kit.library.search import search_passages
+from kit.web.server import lan_addresses
 from tests.conftest import PACK_TOML, write_pack
 
 KIT = Path(__file__).resolve().parent.parent / ".venv" / "bin" / "kit"

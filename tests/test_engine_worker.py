@@ -14,10 +14,10 @@ import time
 
 import pytest
 
-from kit.engines import EngineError
-from kit.engines.cpu_variants import MEMORY_NAME, VARIANT_ORDER, llama_lib_folder, variant_files
-from kit.engines.embedded import DEFAULT_GGUF, EmbeddedEngine, stop_workers
-from kit.models import bundled_gguf
+from kit.tutor.engines import EngineError
+from kit.tutor.engines.cpu_variants import MEMORY_NAME, VARIANT_ORDER, llama_lib_folder, variant_files
+from kit.tutor.engines.embedded import DEFAULT_GGUF, EmbeddedEngine, stop_workers
+from kit.tutor.manifests import bundled_gguf
 
 QUESTION = [{"role": "system", "content": "You are a helpful tutor."},
             {"role": "user", "content": "Write the numbers from 1 to 300, one per line."}]
@@ -56,7 +56,7 @@ def test_the_engine_build_is_portable():
 def test_an_answer_streams_from_a_worker_process_and_the_kit_never_loads_llama_cpp(model, tmp_path):
     code = f"""
 import os, sys
-from kit.engines.embedded import EmbeddedEngine
+from kit.tutor.engines.embedded import EmbeddedEngine
 engine = EmbeddedEngine({str(model)!r}, state_folder={str(tmp_path / 'engine')!r})
 stream = engine.chat([{{"role": "user", "content": "Say hello."}}], {{"num_predict": 6, "seed": 1}})
 text = stream.text()

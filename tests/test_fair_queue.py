@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from kit.fair_queue import Cancelled, ModelQueue, QueueFull, RateLimited
+from kit.tutor.fair_queue import Cancelled, ModelQueue, QueueFull, RateLimited
 
 
 class HandClock:

@@ -11,9 +11,9 @@ import textwrap
 
 import pytest
 
-from kit.engines.embedded import DEFAULT_GGUF
-from kit.engines.fast_gguf import faster_copy
-from kit.models import bundled_gguf
+from kit.tutor.engines.embedded import DEFAULT_GGUF
+from kit.tutor.engines.fast_gguf import faster_copy
+from kit.tutor.manifests import bundled_gguf
 
 LLAMA_FTYPE_MOSTLY_Q8_0 = "7"     # llama.h; what GGUF's general.file_type says for Q8_0
 
@@ -70,7 +70,7 @@ def run_engine(data_dir) -> str:
     """Answer one short question in a fresh process and print the file the model worker read."""
     code = textwrap.dedent(f"""
         from pathlib import Path
-        from kit.engines.embedded import EmbeddedEngine
+        from kit.tutor.engines.embedded import EmbeddedEngine
         from kit.settings import load_settings
         settings = load_settings(environ={{}}, data_dir=Path({str(data_dir)!r}))
         engine, ok, why = EmbeddedEngine.from_settings(settings, None)
@@ -99,7 +99,7 @@ def test_a_damaged_copy_is_dropped_and_the_original_answers(source, tmp_path):
 
 
 def test_the_doctor_is_told_where_the_copy_is_and_whether_it_is_made(source, tmp_path):
-    from kit.engines.embedded import EmbeddedEngine
+    from kit.tutor.engines.embedded import EmbeddedEngine
     engine = EmbeddedEngine(source, fast_folder=tmp_path / "fast")
     assert engine.available()[1].endswith(f"faster Q8_0 copy in {tmp_path / 'fast'} (made on the first question)")
     faster_copy(source, tmp_path / "fast")

@@ -14,11 +14,11 @@ import time
 import pytest
 
 from tests.engine_state import SHARED_ENGINE_DIR
-from kit.engines.base import ChatStream, Engine, finish_stats
-from kit.hints import LeakGuard, leak_position
-from kit.index import build_index, connect
+from kit.tutor.engines.base import ChatStream, Engine, finish_stats
+from kit.tutor.leak_guard import LeakGuard, leak_position
+from kit.library.indexer import build_index, connect
 from kit.settings import load_settings
-from kit.tutor import LEAK_NOTE, Question, Tutor
+from kit.tutor.answering import LEAK_NOTE, Question, Tutor
 
 CHAPTERS = "/p/first-web-app/flask-workshop"
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from kit.documents import Document, ImportProblem
-from kit.importers import Source, importer_for, read_text_file
-from kit.importers.transcript import MAX_WORDS, MIN_WORDS
-from kit.index import build_index, connect
+from kit.library.documents import Document, ImportProblem
+from kit.library.importers import Source, importer_for, read_text_file
+from kit.library.importers.transcript import MAX_WORDS, MIN_WORDS
+from kit.library.indexer import build_index, connect
 from kit.settings import load_settings
 from tests.conftest import write_pack
 

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from kit.instance_lock import AlreadyRunning, DataFolderLock, process_start_time
+from kit.cli.instance_lock import AlreadyRunning, DataFolderLock, process_start_time
 
 HOLDER = """
 import sys, time
 from pathlib import Path
-from kit.instance_lock import DataFolderLock
+from kit.cli.instance_lock import DataFolderLock
 lock = DataFolderLock(Path(sys.argv[1]))
 lock.acquire()
 print("holding", flush=True)

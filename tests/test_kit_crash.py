@@ -4,7 +4,7 @@ killed with SIGKILL at random moments while learners write through the web pages
 Each round starts the kit on the same data folder; client threads, each a browser with its own
 cookies and CSRF token, join with a nickname, save a note on a chapter and mark it done, as
 fast as the kit answers; the test kills the kit at a random moment among those writes. Then a
-fresh kit.store.Store loads <data>/classroom: every write the kit acknowledged (the forms answer
+fresh kit.classroom.store.Store loads <data>/classroom: every write the kit acknowledged (the forms answer
 303 once the store has written, kit/learners.py) must be there, and no file may be damaged.
 The kill leaves the data folder's lock behind; the next `kit serve` must find it stale, say so
 and start. tests/test_store_crash.py does the same for the store alone; this is end to end.
@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-from kit.store import Store
+from kit.classroom.store import Store
 from tests.web_client import WebClient
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kit.store import Store
+from kit.classroom.store import Store
 from tests.test_kit_crash import KIT, Kit, clean_env, free_port
 from tests.web_client import WebClient
 

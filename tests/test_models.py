@@ -6,9 +6,9 @@ import shutil
 
 import pytest
 
-from kit.doctor import doctor_report, format_models_table
-from kit.engines.embedded import DEFAULT_GGUF
-from kit.models import (ManifestError, bundled_gguf, find_manifest, load_manifests, manifests_dir,
+from kit.tutor.doctor import doctor_report, format_models_table
+from kit.tutor.engines.embedded import DEFAULT_GGUF
+from kit.tutor.manifests import (ManifestError, bundled_gguf, find_manifest, load_manifests, manifests_dir,
                         memory_info, model_statuses, ollama_store_has, parse_manifest, ram_fit,
                         verify, verify_file)
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from kit.engines import EngineError, choose_engine, stop_kit_ollama
-from kit.engines.ollama_launcher import (OllamaServer, child_environment, ensure_kit_ollama,
+from kit.tutor.engines import EngineError, choose_engine, stop_kit_ollama
+from kit.tutor.engines.ollama_launcher import (OllamaServer, child_environment, ensure_kit_ollama,
                                          find_ollama_executable, server_version)
 
 STAND_IN = textwrap.dedent("""\

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.engine_state import SHARED_ENGINE_DIR
-from kit.engines.embedded import model_busy
+from kit.tutor.engines.embedded import model_busy
 from kit.settings import load_settings
 from tests.web_client import WebClient, sse_fields
 

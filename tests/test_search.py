@@ -1,4 +1,4 @@
-"""Search over the index (`kit.search.search_passages`): ranking, query syntax, snippets, links,
+"""Search over the index (`kit.library.search.search_passages`): ranking, query syntax, snippets, links,
 filters, and the fallbacks that keep any typed query from failing."""
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from kit.index import build_index, connect
-from kit.search import search_passages
+from kit.library.indexer import build_index, connect
+from kit.library.search import search_passages
 from tests.conftest import write_pack
 
 FILLER = ("The garden club meets on Saturdays near the library and everybody brings a "

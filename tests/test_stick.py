@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from kit.index import connect
-from kit.models import bundled_gguf, load_manifests, ollama_store_has
-from kit.search import search_passages
-from kit.stick import PlanError, choose_models, plan_stick
-from kit.stick_copy import FAT32_LIMIT, StickError, filesystem_type, index_stick, preflight, write_stick
-from kit.stick_manifest import MANIFEST, read_manifest, verify_stick
+from kit.library.indexer import connect
+from kit.tutor.manifests import bundled_gguf, load_manifests, ollama_store_has
+from kit.library.search import search_passages
+from kit.stick.plan import PlanError, choose_models, plan_stick
+from kit.stick.write import FAT32_LIMIT, StickError, filesystem_type, index_stick, preflight, write_stick
+from kit.stick.manifest import MANIFEST, read_manifest, verify_stick
 from tests.conftest import write_pack
 from tests.test_cli import KIT, clean_env, kit
 

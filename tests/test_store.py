@@ -16,8 +16,8 @@ import pytest
 
 from tinydb import TinyDB
 
-from kit.atomic_storage import AtomicJSONStorage, FileAlreadyOpen
-from kit.store import NicknameTaken, NotAllowed, NotFound, Store, StoreError, TeacherLocked
+from kit.classroom.atomic_storage import AtomicJSONStorage, FileAlreadyOpen
+from kit.classroom.store import NicknameTaken, NotAllowed, NotFound, Store, StoreError, TeacherLocked
 
 SESSION = "2026-11-23"
 

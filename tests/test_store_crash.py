@@ -1,6 +1,6 @@
 """Crash test: a process serving store writes over HTTP is killed with SIGKILL at random moments.
 
-Each round starts a child process that opens kit.store.Store on the same folder and answers
+Each round starts a child process that opens kit.classroom.store.Store on the same folder and answers
 HTTP POSTs on 127.0.0.1 with 200 only after the store call returned. Client threads write as
 fast as they can (new learners, exchanges, notes, chapters done) while the test kills the
 child at a random moment. Then a fresh Store loads the folder: every write that was answered
@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from kit.store import Store
+from kit.classroom.store import Store
 
 pytestmark = [pytest.mark.crash,
               pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")]
@@ -39,7 +39,7 @@ SESSION = "crash"
 SERVER = '''
 import http.server, json, sys
 from pathlib import Path
-from kit.store import Store
+from kit.classroom.store import Store
 
 store = Store(Path(sys.argv[1]), session=sys.argv[2])
 

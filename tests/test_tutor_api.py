@@ -23,9 +23,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.engine_state import SHARED_ENGINE_DIR
-from kit.engines.embedded import model_busy
+from kit.tutor.engines.embedded import model_busy
 from kit.settings import load_settings
-from kit.tutor import NOT_COVERED
+from kit.tutor.answering import NOT_COVERED
 from tests.fake_ollama import FakeOllama
 from tests.web_client import WebClient, sse_fields
 
@@ -479,7 +479,7 @@ def test_a_worker_killed_mid_answer_ends_it_with_an_error_while_pages_go_on(serv
     import os
     import signal
 
-    from kit.engines.embedded import _pools
+    from kit.tutor.engines.embedded import _pools
     site = site_with(serve, bundled_content, tmp_path, answer_tokens=400)
     ana = Learner(site)
     stream = ana.start({"question": COVERED})

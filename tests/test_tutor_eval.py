@@ -11,10 +11,10 @@ from __future__ import annotations
 import pytest
 
 from tests.engine_state import SHARED_ENGINE_DIR
-from kit.hints import leak_position
-from kit.index import build_index, connect
+from kit.tutor.leak_guard import leak_position
+from kit.library.indexer import build_index, connect
 from kit.settings import load_settings
-from kit.tutor import Tutor, engine_chooser, parse_question
+from kit.tutor.answering import Tutor, engine_chooser, parse_question
 from tests.eval.measure import load_eval, measure, page_context
 
 # Enough for the model to type out the smallest full leak of every workshop exercise (the year

@@ -10,8 +10,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kit.retrieval import retrieve
-from kit.tutor import Question, retrieve_for
+from kit.tutor.retrieval import retrieve
+from kit.tutor.answering import Question, retrieve_for
 
 EVAL_FILE = Path(__file__).with_name("questions.toml")
 

@@ -1,0 +1,130 @@
+"""What the teacher view computes from the store: most-asked topics, unhelpful answers, the
+progress table, the CSV export and the class settings form. Plain functions over plain data, so
+the teacher routes stay short and these are easy to read (and test) on their own.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from datetime import datetime
+
+from kit.tutor.answering import MODES
+
+ANNOUNCEMENT_MAX = 300
+THINK_FIRST_RANGE = (0, 1000)      # the store's own limits (kit/store_rules.py)
+QUESTIONS_PER_MINUTE_RANGE = (1, 60)
+# Spreadsheets run a cell that starts with one of these as a formula (CSV injection); a learner
+# could type "=HYPERLINK(...)" as a question. A leading ' makes the cell plain text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def feedback_of(exchange: dict) -> tuple[bool | None, str]:
+    """(helpful: True/False, or None when not rated; comment) of one exchange record."""
+    feedback = exchange.get("feedback") or {}
+    return feedback.get("helpful"), feedback.get("comment") or ""
+
+
+def when(value) -> str:
+    """A record's time as 'YYYY-MM-DD HH:MM' (records keep epoch seconds or ISO text)."""
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value).strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            return value
+    return ""
+
+
+def document_path(url: str) -> tuple[str, str] | None:
+    """(pack, slug) from a passage url '/p/<pack>/<slug>#anchor', or None."""
+    path = url.split("#", 1)[0]
+    if not path.startswith("/p/"):
+        return None
+    pack, _, slug = path[3:].partition("/")
+    return (pack, slug) if pack and slug else None
+
+
+def most_asked_topics(exchanges: list[dict], titles, limit: int = 10) -> list[dict]:
+    """The chapters and pages the questions' retrieved passages came from, most often first.
+
+    Each question counts once per document, however many of its passages came from it.
+    `titles(pack, slug)` names a document (None when it left the library)."""
+    counts: Counter = Counter()
+    for exchange in exchanges:
+        docs = {document_path(p.get("url", "")) for p in exchange.get("passages") or []}
+        counts.update(doc for doc in docs if doc)
+    return [{"pack": pack, "slug": slug, "title": titles(pack, slug) or f"{pack}/{slug}",
+             "url": f"/p/{pack}/{slug}", "questions": n}
+            for (pack, slug), n in counts.most_common(limit)]
+
+
+def progress_table(learners: list[dict], all_progress: dict, workshops: list[dict]) -> dict:
+    """Learners × chapters: {columns: [{pack, slug, title, workshop}], rows: [{nickname,
+    done: [bool per column], count}]}, learners by nickname."""
+    columns = [{"pack": w["pack"], "slug": c["slug"], "title": c["title"], "workshop": w["title"]}
+               for w in workshops for c in w["chapters"]]
+    rows = []
+    for learner in sorted(learners, key=lambda item: item["nickname"].casefold()):
+        progress = all_progress.get(learner["id"]) or {}
+        done = {tuple(item) for item in progress.get("chapters_done", [])}
+        marks = [(col["pack"], col["slug"]) in done for col in columns]
+        rows.append({"nickname": learner["nickname"], "done": marks, "count": sum(marks),
+                     "exercises": len(progress.get("exercises", []))})
+    return {"columns": columns, "rows": rows}
+
+
+def _cell(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+CSV_HEADER = ["time", "nickname", "mode", "question", "answer", "grounded", "helpful", "comment"]
+
+
+def export_csv(exchanges: list[dict], nicknames: dict) -> str:
+    """One row per exchange, oldest first; quoting by the csv module, formulas neutralised."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for exchange in reversed(exchanges):
+        helpful, comment = feedback_of(exchange)
+        writer.writerow([_cell(v) for v in (
+            when(exchange.get("at")), nicknames.get(exchange.get("learner"), ""),
+            exchange.get("mode", ""), exchange.get("question", ""), exchange.get("answer", ""),
+            "yes" if exchange.get("grounded") else "no",
+            {True: "yes", False: "no"}.get(helpful, ""), comment)])
+    return out.getvalue()
+
+
+def _whole_number(form, name: str, label: str, low: int, high: int, errors: dict) -> int | None:
+    raw = (form.get(name) or "").strip()
+    if not raw.isdecimal() or not low <= int(raw) <= high:
+        errors[name] = f"{label} must be a whole number from {low} to {high}."
+        return None
+    return int(raw)
+
+
+def parse_class_settings(form) -> tuple[dict, dict[str, str]]:
+    """(changes for Store.update_class_settings, errors by field) from the settings form.
+    Unticked checkboxes are not sent at all, so a missing box means off."""
+    errors: dict[str, str] = {}
+    modes = form.getlist("modes")
+    if not modes or any(mode not in MODES for mode in modes):
+        errors["modes"] = f"Allow at least one tutor mode ({', '.join(MODES)})."
+    announcement = (form.get("announcement") or "").strip()
+    if len(announcement) > ANNOUNCEMENT_MAX:
+        errors["announcement"] = (f"The announcement is {len(announcement)} characters long; "
+                                  f"keep it to {ANNOUNCEMENT_MAX}.")
+    changes = {
+        "modes": [mode for mode in MODES if mode in modes],
+        "think_first": form.get("think_first") == "on",
+        "think_first_min": _whole_number(form, "think_first_min", "The think-first minimum",
+                                         *THINK_FIRST_RANGE, errors),
+        "tutor_enabled": form.get("tutor_enabled") == "on",
+        "questions_per_minute": _whole_number(form, "questions_per_minute", "Questions per minute",
+                                              *QUESTIONS_PER_MINUTE_RANGE, errors),
+        "announcement": announcement,
+    }
+    return changes, errors

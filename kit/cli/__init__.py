@@ -1,0 +1,354 @@
+"""The `kit` command: the library (serve, index, import, packs), the tutor (ask, models,
+doctor), the classroom (teacher) and the stick (start here; build/verify in cli_stick.py)."""
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import click
+
+from kit.cli.common import _common, _content_dirs, _hold_data_folder, _print_problems, _settings
+from kit.cli.stick import stick
+from kit.library.documents import ImportProblem, slugify
+from kit.library.indexer import build_index, connect
+from kit.library.packs import load_pack
+
+
+@click.group()
+def main():
+    """Lantern: an offline learning kit. Run `kit serve` and open the address it prints."""
+    from kit.cli.launcher import redirect_missing_streams
+    redirect_missing_streams()   # a windowed build has no stdout/stderr: log to a file
+
+
+main.add_command(stick)
+
+
+@main.command()
+@_common
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (default 8321). Env: LANTERN_PORT.")
+@click.option("--lan", is_flag=True, help="Serve the whole classroom: listen on every network interface.")
+@click.option("--threads", type=click.IntRange(2, 256), help="Worker threads (default 8).")
+def serve(data, content, port, lan, threads):
+    """Serve the library in the browser (127.0.0.1 unless --lan)."""
+    from kit.app import create_app
+    from kit.web.server import lan_addresses, make_server
+
+    settings = _settings(data_dir=data, content_dirs=_content_dirs(content), port=port,
+                         threads=threads, host="0.0.0.0" if lan else None)
+    lock = _hold_data_folder(settings)
+    stop_on_signals()                   # from here on, every way of stopping cleans up below
+    app = server = None
+    try:
+        click.echo("Bringing the library index up to date…")
+        app = create_app(settings)
+        from kit.paths import data_dir_notice
+        notice = data_dir_notice(settings.data_dir)
+        if notice:    # shown on the teacher view too
+            app.extensions.setdefault("notices", []).append(notice)
+        report = app.config["INDEX_REPORT"]
+        click.echo(f"Index: {report.summary()}")
+        _print_problems(report)
+        _ensure_teacher_pin(app.extensions["store"])
+        server = make_server(app, settings.host, settings.port, settings.threads, settings.max_request_kb)
+        port = server.effective_port
+        click.echo(f"Lantern is running. Open http://127.0.0.1:{port}/ in a browser on this machine.")
+        if lan:
+            for address in lan_addresses():
+                click.echo(f"  Learners on the same network open: http://{address}:{port}/")
+        click.echo(f"Teacher view: http://127.0.0.1:{port}/teacher · join poster: "
+                   f"http://127.0.0.1:{port}/join-poster")
+        click.echo("Press Ctrl+C to stop.")
+        app.extensions["tutor"].warm_up()
+        server.run()     # returns on Ctrl+C, SIGTERM or SIGHUP (see stop_on_signals)
+    except KeyboardInterrupt:
+        pass             # a stop signal during the start: clean up as after serving
+    finally:
+        from kit.tutor.engines.embedded import stop_workers
+        if server is not None:
+            server.close()              # waits for requests in flight, their writes included
+        stop_workers()
+        if app is not None:
+            app.extensions["store"].close()
+        lock.release()
+    click.echo("Stopped.")
+
+
+def stop_on_signals() -> None:
+    """Stop the same way on SIGTERM (service managers, launchers), SIGHUP (a closed terminal)
+    and SIGINT — even when a script started the kit in the background, where SIGINT arrives
+    ignored and Python would keep ignoring it. waitress's loop returns on KeyboardInterrupt."""
+    import signal
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), stop)
+
+
+@main.command()
+@_common
+def index(data, content):
+    """Bring the search index up to date with the packs (only changed files are read)."""
+    settings = _settings(data_dir=data, content_dirs=_content_dirs(content))
+    report = build_index(settings)
+    click.echo(report.summary())
+    _print_problems(report)
+
+
+@main.command(name="import")
+@_common
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path,
+                                        resolve_path=True))   # so `kit import .` has a name
+@click.option("--title", help="Create a pack.toml with this title when PATH has none.")
+@click.option("--description", default="", help="With --title: the pack's description.")
+@click.option("--licence", default="unknown", help="With --title: the licence of the material.")
+@click.option("--language", default="en", help="With --title: the language code.")
+@click.option("--author", "authors", multiple=True, help="With --title: an author (repeatable).")
+def import_pack(data, content, path, title, description, licence, language, authors):
+    """Copy the pack (or a folder of documents) at PATH into the library and index it."""
+    settings = _settings(data_dir=data, content_dirs=_content_dirs(content))
+    has_pack_toml = (path / "pack.toml").is_file()
+    if not has_pack_toml and not title:
+        raise click.UsageError(f"{path} has no pack.toml. Write one (see docs/packs.md), or pass "
+                               "--title (and --licence, --author) to create it.")
+    if has_pack_toml:
+        try:
+            load_pack(path)
+        except ImportProblem as problem:
+            raise click.ClickException(f"{path / problem.path}: {problem.message} Nothing was imported.")
+    pack_id = slugify(path.name)
+    target = settings.imported_packs_dir / pack_id
+    staging = settings.imported_packs_dir / f".{pack_id}.importing"
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(path, staging)
+    if not has_pack_toml:
+        (staging / "pack.toml").write_text(_pack_toml(title, description, language, licence,
+                                                      authors or ["unknown"]), encoding="utf-8")
+    if target.exists():        # swap in the new copy only once it is complete
+        retired = settings.imported_packs_dir / f".{pack_id}.old"
+        shutil.rmtree(retired, ignore_errors=True)
+        target.rename(retired)
+        staging.rename(target)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        staging.rename(target)
+    report = build_index(settings)
+    click.echo(f"Imported '{pack_id}' into {target}. Index: {report.summary()}")
+    _print_problems(report)
+
+
+def _pack_toml(title, description, language, licence, authors) -> str:
+    def quoted(text):
+        return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return "\n".join([f"title = {quoted(title)}", f"description = {quoted(description)}",
+                      f"language = {quoted(language)}", f"licence = {quoted(licence)}",
+                      f"authors = [{', '.join(quoted(a) for a in authors)}]",
+                      'version = "1.0.0"', ""])
+
+
+@main.command()
+@_common
+def packs(data, content):
+    """List the packs in the library, with their documents and any import problems."""
+    settings = _settings(data_dir=data, content_dirs=_content_dirs(content))
+    report = build_index(settings)
+    conn = connect(settings.index_path, readonly=True)
+    try:
+        rows = conn.execute("SELECT p.id, p.title, p.version, p.licence, count(d.id) AS docs,"
+                            " p.root FROM packs p LEFT JOIN documents d ON d.pack = p.id"
+                            " GROUP BY p.id ORDER BY p.id").fetchall()
+    finally:
+        conn.close()
+    if not rows:
+        click.echo("No packs. Add one with `kit import PATH`.")
+    for row in rows:
+        click.echo(f"{row['id']:<24} {row['docs']:>5} documents  v{row['version']:<8} "
+                   f"{row['licence']:<12} {row['title']}  ({row['root']})")
+    _print_problems(report)
+
+
+@main.command()
+@_common
+@click.argument("question")
+@click.option("--mode", type=click.Choice(["explain", "hint", "debug"]), default="explain",
+              show_default=True, help="Explain, give a hint (never the solution), or debug an error.")
+@click.option("--tried", default="", help="What you tried or expect (needed for hint and debug).")
+@click.option("--engine", type=click.Choice(["auto", "ollama", "embedded"]),
+              help="Which engine answers (env LANTERN_ENGINE; default auto).")
+def ask(data, content, question, mode, tried, engine):
+    """Ask the tutor QUESTION from the terminal; the answer streams, then its sources."""
+    from kit.library.indexer import build_index
+    from kit.classroom.store import Store
+    from kit.tutor.answering import QuestionError, Tutor, engine_chooser, parse_question
+
+    settings = _settings(data_dir=data, content_dirs=_content_dirs(content), engine=engine)
+    try:
+        parsed = parse_question({"question": question, "mode": mode, "tried": tried},
+                                settings.think_first_min)
+    except QuestionError as error:
+        raise click.UsageError(str(error))
+    lock = _hold_data_folder(settings)     # the exchange goes into the class's store
+    build_index(settings)
+    store = Store(settings.data_dir / "classroom")
+    try:
+        failed = _ask_and_print(Tutor(settings.index_path, engine_chooser(settings),
+                                      store.record_exchange, think_first_min=settings.think_first_min),
+                                parsed)
+    finally:
+        store.close()
+        lock.release()
+    if failed:
+        sys.exit(1)
+
+
+def _ask_and_print(tutor, question) -> bool:
+    """Stream the answer to the terminal, then the sources; True when the tutor failed."""
+    sources, failed = [], False
+    for name, event in tutor.answer(question):
+        if name == "sources":
+            sources = event
+        elif name == "token":
+            click.echo(event["text"], nl=False)
+        elif name == "error":
+            failed = True
+            click.echo(f"The tutor could not answer: {event['message']}", err=True)
+        elif name == "done":
+            click.echo()
+            if event.get("tutorial_step"):
+                click.echo(f"Tutorial step: {event['tutorial_step']['title']} "
+                           f"({event['tutorial_step']['url']})")
+            click.echo("Sources:" if event["grounded"] else "Closest passages in the library:")
+            for hit in sources:
+                where = hit["heading"] or hit["speaker"]
+                click.echo(f"  - {hit['title']}{' › ' + where if where else ''}  {hit['url']}")
+            if event["grounded"]:
+                click.echo(f"({event['engine']} · {event['model']} · {event['tokens']} tokens · "
+                           f"first word after {event['ttft_ms']} ms · {event['tokens_per_s']} tokens/s)")
+    return failed
+
+
+@main.group(invoke_without_command=True)
+@_common
+@click.pass_context
+def models(ctx, data, content):
+    """List the models in model_manifests/: tier, whether they fit this machine's RAM, and
+    whether they are present (a GGUF file, or in Ollama's store)."""
+    ctx.obj = _settings(data_dir=data, content_dirs=_content_dirs(content))
+    if ctx.invoked_subcommand is None:
+        from kit.tutor.doctor import format_models_table
+        from kit.tutor.manifests import load_manifests, model_statuses
+        manifests, errors = load_manifests()
+        click.echo(format_models_table(model_statuses(ctx.obj, manifests=manifests)))
+        for error in errors:
+            click.echo(f"  problem: {error}", err=True)
+
+
+@models.command()
+@_common
+@click.pass_obj
+def verify(settings, data, content):
+    """Check the sha256 of every present GGUF file against its manifest."""
+    from kit.tutor.manifests import verify as verify_models
+    if data or content:
+        settings = _settings(data_dir=data, content_dirs=_content_dirs(content))
+    results = verify_models(settings)
+    if not results:
+        click.echo("No GGUF model files are present to verify.")
+    for result in results:
+        click.echo(result.describe())
+    if any(not result.ok for result in results):
+        sys.exit(1)
+
+
+@main.command()
+@_common
+def doctor(data, content):
+    """Say which engine and model the tutor would use and why, the RAM, and what is missing."""
+    from kit.tutor.doctor import doctor_report
+    settings = _settings(data_dir=data, content_dirs=_content_dirs(content))
+    click.echo(doctor_report(settings))
+
+
+@main.command()
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (default 8321). Env: LANTERN_PORT.")
+@click.option("--lan", is_flag=True, help="Serve the whole classroom: listen on every network interface.")
+@click.pass_context
+def start(ctx, port, lan):
+    """Serve the library and open it in the browser (what the stick's launchers run). When a
+    Lantern already answers on the port, say after a second double-click, just open it."""
+    import webbrowser
+    from kit.cli.launcher import lantern_answers, open_browser_when_ready
+    from kit.paths import data_dir_notice
+    settings = _settings(port=port)
+    url = f"http://127.0.0.1:{settings.port}/"
+    if lantern_answers(url):
+        click.echo(f"Lantern is already running: opening {url}")
+        webbrowser.open(url)
+        return
+    notice = data_dir_notice(settings.data_dir)
+    if notice:
+        click.echo(f"Note: {notice}", err=True)
+    open_browser_when_ready(url)
+    ctx.invoke(serve, data=None, content=(), port=port, lan=lan, threads=None)
+
+
+def _prompt_pin() -> str:
+    return click.prompt("Teacher PIN (4 to 12 digits)", hide_input=True,
+                        confirmation_prompt="Type the same PIN again")
+
+
+def _ensure_teacher_pin(store) -> None:
+    """The teacher view needs a PIN from the first `kit serve` on. Someone at the keyboard is
+    asked for one; otherwise (a service, a script) a random 6-digit PIN is made and printed once."""
+    from kit.classroom.store import StoreError
+    if store.has_teacher_pin():
+        return
+    if sys.stdin is not None and sys.stdin.isatty() and sys.stdout.isatty():
+        click.echo("No teacher PIN is set yet: choose one for the teacher view (/teacher).")
+        while True:
+            try:
+                store.set_teacher_pin(_prompt_pin())
+                return
+            except StoreError as error:
+                click.echo(str(error))
+    import secrets
+    pin = f"{secrets.randbelow(10 ** 6):06d}"
+    store.set_teacher_pin(pin)
+    click.echo("*" * 64)
+    click.echo(f"  Teacher PIN: {pin}")
+    click.echo("  Write it down: it is shown only this once. Log in at /teacher/login;")
+    click.echo("  change it with `kit teacher set-pin` (while the kit is stopped).")
+    click.echo("*" * 64)
+
+
+@main.group()
+def teacher():
+    """The teacher's PIN for the class view (/teacher)."""
+
+
+@teacher.command("set-pin")
+@_common
+@click.option("--pin", help="The new PIN (4 to 12 digits), for scripts. Without it you are "
+                            "asked twice, and what you type is not shown.")
+def set_pin(data, content, pin):
+    """Set or change the teacher PIN (stored hashed, never as typed). Stop `kit serve` first:
+    a running kit keeps its own copy of the class file and would write over the change."""
+    from kit.classroom.store import Store, StoreError
+    settings = _settings(data_dir=data, content_dirs=_content_dirs(content))
+    lock = _hold_data_folder(settings)    # refused while `kit serve` runs on this folder
+    store = Store(settings.data_dir / "classroom")
+    try:
+        store.set_teacher_pin(_prompt_pin() if pin is None else pin)
+    except StoreError as error:
+        raise click.UsageError(str(error))
+    finally:
+        store.close()
+        lock.release()
+    click.echo("The teacher PIN is set. Log in at /teacher/login.")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""What every `kit` command shares: settings from flags, the --data/--content options, the
+data-folder lock, and printing import problems. The commands are in kit/cli.py (library,
+tutor, classroom) and kit/cli_stick.py (the USB stick)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kit.settings import SettingsError, load_settings
+
+
+def _settings(**overrides):
+    try:
+        return load_settings(**overrides)
+    except SettingsError as error:
+        raise click.UsageError(str(error))
+
+
+def _content_dirs(values):
+    dirs = tuple(Path(v) for v in values) or None
+    for folder in dirs or ():
+        if not folder.is_dir():
+            raise click.UsageError(f"--content {folder}: not a folder.")
+    return dirs
+
+
+def _common(function):
+    function = click.option("--data", type=click.Path(file_okay=False, path_type=Path),
+                            help="Data folder (index, imported packs). Env: LANTERN_DATA.")(function)
+    function = click.option("--content", multiple=True, type=click.Path(file_okay=False),
+                            help="Folder of packs; repeat for several. Env: LANTERN_CONTENT.")(function)
+    return function
+
+
+def _hold_data_folder(settings):
+    """The data folder's lock for this kit (kit/instance_lock.py): a second kit on the same
+    folder would overwrite the first one's classroom files, so it is refused."""
+    from kit.cli.instance_lock import AlreadyRunning, DataFolderLock
+    lock = DataFolderLock(settings.data_dir)
+    try:
+        lock.acquire()
+    except AlreadyRunning as error:
+        raise click.ClickException(str(error))
+    for note in lock.notes:
+        click.echo(f"Note: {note}", err=True)
+    return lock
+
+
+def _print_problems(report) -> None:
+    for pack_id, problem in report.problems:
+        click.echo(f"  problem in pack '{pack_id}': {problem}", err=True)

@@ -1,0 +1,1 @@
+"""Content in, one SQLite index, pages and search out (no Flask)."""

@@ -1,0 +1,70 @@
+"""Who may ask the tutor, and when: the class's settings, the learner, and the fair queue in
+front of the one model. The routes in kit/app.py call these; the answering is kit/tutor.py."""
+from __future__ import annotations
+
+from kit.tutor.fair_queue import Cancelled, ModelQueue, QueueFull, RateLimited
+from kit.tutor.answering import Question, QuestionError, parse_question
+
+
+class AskRefused(Exception):
+    """The question cannot be taken now; `status` is the HTTP status, str() tells the learner."""
+
+    def __init__(self, status: int, message: str, retry_after: int | None = None):
+        super().__init__(message)
+        self.status, self.retry_after = status, retry_after
+
+
+def question_for_class(payload, class_settings: dict, learner: dict | None) -> Question:
+    """The learner's question checked against what the teacher allows right now."""
+    if learner is None:
+        raise AskRefused(401, "Join the class first: pick a nickname, then ask.")
+    if not class_settings.get("tutor_enabled", True):
+        raise AskRefused(403, "The teacher has turned the tutor off for now. "
+                              "Search the library, or ask the teacher.")
+    think_first_modes = ("hint", "debug") if class_settings.get("think_first", True) else ()
+    try:
+        return parse_question(payload, class_settings.get("think_first_min", 20),
+                              think_first_modes, tuple(class_settings.get("modes") or ("explain",)))
+    except QuestionError as error:
+        raise AskRefused(400, str(error))
+
+
+def take_a_place(queue: ModelQueue, learner_id: str, questions_per_minute: int):
+    """A ticket in the queue for the model, or AskRefused (429) with a message to show."""
+    queue.set_rate(questions_per_minute)
+    try:
+        return queue.join(learner_id)
+    except RateLimited as error:
+        raise AskRefused(429, str(error), retry_after=error.retry_after)
+    except QueueFull as error:
+        raise AskRefused(429, str(error), retry_after=error.retry_after)
+
+
+def queue_events(ticket, poll_s: float = 1.0):
+    """`queue` events while the ticket waits ("2 questions ahead of you"), sent at least every
+    `poll_s` — which is also how a closed tab is noticed while waiting."""
+    def wait_turn():
+        try:
+            while not ticket.wait(timeout=poll_s):
+                ahead = ticket.position() - 1
+                yield "queue", {"position": ticket.position(), "ahead": ahead}
+        except Cancelled:
+            raise AskCancelled()
+    return wait_turn
+
+
+class AskCancelled(Exception):
+    """The learner cancelled while waiting."""
+
+
+def answer_in_turn(tutor, question: Question, learner_id: str, ticket):
+    """The tutor's events for a queued question; the ticket is given back however it ends
+    (answered, cancelled, tab closed, error), so the next learner is never blocked."""
+    events = tutor.answer(question, learner_id, wait_turn=queue_events(ticket))
+    try:
+        yield from events
+    except AskCancelled:
+        yield "error", {"message": "You cancelled this question.", "cancelled": True}
+    finally:
+        events.close()
+        ticket.done()

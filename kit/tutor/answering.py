@@ -1,0 +1,260 @@
+"""Answering a learner's question from the library: check the request, retrieve, prompt the
+model for the chosen mode, stream the answer as events, and record the exchange.
+
+Events are (name, data) pairs: `sources` (the passages used, shaped like /api/search results),
+`token` ({text}), `done` ({grounded, engine, model, ttft_ms, tokens, tokens_per_s, …}) and
+`error` ({message}). The HTTP API, the no-JavaScript page and `kit ask` all consume them.
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass, field
+
+from kit.tutor.leak_guard import LeakGuard
+from kit.tutor.retrieval import Retrieval, retrieve
+
+MODES = ("explain", "hint", "debug")
+MAX_QUESTION_CHARS = 4000
+NOT_COVERED = ("The library does not cover this question, so I will not guess. "
+               "The closest passages are listed below; a teacher can help with the rest.")
+LEAK_NOTE = ("\n\n(I stopped here so the solution stays yours to find. "
+             "Try the next small step, then ask again.)")
+
+BASE_RULES = (
+    "You are Lantern, a patient tutor in an offline coding class. Answer ONLY from the numbered "
+    "sources below. If the sources do not contain the answer, say: \"The material does not "
+    "cover this.\" Do not invent facts, commands or links. Use short sentences and plain words.")
+MODE_RULES = {
+    "explain": "Give a direct, correct answer in at most six sentences. Include a short code "
+               "example only if the sources have one.",
+    "hint": "Do NOT give the solution or complete code. Ask one or two guiding questions and "
+            "suggest ONE small next step the learner can try. At most four sentences.",
+    "debug": "The learner pasted an error. Say in one or two sentences what the error means, "
+             "name the most likely cause in their code, and the step to fix it. Do not rewrite "
+             "their whole program.",
+}
+
+
+class QuestionError(ValueError):
+    """The request cannot be answered as sent; the message tells the learner what to change."""
+
+
+@dataclass
+class Question:
+    text: str
+    mode: str = "explain"
+    tried: str = ""
+    context: dict = field(default_factory=dict)   # {"pack": …, "doc": …}: the page they are on
+
+
+def parse_question(payload: dict, think_first_min: int = 20,
+                   think_first_modes: tuple[str, ...] = ("hint", "debug"),
+                   allowed_modes: tuple[str, ...] = MODES) -> Question:
+    """A Question from request data, or QuestionError naming the field and what to do."""
+    if not isinstance(payload, dict):
+        raise QuestionError("Send a JSON object with a 'question' field.")
+    text = str(payload.get("question") or "").strip()
+    if not text:
+        raise QuestionError("Write a question first.")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise QuestionError(f"The question is too long ({len(text)} characters); "
+                            f"keep it under {MAX_QUESTION_CHARS}.")
+    mode = str(payload.get("mode") or "explain").lower()
+    if mode not in MODES:
+        raise QuestionError(f"'mode' must be one of {', '.join(MODES)}.")
+    if mode not in allowed_modes:
+        raise QuestionError(f"Your teacher has set the tutor to {' and '.join(m.capitalize() for m in allowed_modes)}"
+                            f" for now; {mode.capitalize()} is not available.")
+    tried = str(payload.get("tried") or "").strip()[:MAX_QUESTION_CHARS]
+    if mode in think_first_modes and len(tried) < think_first_min:
+        raise QuestionError(f"Think first: before asking in {mode} mode, write what you tried or "
+                            f"what you expect (at least {think_first_min} characters).")
+    context = payload.get("context") or {}
+    if not isinstance(context, dict):
+        raise QuestionError("'context' must be an object like {\"pack\": …, \"doc\": …}.")
+    context = {k: str(context[k]) for k in ("pack", "doc") if context.get(k)}
+    return Question(text, mode, tried, context)
+
+
+# An exception's name and the message after it, wherever it stands in the pasted text.
+_ERROR_LINE = re.compile(r"\b([A-Za-z_][\w.]*(?:Error|Exception|Exit|NotFound|Allowed|Warning))\b:?[ \t]*([^\n]*)")
+
+
+def pasted_error(question: Question) -> tuple[str, str] | None:
+    """(exception name, message) of the last error in a debug question, if there is one."""
+    errors = _ERROR_LINE.findall(question.text + "\n" + question.tried)
+    if question.mode != "debug" or not errors:
+        return None
+    kind, message = errors[-1]
+    return kind.split(".")[-1], " ".join(message.split()[:8])
+
+
+def retrieval_query(question: Question) -> str:
+    """In debug mode the error's last line (its type and message) is what to look up: the
+    learner's own code around it would only add noise words."""
+    error = pasted_error(question)
+    return f"{error[0]} {error[1]}" if error else question.text
+
+
+def retrieve_for(conn: sqlite3.Connection, question: Question, **thresholds) -> Retrieval:
+    """The passages for this question; a debug question prefers the section named after its
+    error (chapter 7's "TemplateNotFound"), since that is the tutorial step to point to."""
+    error = pasted_error(question)
+    return retrieve(conn, retrieval_query(question), context=question.context,
+                    prefer_heading=error[0] if error else None, **thresholds)
+
+
+def build_messages(question: Question, retrieval: Retrieval) -> list[dict]:
+    sources = "\n\n".join(
+        f"[{n}] {hit.title}" + (f" — {hit.heading}" if hit.heading and hit.heading != hit.title else "")
+        + (f" ({hit.speaker}, {hit.start})" if hit.speaker else "") + f"\n{hit.text}"
+        for n, hit in enumerate(retrieval.passages, 1))
+    user = f"Sources:\n{sources}\n\nQuestion: {question.text}"
+    if question.tried:
+        user += f"\n\nWhat I tried or expect: {question.tried}"
+    return [{"role": "system", "content": f"{BASE_RULES}\n{MODE_RULES[question.mode]}"},
+            {"role": "user", "content": user}]
+
+
+def related_solutions(conn: sqlite3.Connection, question: Question, retrieval: Retrieval) -> list[str]:
+    """Solutions of the exercises on the pages involved: the learner's page and the sources'."""
+    pages = {(hit.pack, hit.doc_slug) for hit in retrieval.passages + retrieval.nearest}
+    if question.context.get("pack") and question.context.get("doc"):
+        pages.add((question.context["pack"], question.context["doc"]))
+    solutions = []
+    for pack, slug in pages:
+        solutions += [row[0] for row in conn.execute(
+            "SELECT e.solution FROM exercises e JOIN documents d ON d.id = e.doc_id"
+            " WHERE d.pack=? AND d.slug=?", (pack, slug))]
+    return solutions
+
+
+def tutorial_step(retrieval: Retrieval) -> dict | None:
+    """The workshop section that covers a debug question, to link from the answer."""
+    for hit in retrieval.passages:
+        if hit.kind == "chapter":
+            return {"title": f"{hit.title} › {hit.heading}" if hit.heading else hit.title, "url": hit.url}
+    return None
+
+
+def engine_chooser(settings):
+    """A provider that picks the engine on the first question, once: probing Ollama and
+    loading llama.cpp at start-up would slow every start, even when nobody asks."""
+    lock, chosen = threading.Lock(), []
+
+    def provide():
+        with lock:
+            if not chosen:
+                from kit.tutor.engines import choose_engine
+                chosen.append(choose_engine(settings))
+        return chosen[0]
+    provide.chosen = chosen      # read by Tutor.problem() without choosing
+    return provide
+
+
+class Tutor:
+    """Answers questions with one engine over one library index."""
+
+    def __init__(self, index_path, engine_provider, record_exchange=None, *, answer_tokens=220,
+                 seed=42, think_first_min=20):
+        self.index_path = index_path
+        self.engine_provider = engine_provider      # () -> (engine, reason); may raise EngineError
+        self.record_exchange = record_exchange      # (record, learner_id) -> id; the class store
+        self.answer_tokens = answer_tokens
+        self.seed = seed
+        self.think_first_min = think_first_min
+
+    def problem(self) -> str | None:
+        """Why the tutor cannot answer on this computer, once that is known (the ask box says
+        so; pages and search are not affected)."""
+        chosen = getattr(self.engine_provider, "chosen", None)
+        if not chosen:
+            return None
+        ok, reason = chosen[0][0].available()
+        return None if ok else reason
+
+    def warm_up(self) -> threading.Thread:
+        """In the background: choose the engine and start the model worker (probing the CPU on
+        a new machine), so the first learner's first word is not delayed by it."""
+        def warm():
+            from kit.tutor.engines import EngineError
+            try:
+                engine, _ = self.engine_provider()
+                if hasattr(engine, "pool") and engine.available()[0]:
+                    engine.pool().ensure_started()
+            except EngineError:
+                pass          # said on the ask box (problem()) and in the answer's error event
+        thread = threading.Thread(target=warm, name="tutor-warm-up", daemon=True)
+        thread.start()
+        return thread
+
+    def retrieve(self, conn, question: Question) -> Retrieval:
+        return retrieve_for(conn, question)
+
+    def answer(self, question: Question, learner_id: str | None = None, wait_turn=None):
+        """Generator of (event, data). Closing it stops generation (the engine's stream is
+        closed in `finally`), which is how a closed browser tab stops the model.
+
+        `wait_turn()`, when given, is a generator of `queue` events that returns once this
+        question may use the model: the learner already has the sources while waiting."""
+        from kit.tutor.engines import EngineError   # imported late: llama.cpp loads only when asked
+
+        from kit.library.indexer import connect
+        started = time.perf_counter()
+        record = {"question": question.text, "mode": question.mode, "tried": question.tried,
+                  "context": question.context, "answer": "", "grounded": False}
+        conn = connect(self.index_path, readonly=True)
+        stream = None
+        try:
+            retrieval = self.retrieve(conn, question)
+            shown = retrieval.passages if retrieval.grounded else retrieval.nearest
+            record["passages"] = [{"url": h.url, "score": h.score} for h in shown]
+            yield "sources", [hit.public() for hit in shown]
+            if not retrieval.grounded:
+                record["answer"] = NOT_COVERED
+                yield "token", {"text": NOT_COVERED}
+                yield "done", {"grounded": False, "engine": None, "model": None, "ttft_ms": None,
+                               "tokens": 0, "tokens_per_s": None}
+                return
+            guard = LeakGuard(related_solutions(conn, question, retrieval)) if question.mode == "hint" else None
+            if wait_turn is not None:
+                yield from wait_turn()
+            engine, _reason = self.engine_provider()
+            record.update(engine=engine.name, model=engine.model, grounded=True)
+            stream = engine.chat(build_messages(question, retrieval),
+                                 {"num_predict": self.answer_tokens, "seed": self.seed})
+            for chunk in stream:
+                text = guard.feed(chunk) if guard else chunk
+                if text:
+                    record["answer"] += text
+                    yield "token", {"text": text}
+                if guard and guard.leaked:
+                    record["answer"] += LEAK_NOTE
+                    yield "token", {"text": LEAK_NOTE}
+                    break
+            stream.close()   # after a trim the model is mid-answer: stop it, which also completes its stats
+            tail = guard.finish() if guard else ""
+            if tail:
+                record["answer"] += tail
+                yield "token", {"text": tail}
+            stats = dict(getattr(stream, "stats", None) or {})
+            done = {"grounded": True, "engine": engine.name, "model": engine.model,
+                    "ttft_ms": stats.get("ttft_ms"), "tokens": stats.get("tokens", 0),
+                    "tokens_per_s": stats.get("tokens_per_s"), "trimmed": bool(guard and guard.leaked)}
+            if question.mode == "debug":
+                done["tutorial_step"] = tutorial_step(retrieval)
+            record["stats"] = done
+            yield "done", done
+        except EngineError as error:
+            record["error"] = str(error)
+            yield "error", {"message": str(error)}
+        finally:
+            if stream is not None:
+                stream.close()
+            conn.close()
+            record["seconds"] = round(time.perf_counter() - started, 3)
+            if self.record_exchange is not None:
+                self.record_exchange(record, learner_id)

@@ -1,0 +1,1 @@
+"""Flask helpers that are not routes (identity, CSRF, SSE, the server) and the templates."""

@@ -1,0 +1,141 @@
+"""The classroom: what learners, the teacher and the join poster share.
+
+Routes live in three small blueprints — learners.py (join, /me, progress, notes), teacher.py
+(PIN login, the class view, export, settings) and poster.py (the printable join page with its
+QR code). This module holds what they all need: the store, who the current learner is, whether
+the teacher is logged in, safe `next` links, and the workshop chapters from the index.
+
+Identity is a random learner id in Flask's signed session cookie: no passwords and no personal
+data, and a learner who comes back on the same device is still themselves.
+"""
+from __future__ import annotations
+
+import time
+from functools import wraps
+from urllib.parse import urlencode, urlsplit
+
+from flask import Flask, current_app, g, redirect, request, session, url_for
+
+from kit.library import catalog as library
+from kit.classroom.report import when
+from kit.library.indexer import connect
+from kit.classroom.rules import NOTE_MAX
+
+LEARNER_KEY = "learner"
+TEACHER_KEY = "teacher_until"
+TEACHER_SESSION_S = 4 * 3600      # a lesson or two; a laptop left open does not stay a teacher's
+
+
+def store():
+    return current_app.extensions["store"]
+
+
+def current_learner() -> dict | None:
+    """The learner this browser joined as, or None (also when the store no longer knows them)."""
+    if "learner" not in g:
+        learner_id = session.get(LEARNER_KEY)
+        g.learner = store().learner(learner_id) if isinstance(learner_id, str) else None
+    return g.learner
+
+
+def is_teacher() -> bool:
+    until = session.get(TEACHER_KEY)
+    return isinstance(until, (int, float)) and until > time.time()
+
+
+def safe_next(value: str | None, default: str = "/") -> str:
+    """`value` when it is a path on this kit, else `default`: a `next` link must never send a
+    learner to another site ("//evil", "/\\evil" and "http://evil" all do in browsers)."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return default
+    if any(ord(ch) < 32 for ch in value):
+        return default
+    parts = urlsplit(value)
+    return value if not parts.scheme and not parts.netloc else default
+
+
+def here() -> str:
+    """The current page as a local path with its query, for `next` links."""
+    return request.full_path.rstrip("?") if request.query_string else request.path
+
+
+def learner_required(view):
+    """Pages (and forms) that need a learner send the others to /join, then back here."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if current_learner() is None:
+            back = safe_next(request.form.get("next") if request.method == "POST" else here())
+            return redirect(url_for("learners.join") + "?" + urlencode({"next": back}), 303)
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def index_db():
+    """A read-only connection to the library index for this request."""
+    if "classroom_db" not in g:
+        g.classroom_db = connect(current_app.config["LANTERN"].index_path, readonly=True)
+    return g.classroom_db
+
+
+def is_chapter(pack: str, slug: str) -> bool:
+    return index_db().execute("SELECT 1 FROM documents WHERE pack=? AND slug=? AND kind='chapter'",
+                              (pack, slug)).fetchone() is not None
+
+
+def workshops() -> list[dict]:
+    """Every workshop of every pack: {pack, pack_title, title, chapters: [{slug, title}]}."""
+    return [{"pack": pack["id"], "pack_title": pack["title"], "title": workshop["title"],
+             "chapters": [{"slug": c["slug"], "title": c["title"]} for c in workshop["chapters"]]}
+            for pack in library.list_packs(index_db()) for workshop in pack["workshops"]]
+
+
+def _progress() -> dict:
+    if "progress" not in g:
+        learner = current_learner()
+        g.progress = store().progress(learner["id"]) if learner else {"chapters_done": [], "exercises": []}
+    return g.progress
+
+
+def chapter_done(pack: str, slug: str) -> bool:
+    """For templates: has the current learner marked this chapter done?"""
+    return [pack, slug] in [list(item) for item in _progress()["chapters_done"]]
+
+
+def chapter_exercises(pack: str, slug: str) -> list[dict]:
+    """For templates: the chapter's exercises, each with whether this learner has tried it."""
+    tried = {tuple(item) for item in _progress()["exercises"]}
+    rows = index_db().execute("SELECT e.anchor, e.title FROM exercises e JOIN documents d"
+                              " ON d.id = e.doc_id WHERE d.pack=? AND d.slug=? ORDER BY e.id",
+                              (pack, slug)).fetchall()
+    return [{"anchor": r["anchor"], "title": r["title"], "tried": (pack, slug, r["anchor"]) in tried}
+            for r in rows]
+
+
+def learner_note(pack: str, slug: str) -> str:
+    learner = current_learner()
+    return store().note(learner["id"], pack, slug) if learner else ""
+
+
+def init_classroom(app: Flask) -> None:
+    """Register the learner, teacher and poster routes, and what every template may show."""
+    from kit.web.learners_routes import learners
+    from kit.web.poster_routes import poster
+    from kit.web.teacher_routes import teacher
+
+    for blueprint in (learners, teacher, poster):
+        app.register_blueprint(blueprint)
+    app.jinja_env.globals.update(chapter_done=chapter_done, learner_note=learner_note,
+                                 chapter_exercises=chapter_exercises,
+                                 note_max=NOTE_MAX)
+    app.jinja_env.filters["when"] = when
+
+    @app.context_processor
+    def classroom_context():
+        return {"current_learner": current_learner(), "is_teacher": is_teacher(),
+                "class_announcement": store().class_settings().get("announcement", "")}
+
+    @app.teardown_appcontext
+    def close_index_db(_error):
+        conn = g.pop("classroom_db", None)
+        if conn is not None:
+            conn.close()
