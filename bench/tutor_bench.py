@@ -80,7 +80,7 @@ _LEARNERS = itertools.count(1)
 
 
 def open_session(port: int, timeout: float = 30) -> dict:
-    """A session cookie and its CSRF token, as a browser gets them from any page (kit/csrf.py)."""
+    """A session cookie and its CSRF token, as a browser gets them from any page (kit/web/csrf.py)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         conn.request("GET", "/")

@@ -1,1 +1,9 @@
-"""Lantern: an offline learning kit. The web app is `kit.app.create_app`; the CLI is `kit.cli`."""
+"""Lantern: an offline learning kit. The map, top down:
+
+app.py      the web app: create_app and every URL          cli/       the `kit` command
+web/        Flask helpers (identity, CSRF, SSE, server)     stick/     the USB stick
+classroom/  learners' and the teacher's saved state
+tutor/      questions answered from the library by a local model (engines/)
+library/    content in, one SQLite index, pages and search out
+settings.py, paths.py, durable.py: for everyone.
+"""

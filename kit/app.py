@@ -1,27 +1,37 @@
-"""The Flask app: `create_app(settings)` and the routes. Everything else lives in sibling modules:
-settings.py (configuration), index.py (building the library index), library.py (reading it for
-pages), search.py (full-text search), importers/ (one module per file format), tutor.py
-(answering questions: retrieval.py, hints.py, engines/), streaming.py (Server-Sent Events),
-classroom.py (learners, the teacher, the join poster; data in store.py), csrf.py."""
+"""Lantern's web app in one file: `create_app(settings)` and every URL of the kit.
+
+The routes are module-level functions on one blueprint, grouped by area — library, tutor,
+learners, teacher, join poster — each a few lines calling plain Python from the packages:
+library/ (the index, pages, search), tutor/ (answers), classroom/ (the store and what the
+teacher sees). Request helpers (who is asking, CSRF, streaming, the server) are in web/.
+"""
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, abort, g, jsonify, render_template, request, send_from_directory
+from flask import (Blueprint, Flask, Response, abort, current_app, flash, jsonify, redirect,
+                   render_template, request, send_from_directory, session, url_for)
+from werkzeug.exceptions import HTTPException
 
-from kit.library import catalog as library
-from kit.web.identity import init_classroom
-from kit.web.csrf import init_csrf
-from kit.library.indexer import build_index, connect
-from kit.library.search import KINDS, search_passages
+from kit.classroom import report
+from kit.classroom.join_poster import FORMATS as QR_FORMATS
+from kit.classroom.join_poster import join_qr
+from kit.classroom.rules import COMMENT_MAX, NICKNAME_MAX
+from kit.classroom.store import NotAllowed, NotFound, Store, StoreError, TeacherLocked
+from kit.library import catalog
+from kit.library.indexer import build_index
+from kit.library.search import KINDS, document_url, search_passages
 from kit.settings import PAGE_THREADS, Settings, load_settings
-from kit.classroom.store import Store
-from kit.web.sse import event_stream_response
 from kit.tutor.admission import AskRefused, answer_in_turn, question_for_class, take_a_place
-from kit.web.identity import current_learner
-from kit.tutor.fair_queue import ModelQueue
 from kit.tutor.answering import MODES, Tutor, engine_chooser
+from kit.tutor.fair_queue import ModelQueue
+from kit.web.csrf import init_csrf, rotate_csrf_token
+from kit.web.identity import (LEARNER_KEY, TEACHER_KEY, TEACHER_SESSION_S, current_learner,
+                              index_db, init_identity, kit_urls, learner_required, safe_next, store,
+                              teacher_required, workshops)
+from kit.web.sse import event_stream_response
 
 # Files a pack may serve as-is (images in chapters, media); anything else is not served.
 ASSET_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ico", ".pdf", ".mp3",
@@ -33,179 +43,392 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
 }
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+kit = Blueprint("kit", __name__)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    """Build the app for these settings; brings the library index up to date first."""
+    """Settings → services (index, store, tutor, model queue) → request set-up → the routes."""
     settings = settings or load_settings()
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_kb * 1024
-    app.config["LANTERN"] = settings
-    app.config["INDEX_REPORT"] = build_index(settings)
-    # The classroom (kit/classroom.py): learners, the teacher, the join poster. The store keeps
-    # the cookie-signing key, so learners stay joined across restarts of the kit, and every
-    # tutor exchange, per learner (kit/store.py).
-    store = Store(settings.data_dir / "classroom")
-    app.extensions["store"] = store
-    tutor = Tutor(settings.index_path, engine_chooser(settings), store.record_exchange,
-                  think_first_min=settings.think_first_min)
-    app.extensions["tutor"] = tutor
-    # One model, shared fairly (kit/fair_queue.py): FIFO across learners, one question each.
-    model_queue = ModelQueue(slots=settings.model_slots,
-                             # running answers hold a thread each too; pages keep PAGE_THREADS
-                             max_waiting=max(1, settings.threads - PAGE_THREADS - settings.model_slots))
-    app.extensions["model_queue"] = model_queue
-    app.secret_key = store.secret_key()
+    app.config.update(LANTERN=settings, MAX_CONTENT_LENGTH=settings.max_request_kb * 1024,
+                      INDEX_REPORT=build_index(settings))
+    # The store keeps the cookie-signing key, so learners stay joined across restarts.
+    app.extensions["store"] = the_store = Store(settings.data_dir / "classroom",
+                                                defaults={"think_first_min": settings.think_first_min})
+    app.extensions["tutor"] = Tutor(settings.index_path, engine_chooser(settings),
+                                    the_store.record_exchange, think_first_min=settings.think_first_min)
+    # One model, shared fairly: running answers hold a thread each, pages keep PAGE_THREADS.
+    app.extensions["model_queue"] = ModelQueue(
+        slots=settings.model_slots,
+        max_waiting=max(1, settings.threads - PAGE_THREADS - settings.model_slots))
+    app.secret_key = the_store.secret_key()
     app.config.update(SESSION_COOKIE_NAME="lantern", SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax", PERMANENT_SESSION_LIFETIME=timedelta(days=365))
     init_csrf(app)
-    init_classroom(app)
+    init_identity(app)
+    init_security_headers(app)
+    init_errors(app)
+    app.context_processor(ask_context)
+    app.register_blueprint(kit)
+    return app
 
-    def db():
-        if "db" not in g:
-            g.db = connect(settings.index_path, readonly=True)
-        return g.db
 
-    @app.teardown_appcontext
-    def close_db(_error):
-        conn = g.pop("db", None)
-        if conn is not None:
-            conn.close()
-
+def init_security_headers(app: Flask) -> None:
     @app.after_request
     def add_security_headers(response):
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         return response
 
-    @app.get("/")
-    def home():
-        return render_template("home.html", packs=library.list_packs(db()),
-                               problems=library.import_problems(db()))
 
-    @app.get("/p/<pack_id>/")
-    def pack_page(pack_id):
-        pack = library.get_pack(db(), pack_id) or abort(404)
-        return render_template("pack.html", pack=pack,
-                               problems=library.import_problems(db(), pack_id))
-
-    # merge_slashes=False: "/p/x//etc/passwd" is a 404 like any path outside the pack, not a
-    # redirect that turns an absolute path into one inside it.
-    @app.get("/p/<pack_id>/<path:slug>", merge_slashes=False)
-    def document_page(pack_id, slug):
-        doc = library.get_document(db(), pack_id, slug)
-        if doc is None:
-            return pack_asset(pack_id, slug)
-        pack = library.get_pack(db(), pack_id)
-        if doc["kind"] == "chapter":
-            return render_template("chapter.html", doc=doc, pack=pack,
-                                   nav=library.chapter_neighbours(db(), doc),
-                                   toc=library.sections(doc))
-        return render_template(f"{doc['kind']}.html", doc=doc, pack=pack,
-                               toc=library.sections(doc))
-
-    def pack_asset(pack_id, relpath):
-        """An image or media file shipped in the pack; send_from_directory refuses any path
-        that leaves the pack folder."""
-        row = db().execute("SELECT root FROM packs WHERE id=?", (pack_id,)).fetchone()
-        if row is None or Path(relpath).suffix.lower() not in ASSET_SUFFIXES:
-            abort(404)
-        return send_from_directory(row["root"], relpath, max_age=3600)
-
-    def search_arguments():
-        query = request.args.get("q", "").strip()[:500]
-        pack = request.args.get("pack") or None
-        kind = request.args.get("kind") or None
-        if kind is not None and kind not in KINDS:
-            abort(400, f"kind must be one of {', '.join(KINDS)}")
-        return query, pack, kind
-
-    @app.get("/search")
-    def search_page():
-        query, pack, kind = search_arguments()
-        result = search_passages(db(), query, limit=30, pack=pack, kind=kind) if query else None
-        return render_template("search.html", query=query, pack=pack, kind=kind, result=result,
-                               packs=db().execute("SELECT id, title FROM packs ORDER BY title").fetchall(),
-                               kinds=KINDS)
-
-    @app.get("/api/search")
-    def search_api():
-        query, pack, kind = search_arguments()
-        limit = request.args.get("limit", "10")
-        if not limit.isdecimal() or not 1 <= int(limit) <= 100:   # isdigit() passes "²", int() fails
-            return jsonify(error="limit must be a whole number from 1 to 100"), 400
-        result = search_passages(db(), query, limit=int(limit), pack=pack, kind=kind)
-        return jsonify([hit.public() for hit in result.hits])
-
-    def ask_context():
-        """What the ask box offers right now: the modes and think-first rule the teacher set."""
-        class_settings = store.class_settings()
-        return {"modes": [m for m in MODES if m in class_settings["modes"]],
-                "think_first_min": class_settings["think_first_min"] if class_settings["think_first"] else 0,
-                "tutor_enabled": class_settings["tutor_enabled"], "tutor_problem": tutor.problem()}
-
-    def queued_answer(payload):
-        """The answer's events for a question the class allows, with a place in the model's
-        queue taken; or AskRefused saying why not (kit/asking.py)."""
-        learner, class_settings = current_learner(), store.class_settings()
-        question = question_for_class(payload, class_settings, learner)
-        ticket = take_a_place(model_queue, learner["id"], class_settings["questions_per_minute"])
-        return answer_in_turn(tutor, question, learner["id"], ticket)
-
-    @app.post("/api/ask")
-    def ask_api():
-        """The tutor's answer as Server-Sent Events: sources at once, `queue` places while
-        waiting for the model, tokens, done (or error). Refusals are JSON with a status."""
-        try:
-            events = queued_answer(request.get_json(silent=True))
-        except AskRefused as refused:
-            headers = {"Retry-After": str(refused.retry_after)} if refused.retry_after else {}
-            return jsonify(error=str(refused)), refused.status, headers
-        return event_stream_response(events)
-
-    @app.post("/api/ask/cancel")
-    def ask_cancel():
-        """The Cancel button: leave the queue (the waiting stream ends with a message)."""
-        learner = current_learner()
-        cancelled = bool(learner) and model_queue.cancel(learner["id"])
-        return jsonify(cancelled=cancelled)
-
-    @app.get("/ask")
-    def ask_page():
-        return render_template("ask.html", form={}, **ask_context())
-
-    @app.post("/ask")
-    def ask_full_page():
-        """The same answer as a whole page, for browsers without JavaScript."""
-        form = request.form.to_dict()
-        payload = {**form, "context": {"pack": form.get("pack"), "doc": form.get("doc")}}
-        try:
-            events = queued_answer(payload)
-        except AskRefused as refused:
-            return render_template("ask.html", form=form, problem=str(refused), **ask_context()), refused.status
-        answer = {"text": "", "sources": [], "done": None, "error": None}
-        for name, data in events:
-            if name == "token":
-                answer["text"] += data["text"]
-            elif name == "sources":
-                answer["sources"] = data
-            else:
-                answer[name] = data
-        return render_template("ask.html", form=form, answer=answer, **ask_context())
-
-    @app.context_processor
-    def tutor_form_defaults():
-        return ask_context()
-
-    @app.errorhandler(400)
-    @app.errorhandler(404)
-    @app.errorhandler(413)
+def init_errors(app: Flask) -> None:
+    """One handler for every HTTP error: JSON for /api/ and data URLs, a page otherwise."""
+    @app.errorhandler(HTTPException)
     def http_error(error):
         if error.code == 413:      # werkzeug's own text does not say what to do
             error.description = (f"What was sent is larger than this kit accepts "
-                                 f"({settings.max_request_kb} KB). Make it shorter and try again.")
-        if request.path.startswith("/api/"):
+                                 f"({current_app.config['LANTERN'].max_request_kb} KB). "
+                                 "Make it shorter and try again.")
+        if request.path.startswith("/api/") or request.path.endswith(".json"):
             return jsonify(error=error.description), error.code
         return render_template("error.html", error=error), error.code
 
-    return app
+
+# -- library ---------------------------------------------------------------------------------
+
+@kit.get("/")
+def home():
+    return render_template("library/home.html", packs=catalog.list_packs(index_db()),
+                           problems=catalog.import_problems(index_db()))
+
+
+@kit.get("/p/<pack_id>/")
+def pack_page(pack_id):
+    pack = catalog.get_pack(index_db(), pack_id) or abort(404)
+    return render_template("library/pack.html", pack=pack, problems=catalog.import_problems(index_db(), pack_id))
+
+
+# merge_slashes=False: "/p/x//etc/passwd" is a 404 like any path outside the pack, not a
+# redirect that turns an absolute path into one inside it.
+@kit.get("/p/<pack_id>/<path:slug>", merge_slashes=False)
+def document_page(pack_id, slug):
+    doc = catalog.get_document(index_db(), pack_id, slug)
+    if doc is None:
+        return pack_asset(pack_id, slug)
+    pack = catalog.get_pack(index_db(), pack_id)
+    nav = catalog.chapter_neighbours(index_db(), doc) if doc["kind"] == "chapter" else None
+    return render_template(f"library/{doc['kind']}.html", doc=doc, pack=pack, nav=nav, toc=catalog.sections(doc))
+
+
+def pack_asset(pack_id, relpath):
+    """An image or media file shipped in the pack; send_from_directory refuses any path that
+    leaves the pack folder."""
+    root = catalog.pack_root(index_db(), pack_id)
+    if root is None or Path(relpath).suffix.lower() not in ASSET_SUFFIXES:
+        abort(404)
+    return send_from_directory(root, relpath, max_age=3600)
+
+
+def search_arguments():
+    query = request.args.get("q", "").strip()[:500]
+    pack, kind = request.args.get("pack") or None, request.args.get("kind") or None
+    if kind is not None and kind not in KINDS:
+        abort(400, f"kind must be one of {', '.join(KINDS)}")
+    return query, pack, kind
+
+
+@kit.get("/search")
+def search_page():
+    query, pack, kind = search_arguments()
+    result = search_passages(index_db(), query, limit=30, pack=pack, kind=kind) if query else None
+    return render_template("library/search.html", query=query, pack=pack, kind=kind, result=result,
+                           packs=catalog.pack_titles(index_db()), kinds=KINDS)
+
+
+@kit.get("/api/search")
+def search_api():
+    query, pack, kind = search_arguments()
+    limit = request.args.get("limit", "10")
+    if not limit.isdecimal() or not 1 <= int(limit) <= 100:   # isdigit() passes "²", int() fails
+        abort(400, "limit must be a whole number from 1 to 100")
+    result = search_passages(index_db(), query, limit=int(limit), pack=pack, kind=kind)
+    return jsonify([hit.public() for hit in result.hits])
+
+
+# -- tutor -----------------------------------------------------------------------------------
+
+def ask_context():
+    """What the ask box offers right now: the modes and think-first rule the teacher set."""
+    class_settings = store().class_settings()
+    return {"modes": [m for m in MODES if m in class_settings["modes"]],
+            "think_first_min": class_settings["think_first_min"] if class_settings["think_first"] else 0,
+            "tutor_enabled": class_settings["tutor_enabled"],
+            "tutor_problem": current_app.extensions["tutor"].problem()}
+
+
+def queued_answer(payload):
+    """The answer's events for a question the class allows, with a place in the model's queue
+    taken; or AskRefused saying why not (tutor/admission.py)."""
+    learner, class_settings = current_learner(), store().class_settings()
+    question = question_for_class(payload, class_settings, learner)
+    ticket = take_a_place(current_app.extensions["model_queue"], learner["id"],
+                          class_settings["questions_per_minute"])
+    return answer_in_turn(current_app.extensions["tutor"], question, learner["id"], ticket)
+
+
+@kit.post("/api/ask")
+def ask_api():
+    """The answer as Server-Sent Events: sources at once, `queue` places while waiting for
+    the model, tokens, done (or error). Refusals are JSON with a status."""
+    try:
+        events = queued_answer(request.get_json(silent=True))
+    except AskRefused as refused:
+        headers = {"Retry-After": str(refused.retry_after)} if refused.retry_after else {}
+        return jsonify(error=str(refused)), refused.status, headers
+    return event_stream_response(events)
+
+
+@kit.post("/api/ask/cancel")
+def ask_cancel():
+    """The Cancel button: leave the queue (the waiting stream ends with a message)."""
+    learner = current_learner()
+    return jsonify(cancelled=bool(learner) and current_app.extensions["model_queue"].cancel(learner["id"]))
+
+
+@kit.get("/ask")
+def ask_page():
+    return render_template("tutor/ask.html", form={})
+
+
+@kit.post("/ask")
+def ask_full_page():
+    """The same answer as a whole page, for browsers without JavaScript."""
+    form = request.form.to_dict()
+    try:
+        events = queued_answer({**form, "context": {"pack": form.get("pack"), "doc": form.get("doc")}})
+    except AskRefused as refused:
+        return render_template("tutor/ask.html", form=form, problem=str(refused)), refused.status
+    answer = {"text": "", "sources": [], "done": None, "error": None}
+    for name, data in events:
+        if name == "token":
+            answer["text"] += data["text"]
+        elif name == "sources":
+            answer["sources"] = data
+        else:
+            answer[name] = data
+    return render_template("tutor/ask.html", form=form, answer=answer)
+
+
+# -- learners: a nickname, their own answers, progress and notes -----------------------------
+
+@kit.get("/join")
+def join():
+    return render_template("learners/join.html", nickname="", problem=None, nickname_max=NICKNAME_MAX,
+                           next=safe_next(request.args.get("next")))
+
+
+@kit.post("/join")
+def join_post():
+    """Pick a nickname; the typed value comes back in the form (escaped) when it is refused."""
+    next_path = safe_next(request.form.get("next"))
+    if current_learner() is not None:
+        return redirect(next_path, 303)
+    nickname = request.form.get("nickname", "")
+    try:
+        learner = store().create_learner(nickname)
+    except StoreError as error:
+        return render_template("learners/join.html", nickname=nickname, problem=str(error),
+                               nickname_max=NICKNAME_MAX, next=next_path), 400
+    session[LEARNER_KEY] = learner["id"]
+    session.permanent = True            # the same device keeps the learner across restarts
+    flash(f"Welcome, {learner['nickname']}! Your progress and questions are kept under this name.")
+    return redirect(next_path, 303)
+
+
+@kit.get("/me")
+@learner_required
+def me():
+    learner = current_learner()
+    progress = report.learner_progress(workshops(), store().progress(learner["id"])["chapters_done"],
+                                       document_url)
+    exchanges = store().exchanges(learner_id=learner["id"], limit=report.HISTORY_LIMIT, earlier=True)
+    return render_template("learners/me.html", learner=learner, progress=progress, exchanges=exchanges,
+                           today=store().session, comment_max=COMMENT_MAX)
+
+
+@kit.post("/me/feedback")
+@learner_required
+def feedback():
+    """Thumbs up or down, with an optional comment, on one of the learner's own answers."""
+    helpful = {"yes": True, "no": False}.get(request.form.get("helpful", ""))
+    if helpful is None:
+        abort(400, "Choose whether the answer helped (thumbs up or thumbs down).")
+    exchange_id = request.form.get("exchange", "")
+    try:
+        store().set_feedback(exchange_id, current_learner()["id"], helpful, request.form.get("comment", ""))
+    except (NotFound, NotAllowed):
+        abort(404, "That answer is not one of yours, or it is no longer in today's class log.")
+    except StoreError as error:
+        abort(400, str(error))
+    flash("Thank you: your teacher sees this feedback.")
+    return redirect(url_for("kit.me") + f"#exchange-{exchange_id}", 303)
+
+
+def chapter_from_form() -> tuple[str, str]:
+    pack, doc = request.form.get("pack", ""), request.form.get("doc", "")
+    if not catalog.is_chapter(index_db(), pack, doc):
+        abort(404, "There is no such chapter in the library.")
+    return pack, doc
+
+
+@kit.post("/progress")
+@learner_required
+def progress():
+    """Mark a chapter done (done=1) or not done yet (done=0)."""
+    pack, doc = chapter_from_form()
+    done = request.form.get("done")
+    if done not in ("0", "1"):
+        abort(400, "done must be 1 (done) or 0 (not done yet).")
+    store().set_chapter_done(current_learner()["id"], pack, doc, done == "1")
+    return redirect(document_url(pack, doc) + "#progress", 303)
+
+
+@kit.post("/exercise-tried")
+@learner_required
+def exercise_tried():
+    """Record that the learner tried one of the chapter's exercises."""
+    pack, doc = chapter_from_form()
+    anchor = request.form.get("anchor", "")
+    if not any(e["anchor"] == anchor for e in catalog.chapter_exercises(index_db(), pack, doc)):
+        abort(400, "That exercise is not in this chapter.")
+    store().record_exercise_attempt(current_learner()["id"], pack, doc, anchor)
+    return redirect(document_url(pack, doc) + "#" + anchor, 303)
+
+
+@kit.post("/notes")
+@learner_required
+def notes():
+    """Save the learner's private note on a chapter (an empty note deletes it)."""
+    pack, doc = chapter_from_form()
+    try:
+        store().save_note(current_learner()["id"], pack, doc, request.form.get("text", "").replace("\r\n", "\n"))
+    except StoreError as error:
+        abort(400, str(error))
+    flash("Your note is saved. Only you can see it.")
+    return redirect(document_url(pack, doc) + "#notes", 303)
+
+
+# -- teacher: PIN login, the class view, export, settings ------------------------------------
+
+@kit.get("/teacher/login")
+def teacher_login():
+    return render_template("teacher/teacher_login.html", problem=None, has_pin=store().has_teacher_pin(),
+                           next=safe_next(request.args.get("next"), url_for("kit.teacher_dashboard")))
+
+
+@kit.post("/teacher/login")
+def teacher_login_post():
+    next_path = safe_next(request.form.get("next"), url_for("kit.teacher_dashboard"))
+    try:
+        if store().check_teacher_pin(request.form.get("pin", "")):
+            session[TEACHER_KEY] = time.time() + TEACHER_SESSION_S
+            rotate_csrf_token()     # a token seen before the login is worth nothing after it
+            return redirect(next_path, 303)
+        problem, status = "That PIN is not right. Try again.", 403
+    except TeacherLocked as error:
+        problem, status = str(error), 429   # says how long the lock lasts
+    return render_template("teacher/teacher_login.html", problem=problem, next=next_path,
+                           has_pin=store().has_teacher_pin()), status
+
+
+@kit.post("/teacher/logout")
+def teacher_logout():
+    session.pop(TEACHER_KEY, None)
+    rotate_csrf_token()
+    flash("You are logged out of the teacher view.")
+    return redirect(url_for("kit.home"), 303)
+
+
+def teacher_page(form_values=None, errors=None, status=200):
+    view = report.teacher_view(store(), lambda pack, slug: catalog.document_title(index_db(), pack, slug),
+                               workshops())
+    view["notices"] += current_app.extensions.get("notices", [])
+    return render_template("teacher/teacher.html", **view, settings=form_values or store().class_settings(),
+                           errors=errors or {}), status
+
+
+@kit.get("/teacher")
+@teacher_required
+def teacher_dashboard():
+    return teacher_page()
+
+
+@kit.get("/teacher/questions.json")
+@teacher_required
+def teacher_questions_json():
+    """The live list for teacher.js (the script escapes it)."""
+    nicknames = {learner["id"]: learner["nickname"] for learner in store().learners()}
+    response = jsonify(report.live_questions(store().exchanges(limit=report.LIVE_QUESTIONS), nicknames))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@kit.get("/teacher/export.csv")
+@teacher_required
+def teacher_export_csv():
+    nicknames = {learner["id"]: learner["nickname"] for learner in store().learners()}
+    # The BOM makes spreadsheet programs read the file as UTF-8 (names with accents survive).
+    body = "\ufeff" + report.export_csv(store().exchanges(earlier=True), nicknames)
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{time.strftime("lantern-class-%Y-%m-%d.csv")}"',
+        "Cache-Control": "no-store"})
+
+
+@kit.post("/teacher/notices/seen")
+@teacher_required
+def teacher_damage_seen():
+    store().mark_damage_seen(request.form.getlist("file"))
+    flash("Those notices are hidden; the set-aside files are still in the data folder.")
+    return redirect(url_for("kit.teacher_dashboard"), 303)
+
+
+@kit.post("/teacher/settings")
+@teacher_required
+def teacher_class_settings():
+    changes, errors = report.parse_class_settings(request.form)
+    if not errors:
+        try:
+            store().update_class_settings(**changes)
+        except StoreError as error:
+            errors["form"] = str(error)
+    if errors:
+        typed = {name: request.form.get(name, "") for name in ("think_first_min", "questions_per_minute")}
+        return teacher_page(form_values={**store().class_settings(), **changes, **typed},
+                            errors=errors, status=400)
+    flash("Class settings saved.")
+    return redirect(url_for("kit.teacher_dashboard") + "#settings", 303)
+
+
+# -- join poster: the kit's LAN address in large type and as QR codes ------------------------
+
+@kit.get("/join-poster")
+def join_poster():
+    return render_template("poster/join_poster.html", urls=kit_urls(),
+                           loopback_only=current_app.config["LANTERN"].host in LOOPBACK_HOSTS)
+
+
+@kit.get("/join-qr.<kind>")
+def join_qr_image(kind):
+    """A QR code of this kit's own address only: the kit cannot be used to send learners elsewhere."""
+    url = request.args.get("url", "")
+    if kind not in QR_FORMATS:
+        abort(404)
+    if url not in {*kit_urls(), request.host_url}:
+        abort(400, "A join QR code can only show this kit's own address.")
+    image, mimetype = join_qr(url, kind)
+    response = Response(image, mimetype=mimetype)
+    response.cache_control.max_age = 60
+    return response
+

@@ -13,6 +13,8 @@ from kit import paths
 
 
 PAGE_THREADS = 8   # waitress threads always kept for pages and search, never for waiting questions
+THREADS_RANGE = (PAGE_THREADS + 1, 256)    # LANTERN_THREADS and `kit serve --threads`
+DEFAULT_MODEL = "smollm2-135m-instruct"    # the built-in engine's model: always on the stick
 
 
 class SettingsError(ValueError):
@@ -57,10 +59,10 @@ class Settings:
     # "Think first": characters a learner writes about what they tried before Hint/Debug.
     think_first_min: int = 20
     # The tutor's engine: "auto" (Ollama when it runs and has the model, else embedded),
-    # "ollama" or "embedded". See kit/engines/__init__.py for how "auto" decides.
+    # "ollama" or "embedded". See kit/tutor/engines/__init__.py for how "auto" decides.
     engine: str = "auto"
     # A model id from model_manifests/, an Ollama tag ("qwen2.5:0.5b") or a .gguf file name.
-    model: str = "smollm2-135m-instruct"
+    model: str = DEFAULT_MODEL
     # An Ollama server to use first; empty means OLLAMA_HOST, then http://127.0.0.1:11434.
     ollama_host: str = ""
     # The loopback port for an `ollama serve` the kit starts itself; not Ollama's 11434, so
@@ -110,12 +112,12 @@ class Settings:
 
     @property
     def fast_models_folder(self) -> Path:
-        """Faster copies the embedded engine makes of slow-to-read GGUFs (kit/engines/fast_gguf.py)."""
+        """Faster copies the embedded engine makes of slow-to-read GGUFs (kit/tutor/engines/fast_gguf.py)."""
         return self.data_dir / "fast-models"
 
     @property
     def engine_state_folder(self) -> Path:
-        """Where the embedded engine remembers which CPU variant runs here (kit/engines/cpu_variants.py)."""
+        """Where the embedded engine remembers which CPU variant runs here (kit/tutor/engines/cpu_variants.py)."""
         return self.engine_dir or self.data_dir / "engine"
 
     @property
@@ -184,7 +186,7 @@ _PARSERS = {
     "data_dir": ("LANTERN_DATA", lambda name, raw: Path(raw).expanduser()),
     "host": ("LANTERN_HOST", lambda name, raw: raw),
     "port": ("LANTERN_PORT", lambda name, raw: _positive_int(name, raw, 1, 65535)),
-    "threads": ("LANTERN_THREADS", lambda name, raw: _positive_int(name, raw, PAGE_THREADS + 1, 256)),
+    "threads": ("LANTERN_THREADS", lambda name, raw: _positive_int(name, raw, *THREADS_RANGE)),
     "max_file_mb": ("LANTERN_MAX_FILE_MB", lambda name, raw: _positive_int(name, raw, 1, 4096)),
     "max_request_kb": ("LANTERN_MAX_REQUEST_KB", lambda name, raw: _positive_int(name, raw, 1, 65536)),
     "model_slots": ("LANTERN_MODEL_SLOTS", lambda name, raw: _positive_int(name, raw, 1, 16)),

@@ -1,4 +1,4 @@
-"""The model worker (kit/engines/worker.py) with the real SmolLM2 and the portable llama.cpp:
+"""The model worker (kit/tutor/engines/worker.py) with the real SmolLM2 and the portable llama.cpp:
 answers stream from a process of its own, a closed stream stops it, and its death — killed,
 or an illegal instruction — ends one answer with a clear error, never the kit; the next
 question is answered, after an illegal instruction by the next safer CPU variant, which is

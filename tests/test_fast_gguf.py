@@ -1,4 +1,4 @@
-"""The faster Q8_0 copy of the real SmolLM2 Q4_1 GGUF (kit/engines/fast_gguf.py): made once,
+"""The faster Q8_0 copy of the real SmolLM2 Q4_1 GGUF (kit/tutor/engines/fast_gguf.py): made once,
 reused, remade when the source changes, never half-written, and never in the way: when it
 cannot be made or loaded, the kit answers from the original file."""
 from __future__ import annotations

@@ -20,11 +20,11 @@ Reads are served from memory: one instance per file per process is the rule, so 
 changes the file under us, and parsing megabytes of JSON on every read would make each page
 wait. `read` hands TinyDB fresh containers (tables and documents are copied, one level deep),
 so TinyDB's in-place edits never touch the kept state; values nested inside documents are
-shared, and callers must not mutate them (kit/store.py hands its callers deep copies).
+shared, and callers must not mutate them (kit/classroom/store.py hands its callers deep copies).
 
 Group commit: with `autoflush=False`, `write` only keeps the new state (and its JSON) in memory
 and bumps `version`; the caller then calls `flush(version)` *after releasing its lock*
-(kit/store_files.py does). Page reads never wait behind a fsync, and when many threads write
+(kit/classroom/durable_folder.py does). Page reads never wait behind a fsync, and when many threads write
 at once, one disk write covers all of them. This is not
 CachingMiddleware: nothing is ever left unwritten when the caller's method returns. If a flush
 fails (disk full, stick pulled), the caller gets the error; the change stays in memory and

@@ -9,11 +9,9 @@ import io
 from collections import Counter
 from datetime import datetime
 
+from kit.classroom.rules import ANNOUNCEMENT_MAX, QUESTIONS_PER_MINUTE_RANGE, THINK_FIRST_RANGE
 from kit.tutor.answering import MODES
 
-ANNOUNCEMENT_MAX = 300
-THINK_FIRST_RANGE = (0, 1000)      # the store's own limits (kit/store_rules.py)
-QUESTIONS_PER_MINUTE_RANGE = (1, 60)
 # Spreadsheets run a cell that starts with one of these as a formula (CSV injection); a learner
 # could type "=HYPERLINK(...)" as a question. A leading ' makes the cell plain text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -128,3 +126,40 @@ def parse_class_settings(form) -> tuple[dict, dict[str, str]]:
         "announcement": announcement,
     }
     return changes, errors
+
+
+LIVE_QUESTIONS = 50         # questions in the teacher's live list
+TOPIC_WINDOW = 2000         # newest exchanges counted for the most-asked topics
+HISTORY_LIMIT = 200         # exchanges shown on a learner's /me (the export has them all)
+
+
+def live_questions(exchanges: list[dict], nicknames: dict) -> list[dict]:
+    """The teacher's live list: newest first, plain text (templates and teacher.js escape it)."""
+    return [{"id": x.get("id"), "at": when(x.get("at")),
+             "nickname": nicknames.get(x.get("learner"), ""), "question": x.get("question", ""),
+             "mode": x.get("mode", ""), "grounded": bool(x.get("grounded"))}
+            for x in exchanges[:LIVE_QUESTIONS]]
+
+
+def teacher_view(store, titles, workshops: list[dict]) -> dict:
+    """Everything the teacher's page shows, from the store (`titles(pack, slug)` names a page)."""
+    learners = store.learners()
+    nicknames = {learner["id"]: learner["nickname"] for learner in learners}
+    exchanges = store.exchanges(limit=TOPIC_WINDOW)
+    unhelpful = [{**x, "nickname": nicknames.get(x.get("learner"), ""), "comment": feedback_of(x)[1]}
+                 for x in exchanges if feedback_of(x)[0] is False]
+    # Damage is told from the set-aside files (damage_notices.py), so it survives a restart;
+    # this start's own words about them would only repeat it.
+    return {"questions": live_questions(exchanges, nicknames),
+            "topics": most_asked_topics(exchanges, titles), "unhelpful": unhelpful,
+            "table": progress_table(learners, store.all_progress(), workshops),
+            "notices": [w for w in store.warnings if ".damaged-" not in w],
+            "damage": store.damage_notices(), "modes": MODES, "announcement_max": ANNOUNCEMENT_MAX}
+
+
+def learner_progress(workshops: list[dict], chapters_done, url_of) -> list[dict]:
+    """A learner's workshops with each chapter marked done or not (their /me page)."""
+    done = {tuple(item) for item in chapters_done}
+    return [{**w, "chapters": [{**c, "done": (w["pack"], c["slug"]) in done,
+                                "url": url_of(w["pack"], c["slug"])} for c in w["chapters"]]}
+            for w in workshops]

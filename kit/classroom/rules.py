@@ -1,6 +1,6 @@
 """What the classroom store accepts: nicknames, class settings, teacher PINs, ids and texts.
 
-Kept apart from `kit/store.py` so the rules can be read in one place. Every check raises
+Kept apart from `kit/classroom/store.py` so the rules can be read in one place. Every check raises
 `StoreError` with a sentence naming the field and what to do: the web pages show these messages
 to learners and teachers as they are (escaped).
 """
@@ -11,6 +11,9 @@ import hmac
 import re
 import secrets
 import unicodedata
+
+from kit.settings import Settings
+from kit.tutor.answering import MODES
 
 
 class StoreError(ValueError):
@@ -80,10 +83,15 @@ def nickname_key(nickname: str) -> str:
 
 # -- class settings -------------------------------------------------------------------------
 
-TUTOR_MODES = ("explain", "hint", "debug")
-DEFAULT_CLASS_SETTINGS = {"modes": list(TUTOR_MODES), "think_first": True, "think_first_min": 20,
+TUTOR_MODES = MODES                  # owned by the tutor (tutor/answering.py)
+# The class's think-first minimum starts from LANTERN_THINK_FIRST_MIN (Store's `defaults`).
+DEFAULT_CLASS_SETTINGS = {"modes": list(TUTOR_MODES), "think_first": True,
+                          "think_first_min": Settings.think_first_min,
                           "tutor_enabled": True, "announcement": "", "questions_per_minute": 3}
-ANNOUNCEMENT_MAX = 500
+# Every limit of the class settings, here only: the teacher's form (report.py) shows these.
+ANNOUNCEMENT_MAX = 300
+THINK_FIRST_RANGE = (0, 1000)
+QUESTIONS_PER_MINUTE_RANGE = (1, 60)
 _TRUE, _FALSE = {"true", "on", "yes", "1"}, {"false", "off", "no", "0", ""}
 
 
@@ -135,10 +143,10 @@ def _as_announcement(value) -> str:
 _SETTING_CHECKS = {
     "modes": _as_modes,
     "think_first": lambda v: _as_bool("think_first", v),
-    "think_first_min": lambda v: _as_int("think_first_min", v, 0, 1000),
+    "think_first_min": lambda v: _as_int("think_first_min", v, *THINK_FIRST_RANGE),
     "tutor_enabled": lambda v: _as_bool("tutor_enabled", v),
     "announcement": _as_announcement,
-    "questions_per_minute": lambda v: _as_int("questions_per_minute", v, 1, 60),
+    "questions_per_minute": lambda v: _as_int("questions_per_minute", v, *QUESTIONS_PER_MINUTE_RANGE),
 }
 
 

@@ -4,17 +4,17 @@ Learners, class settings, the teacher PIN and lockout, the cookie-signing secret
 exchange log (per class session), progress and private notes -- all here, so the rules about
 how this data is kept safe live in one module:
 
-- TinyDB on `AtomicJSONStorage` (kit/atomic_storage.py): every write is atomic and durable
+- TinyDB on `AtomicJSONStorage` (kit/classroom/atomic_storage.py): every write is atomic and durable
   before the method returns, so an HTTP 2xx sent after it means the data survives a SIGKILL or a
   power cut. A damaged file is moved aside on open and `warnings` says so.
 - TinyDB is not thread-safe: ONE `threading.RLock` is held around every TinyDB call, reads too
   (`self._lock`; writes use `self._writing()`, which waits for the disk after releasing it --
-  see kit/store_files.py), and one TinyDB instance per file per process.
+  see kit/classroom/durable_folder.py), and one TinyDB instance per file per process.
 - Each concern has its own small file, because TinyDB rewrites a whole file on every write:
   learners.json, class.json (settings, PIN hash, lockout, secret), progress.json (progress and
   notes) and questions-<session>.json (one exchange log per class session, so it stays short).
 
-Input rules and error types are in kit/store_rules.py; they are re-exported here.
+Input rules and error types are in kit/classroom/rules.py; they are re-exported here.
 """
 from __future__ import annotations
 
@@ -72,8 +72,11 @@ def _chapter(learner_id: str, pack: str, doc: str, **more: str):
 class Store:
     """Learner and classroom state in `folder` (<data>/classroom/). Thread-safe; close() it."""
 
-    def __init__(self, folder: Path, session: str | None = None):
+    def __init__(self, folder: Path, session: str | None = None, defaults: dict | None = None):
+        """`defaults`: class settings to start from instead of DEFAULT_CLASS_SETTINGS' (the
+        kit passes LANTERN_THINK_FIRST_MIN); checked like a teacher's change."""
         self.folder = Path(folder)
+        self._defaults = {**DEFAULT_CLASS_SETTINGS, **checked_settings(defaults or {})}
         self.session = check_session(time.strftime("%Y-%m-%d") if session is None else session)
         self._files = DurableFolder(self.folder)
         self._lock, self._writing = self._files.lock, self._files.writing
@@ -149,7 +152,7 @@ class Store:
         """The teacher's settings; a setting never changed has its default."""
         with self._lock:
             stored = _plain(self._settings.get(doc_id=_ONE)) or {}
-        return _detached({**DEFAULT_CLASS_SETTINGS, **stored})
+        return _detached({**self._defaults, **stored})
 
     def update_class_settings(self, **changes) -> dict:
         """Validate every change (StoreError naming the first bad one), then save them together.

@@ -1,5 +1,5 @@
 """The `kit` command: the library (serve, index, import, packs), the tutor (ask, models,
-doctor), the classroom (teacher) and the stick (start here; build/verify in cli_stick.py)."""
+doctor), the classroom (teacher) and the stick (start here; build/verify in cli/stick.py)."""
 from __future__ import annotations
 
 import shutil
@@ -13,6 +13,7 @@ from kit.cli.stick import stick
 from kit.library.documents import ImportProblem, slugify
 from kit.library.indexer import build_index, connect
 from kit.library.packs import load_pack
+from kit.settings import ENGINE_CHOICES, THREADS_RANGE, Settings
 
 
 @click.group()
@@ -29,7 +30,9 @@ main.add_command(stick)
 @_common
 @click.option("--port", type=click.IntRange(1, 65535), help="Port (default 8321). Env: LANTERN_PORT.")
 @click.option("--lan", is_flag=True, help="Serve the whole classroom: listen on every network interface.")
-@click.option("--threads", type=click.IntRange(2, 256), help="Worker threads (default 8).")
+@click.option("--threads", type=click.IntRange(*THREADS_RANGE),
+              help=f"Worker threads, {THREADS_RANGE[0]} to {THREADS_RANGE[1]} (default {Settings.threads}). "
+                   "Env: LANTERN_THREADS.")
 def serve(data, content, port, lan, threads):
     """Serve the library in the browser (127.0.0.1 unless --lan)."""
     from kit.app import create_app
@@ -157,9 +160,8 @@ def packs(data, content):
     report = build_index(settings)
     conn = connect(settings.index_path, readonly=True)
     try:
-        rows = conn.execute("SELECT p.id, p.title, p.version, p.licence, count(d.id) AS docs,"
-                            " p.root FROM packs p LEFT JOIN documents d ON d.pack = p.id"
-                            " GROUP BY p.id ORDER BY p.id").fetchall()
+        from kit.library.catalog import pack_summaries
+        rows = pack_summaries(conn)
     finally:
         conn.close()
     if not rows:
@@ -176,7 +178,7 @@ def packs(data, content):
 @click.option("--mode", type=click.Choice(["explain", "hint", "debug"]), default="explain",
               show_default=True, help="Explain, give a hint (never the solution), or debug an error.")
 @click.option("--tried", default="", help="What you tried or expect (needed for hint and debug).")
-@click.option("--engine", type=click.Choice(["auto", "ollama", "embedded"]),
+@click.option("--engine", type=click.Choice(ENGINE_CHOICES),
               help="Which engine answers (env LANTERN_ENGINE; default auto).")
 def ask(data, content, question, mode, tried, engine):
     """Ask the tutor QUESTION from the terminal; the answer streams, then its sources."""

@@ -1,6 +1,6 @@
 """What every `kit` command shares: settings from flags, the --data/--content options, the
 data-folder lock, and printing import problems. The commands are in kit/cli.py (library,
-tutor, classroom) and kit/cli_stick.py (the USB stick)."""
+tutor, classroom) and kit/cli/stick.py (the USB stick)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -34,7 +34,7 @@ def _common(function):
 
 
 def _hold_data_folder(settings):
-    """The data folder's lock for this kit (kit/instance_lock.py): a second kit on the same
+    """The data folder's lock for this kit (kit/cli/instance_lock.py): a second kit on the same
     folder would overwrite the first one's classroom files, so it is refused."""
     from kit.cli.instance_lock import AlreadyRunning, DataFolderLock
     lock = DataFolderLock(settings.data_dir)

@@ -1,4 +1,4 @@
-"""`kit stick build` and `kit stick verify`: a ready-to-teach USB stick (kit/stick.py)."""
+"""`kit stick build` and `kit stick verify`: a ready-to-teach USB stick (kit/stick/plan.py)."""
 from __future__ import annotations
 
 import sys

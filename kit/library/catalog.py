@@ -84,3 +84,48 @@ def import_problems(conn: sqlite3.Connection, pack_id: str | None = None) -> lis
 def counts(conn: sqlite3.Connection) -> dict:
     return {"documents": conn.execute("SELECT count(*) FROM documents").fetchone()[0],
             "passages": conn.execute("SELECT count(*) FROM passages").fetchone()[0]}
+
+
+def pack_root(conn: sqlite3.Connection, pack_id: str) -> str | None:
+    """The folder a pack's own files (images, media) are served from."""
+    row = conn.execute("SELECT root FROM packs WHERE id=?", (pack_id,)).fetchone()
+    return row["root"] if row else None
+
+
+def pack_titles(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    """(id, title) of every pack, by title: the search page's pack filter."""
+    return conn.execute("SELECT id, title FROM packs ORDER BY title").fetchall()
+
+
+def pack_summaries(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    """Each pack with its version, licence, folder and number of documents (`kit packs`)."""
+    return conn.execute("SELECT p.id, p.title, p.version, p.licence, count(d.id) AS docs,"
+                        " p.root FROM packs p LEFT JOIN documents d ON d.pack = p.id"
+                        " GROUP BY p.id ORDER BY p.id").fetchall()
+
+
+def document_title(conn: sqlite3.Connection, pack: str, slug: str) -> str | None:
+    row = conn.execute("SELECT title FROM documents WHERE pack=? AND slug=?", (pack, slug)).fetchone()
+    return row["title"] if row else None
+
+
+def is_chapter(conn: sqlite3.Connection, pack: str, slug: str) -> bool:
+    return conn.execute("SELECT 1 FROM documents WHERE pack=? AND slug=? AND kind='chapter'",
+                        (pack, slug)).fetchone() is not None
+
+
+def chapter_exercises(conn: sqlite3.Connection, pack: str, slug: str) -> list[sqlite3.Row]:
+    """(anchor, title) of a chapter's exercises, in the chapter's order."""
+    return conn.execute("SELECT e.anchor, e.title FROM exercises e JOIN documents d"
+                        " ON d.id = e.doc_id WHERE d.pack=? AND d.slug=? ORDER BY e.id",
+                        (pack, slug)).fetchall()
+
+
+def exercise_solutions(conn: sqlite3.Connection, pages: set[tuple[str, str]]) -> list[str]:
+    """The solutions of every exercise on these (pack, slug) pages (for the hint leak guard)."""
+    solutions = []
+    for pack, slug in pages:
+        solutions += [row[0] for row in conn.execute(
+            "SELECT e.solution FROM exercises e JOIN documents d ON d.id = e.doc_id"
+            " WHERE d.pack=? AND d.slug=?", (pack, slug))]
+    return solutions

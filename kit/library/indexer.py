@@ -134,7 +134,7 @@ def _write_document(conn, pack: Pack, relpath: str, doc: Document, signature: st
                          " VALUES(?,?,?,?,?,?)",
                          (row, doc.title, passage.heading or passage.speaker, passage.text,
                           pack.id, doc.kind))
-        # Words as written, for the tutor's spelling repair (kit/retrieval.py). Only ever
+        # Words as written, for the tutor's spelling repair (kit/tutor/retrieval.py). Only ever
         # added to: a word left behind by a deleted file just finds nothing.
         words = {w for p in doc.passages for w in _VOCABULARY_WORD.findall(f"{p.heading} {p.text}".lower())}
         conn.executemany("INSERT OR IGNORE INTO vocabulary VALUES(?)", [(w,) for w in words])

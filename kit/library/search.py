@@ -114,3 +114,32 @@ def search_passages(conn: sqlite3.Connection, query: str, limit: int = 10,
         if hits:
             return SearchResult(hits, relaxed)
     return SearchResult([], False)
+
+
+# -- word look-ups for the tutor's retrieval (kit/tutor/retrieval.py) ---------------------------
+
+def passages_matching(conn: sqlite3.Connection, word: str, limit_to: list[int] | None = None) -> set[int]:
+    """Passage ids containing `word` as FTS5 sees it (stemmed), optionally among `limit_to`."""
+    sql = "SELECT rowid FROM passages_fts WHERE passages_fts MATCH ?"
+    args: list = [f'"{word}"']
+    if limit_to is not None:
+        sql += f" AND rowid IN ({','.join('?' * len(limit_to))})"
+        args += limit_to
+    return {row[0] for row in conn.execute(sql, args)}
+
+
+def passages_with(conn: sqlite3.Connection, word: str) -> int:
+    """How many passages contain `word` (for its IDF weight)."""
+    return conn.execute("SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?",
+                        (f'"{word}"',)).fetchone()[0]
+
+
+def passage_count(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT count(*) FROM passages").fetchone()[0]
+
+
+def vocabulary_near(conn: sqlite3.Connection, word: str) -> list[str]:
+    """Library words starting with the same letter and about as long: spelling candidates."""
+    return [row[0] for row in conn.execute(
+        "SELECT word FROM vocabulary WHERE word >= ? AND word < ? AND length(word) BETWEEN ? AND ?",
+        (word[0], chr(ord(word[0]) + 1), len(word) - 2, len(word) + 2))]

@@ -10,8 +10,8 @@
 
 Planning only reads: it lists every file with its size (and its sha256 when a manifest or
 Ollama already names it), and says plainly what it had to leave out and why. Copying (with
-the space and FAT32 checks) is in kit/stick_copy.py, the manifest and `verify` in
-kit/stick_manifest.py.
+the space and FAT32 checks) is in kit/stick/write.py, the manifest and `verify` in
+kit/stick/manifest.py.
 """
 from __future__ import annotations
 
@@ -23,9 +23,9 @@ from kit.tutor.manifests import (TIERS, ModelManifest, find_gguf, find_manifest,
                         manifests_dir)
 from kit.library.packs import candidate_pack_roots
 from kit.paths import OS_NAMES, STICK_FOLDER
+from kit.settings import DEFAULT_MODEL
 
 OS_FOLDERS = tuple(OS_NAMES.values())          # linux, macos, windows
-DEFAULT_MODEL_ID = "smollm2-135m-instruct"     # the built-in engine's model: always shipped
 STICK_FILES = Path(__file__).resolve().parent / "files"   # launchers, README.txt
 LAUNCHERS = {"Start Lantern.bat": False, "Start Lantern.command": True, "start-lantern.sh": True}
 
@@ -128,7 +128,7 @@ def choose_models(tier: str | None, model_ids, manifests: list[ModelManifest]) -
         if tier not in TIERS:
             raise PlanError(f"--tier {tier}: use one of {', '.join(TIERS)}.")
         chosen += [m for m in manifests if TIERS.index(m.tier) <= TIERS.index(tier)]
-    default = find_manifest(DEFAULT_MODEL_ID, manifests)
+    default = find_manifest(DEFAULT_MODEL, manifests)
     chosen = ([default] if default else []) + chosen
     return list({m.id: m for m in chosen}.values())
 

@@ -1,5 +1,5 @@
 """Who may ask the tutor, and when: the class's settings, the learner, and the fair queue in
-front of the one model. The routes in kit/app.py call these; the answering is kit/tutor.py."""
+front of the one model. The routes in kit/app.py call these; the answering is kit/tutor/answering.py."""
 from __future__ import annotations
 
 from kit.tutor.fair_queue import Cancelled, ModelQueue, QueueFull, RateLimited

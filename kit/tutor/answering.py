@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass, field
 
 from kit.tutor.leak_guard import LeakGuard
+from kit.library import catalog
+from kit.settings import Settings
 from kit.tutor.retrieval import Retrieval, retrieve
 
 MODES = ("explain", "hint", "debug")
@@ -50,7 +52,7 @@ class Question:
     context: dict = field(default_factory=dict)   # {"pack": …, "doc": …}: the page they are on
 
 
-def parse_question(payload: dict, think_first_min: int = 20,
+def parse_question(payload: dict, think_first_min: int = Settings.think_first_min,
                    think_first_modes: tuple[str, ...] = ("hint", "debug"),
                    allowed_modes: tuple[str, ...] = MODES) -> Question:
     """A Question from request data, or QuestionError naming the field and what to do."""
@@ -124,12 +126,7 @@ def related_solutions(conn: sqlite3.Connection, question: Question, retrieval: R
     pages = {(hit.pack, hit.doc_slug) for hit in retrieval.passages + retrieval.nearest}
     if question.context.get("pack") and question.context.get("doc"):
         pages.add((question.context["pack"], question.context["doc"]))
-    solutions = []
-    for pack, slug in pages:
-        solutions += [row[0] for row in conn.execute(
-            "SELECT e.solution FROM exercises e JOIN documents d ON d.id = e.doc_id"
-            " WHERE d.pack=? AND d.slug=?", (pack, slug))]
-    return solutions
+    return catalog.exercise_solutions(conn, pages)
 
 
 def tutorial_step(retrieval: Retrieval) -> dict | None:
@@ -159,7 +156,7 @@ class Tutor:
     """Answers questions with one engine over one library index."""
 
     def __init__(self, index_path, engine_provider, record_exchange=None, *, answer_tokens=220,
-                 seed=42, think_first_min=20):
+                 seed=42, think_first_min=Settings.think_first_min):
         self.index_path = index_path
         self.engine_provider = engine_provider      # () -> (engine, reason); may raise EngineError
         self.record_exchange = record_exchange      # (record, learner_id) -> id; the class store

@@ -18,7 +18,8 @@ import re
 import sqlite3
 from dataclasses import dataclass
 
-from kit.library.search import SearchHit, search_passages
+from kit.library.search import (SearchHit, passage_count, passages_matching, passages_with,
+                                search_passages, vocabulary_near)
 
 # Words that carry no topic; dropped so ranking and coverage look at what the question is about.
 STOPWORDS = set("""
@@ -59,35 +60,22 @@ def estimate_tokens(text: str) -> int:
     return len(text) // 4 + 1
 
 
-def _rows_matching(conn: sqlite3.Connection, word: str, limit_to: list[int] | None = None) -> set[int]:
-    """Passage ids containing `word` as FTS5 sees it (stemmed), optionally among `limit_to`."""
-    sql = "SELECT rowid FROM passages_fts WHERE passages_fts MATCH ?"
-    args: list = [f'"{word}"']
-    if limit_to is not None:
-        sql += f" AND rowid IN ({','.join('?' * len(limit_to))})"
-        args += limit_to
-    return {row[0] for row in conn.execute(sql, args)}
-
-
 def repair_spelling(conn: sqlite3.Connection, word: str) -> str:
     """A word the library never uses, replaced by a library word it is probably a typo of
     ("enviroment" → "environment"). Short words are left alone: too many near neighbours."""
-    if len(word) < 5 or _rows_matching(conn, word):
+    if len(word) < 5 or passages_matching(conn, word):
         return word
-    candidates = [row[0] for row in conn.execute(
-        "SELECT word FROM vocabulary WHERE word >= ? AND word < ? AND length(word) BETWEEN ? AND ?",
-        (word[0], chr(ord(word[0]) + 1), len(word) - 2, len(word) + 2))]
+    candidates = vocabulary_near(conn, word)
     close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.85)
     return close[0] if close else word
 
 
 def word_weights(conn: sqlite3.Connection, words: list[str]) -> dict[str, float]:
     """BM25's IDF for each word over all passages; a word the library never uses weighs most."""
-    total = conn.execute("SELECT count(*) FROM passages").fetchone()[0] or 1
+    total = passage_count(conn) or 1
     weights = {}
     for word in words:
-        frequency = conn.execute("SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?",
-                                 (f'"{word}"',)).fetchone()[0]
+        frequency = passages_with(conn, word)
         weights[word] = math.log(1 + (total - frequency + 0.5) / (frequency + 0.5))
     return weights
 
@@ -107,7 +95,7 @@ def retrieve(conn: sqlite3.Connection, question: str, *, budget_tokens: int = 45
     weights = word_weights(conn, words)
     total_weight = sum(weights.values())
     ids = [hit.passage_id for hit in hits]
-    containing = {word: _rows_matching(conn, word, ids) for word in words}
+    containing = {word: passages_matching(conn, word, ids) for word in words}
     coverage = {hit.passage_id: sum(weights[w] for w in words if hit.passage_id in containing[w])
                 / total_weight for hit in hits}
     context = context or {}

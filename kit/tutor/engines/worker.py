@@ -3,7 +3,7 @@
 Why a process: an illegal instruction (a CPU variant this machine cannot run), a segfault or
 the out-of-memory killer ends this process only; the kit's pages, search and learners' data
 live on in the parent, which tells the learner and starts a new worker
-(kit/engines/worker_client.py).
+(kit/tutor/engines/worker_client.py).
 
 Run as `python -m kit _engine-worker probe|serve …` (the frozen program takes the same
 arguments). It speaks JSON lines: requests on stdin, events on stdout. stdout is kept for the

@@ -1,10 +1,10 @@
-"""The kit's side of the model worker (kit/engines/worker.py): start it, talk to it, outlive it.
+"""The kit's side of the model worker (kit/tutor/engines/worker.py): start it, talk to it, outlive it.
 
 One worker per model file. Questions go to it one at a time (it has one llama.cpp context);
 its answer comes back as JSON lines that a reader thread puts on a queue. When the worker
 dies mid-answer, the learner gets an EngineError ("the tutor stopped; it is restarting…"),
 the kit starts a new worker in the background — after an illegal instruction, with the next
-safer CPU variant (kit/engines/cpu_variants.py) — and the next question is answered.
+safer CPU variant (kit/tutor/engines/cpu_variants.py) — and the next question is answered.
 """
 from __future__ import annotations
 

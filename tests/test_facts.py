@@ -1,0 +1,61 @@
+"""One owner per fact: the limits and defaults that used to disagree between the places that
+state them now come from one place, and every place that shows or checks them agrees."""
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from kit.classroom import report
+from kit.classroom.store import Store, StoreError
+from kit.cli import main
+from kit.settings import Settings, SettingsError, load_settings
+from tests.web_client import WebClient
+
+
+def test_the_announcement_limit_is_the_same_in_the_teacher_form_and_the_store(tmp_path):
+    longest_allowed = "a" * report.ANNOUNCEMENT_MAX
+    form = {"modes": ["explain"], "think_first_min": "20", "questions_per_minute": "3"}
+    with Store(tmp_path / "classroom") as store:
+        _, errors = report.parse_class_settings(_Form({**form, "announcement": longest_allowed}))
+        assert "announcement" not in errors
+        store.update_class_settings(announcement=longest_allowed)          # the store agrees
+        _, errors = report.parse_class_settings(_Form({**form, "announcement": longest_allowed + "a"}))
+        assert "announcement" in errors
+        try:
+            store.update_class_settings(announcement=longest_allowed + "a")
+        except StoreError as error:
+            assert str(report.ANNOUNCEMENT_MAX) in str(error)
+        else:
+            raise AssertionError("the store took an announcement the form refuses")
+
+
+def test_lantern_think_first_min_reaches_the_web_apps_ask_box(serve, bundled_content, tmp_path):
+    settings = load_settings(environ={"LANTERN_THINK_FIRST_MIN": "55"}, content_dirs=(bundled_content,),
+                             data_dir=tmp_path / "data")
+    site = serve(settings)
+    assert site.app.extensions["store"].class_settings()["think_first_min"] == 55
+    learner = WebClient(site.url)
+    assert learner.post("/join", {"nickname": "Ana", "next": "/ask"}).status == 303
+    page = learner.get("/ask").text
+    assert "at least 55 characters" in page
+
+
+def test_kit_serve_threads_has_the_settings_range_and_default():
+    runner = CliRunner()
+    help_text = runner.invoke(main, ["serve", "--help"]).output
+    assert f"(default {Settings.threads})" in " ".join(help_text.split())
+    refused = runner.invoke(main, ["serve", "--threads", "4"])
+    assert refused.exit_code == 2 and "--threads" in refused.output
+    try:
+        load_settings(environ={"LANTERN_THREADS": "4"})
+    except SettingsError as error:
+        assert "LANTERN_THREADS" in str(error)
+    else:
+        raise AssertionError("LANTERN_THREADS=4 was accepted")
+
+
+class _Form(dict):
+    """What Flask's request.form offers parse_class_settings: get() and getlist()."""
+
+    def getlist(self, name):
+        value = self.get(name, [])
+        return value if isinstance(value, list) else [value]

@@ -1,0 +1,146 @@
+"""The house rules of kit/, checked by reading the code (ast), so the layout the README shows
+stays the layout there is:
+
+- packages depend only downwards: library ← tutor ← classroom ← web ← app.py ← cli; the stick
+  uses the library and the model manifests; settings.py, paths.py and durable.py are for all;
+- only kit/app.py and kit/web/ import Flask (or werkzeug); only kit/cli/ imports click;
+- every URL is defined in kit/app.py;
+- no import cycles between modules, counting imports inside functions too.
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+KIT = Path(__file__).resolve().parent.parent / "kit"
+SHARED = {"kit.settings", "kit.paths", "kit.durable"}
+# package -> the packages it may import (besides itself and SHARED)
+ALLOWED = {
+    "library": set(),
+    "tutor": {"library"},
+    "classroom": {"library", "tutor"},
+    "web": {"library", "tutor", "classroom"},
+    "stick": {"library", "tutor.manifests"},
+    "app": {"library", "tutor", "classroom", "web"},
+    "cli": {"library", "tutor", "classroom", "web", "stick", "app"},
+    "__main__": {"cli", "tutor.engines.worker"},
+    "shared": set(),
+}
+ROUTE_DECORATORS = {"route", "get", "post", "put", "patch", "delete"}
+
+
+def modules() -> dict[str, Path]:
+    found = {}
+    for path in KIT.rglob("*.py"):
+        parts = path.relative_to(KIT.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        found[name] = path
+    return found
+
+
+def imports_of(path: Path, name: str) -> set[str]:
+    """Every kit module `path` imports, at any depth of its code."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(parent + ([base] if base else []))
+            found.add(base)
+            found |= {f"{base}.{alias.name}" for alias in node.names}
+    known = modules()
+    return {name for name in found if name in known}
+
+
+def area(name: str) -> str:
+    if name in SHARED:
+        return "shared"
+    parts = name.split(".")
+    return parts[1] if len(parts) > 1 else "kit"
+
+
+def allowed(importer: str, imported: str) -> bool:
+    if imported in SHARED or imported == "kit":
+        return True
+    own, theirs = area(importer), area(imported)
+    if own == theirs:
+        return True
+    rules = ALLOWED[own]
+    return theirs in rules or any(imported == f"kit.{rule}" or imported.startswith(f"kit.{rule}.")
+                                  for rule in rules)
+
+
+def third_party_roots(path: Path) -> set[str]:
+    roots = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            roots |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def test_packages_depend_only_downwards():
+    wrong = [f"{name} imports {other}" for name, path in modules().items()
+             for other in sorted(imports_of(path, name)) if not allowed(name, other)]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_only_the_app_and_its_web_helpers_import_flask():
+    wrong = [name for name, path in modules().items()
+             if third_party_roots(path) & {"flask", "werkzeug"} and area(name) not in ("app", "web")]
+    assert not wrong, wrong
+
+
+def test_only_the_cli_imports_click():
+    wrong = [name for name, path in modules().items()
+             if "click" in third_party_roots(path) and area(name) != "cli"]
+    assert not wrong, wrong
+
+
+def test_every_url_is_defined_in_app_py():
+    routes = {}
+    for name, path in modules().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            for decorator in getattr(node, "decorator_list", []):
+                if (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)
+                        and decorator.func.attr in ROUTE_DECORATORS and decorator.args
+                        and isinstance(decorator.args[0], ast.Constant)
+                        and str(decorator.args[0].value).startswith("/")):
+                    routes.setdefault(name, []).append(decorator.args[0].value)
+    assert set(routes) == {"kit.app"}, routes
+    assert len(routes["kit.app"]) >= 25
+
+
+def test_there_are_no_import_cycles():
+    graph = {name: imports_of(path, name) - {name} for name, path in modules().items()}
+    # a package's __init__ importing its own modules is how packages work, not a cycle
+    graph = {name: {o for o in others if not o.startswith(name + ".")} for name, others in graph.items()}
+    state: dict[str, int] = {}
+    cycles = []
+
+    def visit(node, trail):
+        state[node] = 1
+        for other in sorted(graph.get(node, ())):
+            if state.get(other) == 1:
+                cycles.append(trail[trail.index(other):] + [other] if other in trail else [node, other])
+            elif other not in state:
+                visit(other, trail + [other])
+        state[node] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [name])
+    assert not cycles, "\n".join(" -> ".join(c) for c in cycles)
+
+
+def test_the_rules_see_a_violation(tmp_path):
+    """The checker itself can fail: a library module importing the tutor is reported."""
+    assert not allowed("kit.library.search", "kit.tutor.retrieval")
+    assert not allowed("kit.tutor.retrieval", "kit.classroom.store")
+    assert allowed("kit.classroom.report", "kit.tutor.answering")
+    assert not allowed("kit.stick.plan", "kit.tutor.engines.embedded")
