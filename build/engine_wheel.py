@@ -1,6 +1,6 @@
 """Build (once) and install a portable llama-cpp-python: kernels chosen at run time, not build time.
 
-Why: `pip install llama-cpp-python` compiles llama.cpp with `-march=native`, so the build
+Why: `pip install llama-cpp-python` compiles llama.cpp for the build machine's own CPU (GGML_NATIVE), so the build
 machine's CPU is baked in. A kit built on a new laptop then dies with an illegal instruction on
 a classroom's old one, and a VM that reports AMX but faults on it dies on its first question.
 This script builds llama.cpp with `GGML_NATIVE=OFF`, `GGML_BACKEND_DL=ON` and a set of CPU
@@ -13,7 +13,7 @@ AVX-512 sub-features a 135M model gains nothing from): that halves the build. Th
 
 The wheel is cached under ~/.cache/lantern/engine/<key>/ (the key covers version, flags and
 variants), so a second `make test` on the same machine installs in seconds. pip's own wheel
-cache is not used: its key ignores CMAKE_ARGS, so it could hand back a `-march=native` build.
+cache is not used: its key ignores CMAKE_ARGS, so it could hand back a build for one CPU.
 
 Downloads happen here only (the sdist, from the configured package index): never at run time.
 """
@@ -140,7 +140,7 @@ def build_wheel(out: Path, pip: list[str]) -> Path:
 
 
 def installed_is_portable(python: str) -> bool:
-    """Is this version installed with its CPU variant libraries (no -march=native build)?"""
+    """Is this version installed with its CPU variant libraries (not a build for one CPU)?"""
     code = ("import importlib.metadata as m, importlib.util as u, pathlib, sys; "
             "s = u.find_spec('llama_cpp'); "
             "lib = pathlib.Path(list(s.submodule_search_locations)[0]) / 'lib' if s else None; "

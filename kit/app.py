@@ -13,7 +13,6 @@ from pathlib import Path
 
 from flask import (Blueprint, Flask, Response, abort, current_app, flash, jsonify, redirect,
                    render_template, request, send_from_directory, session, url_for)
-from werkzeug.exceptions import HTTPException
 
 from kit.classroom import report
 from kit.classroom.join_poster import FORMATS as QR_FORMATS
@@ -25,9 +24,10 @@ from kit.library.indexer import build_index
 from kit.library.search import KINDS, document_url, search_passages
 from kit.settings import PAGE_THREADS, Settings, load_settings
 from kit.tutor.admission import AskRefused, answer_in_turn, question_for_class, take_a_place
-from kit.tutor.answering import MODES, Tutor, engine_chooser
+from kit.tutor.answering import MODES, Tutor, engine_chooser, whole_answer
 from kit.tutor.fair_queue import ModelQueue
 from kit.web.csrf import init_csrf, rotate_csrf_token
+from kit.web.errors import init_errors, init_security_headers
 from kit.web.identity import (LEARNER_KEY, TEACHER_KEY, TEACHER_SESSION_S, current_learner,
                               index_db, init_identity, kit_urls, learner_required, safe_next, store,
                               teacher_required, workshops)
@@ -36,13 +36,6 @@ from kit.web.sse import event_stream_response
 # Files a pack may serve as-is (images in chapters, media); anything else is not served.
 ASSET_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ico", ".pdf", ".mp3",
                   ".ogg", ".mp4", ".webm"}
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
-                               "base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-}
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 kit = Blueprint("kit", __name__)
@@ -73,27 +66,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.context_processor(ask_context)
     app.register_blueprint(kit)
     return app
-
-
-def init_security_headers(app: Flask) -> None:
-    @app.after_request
-    def add_security_headers(response):
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
-
-
-def init_errors(app: Flask) -> None:
-    """One handler for every HTTP error: JSON for /api/ and data URLs, a page otherwise."""
-    @app.errorhandler(HTTPException)
-    def http_error(error):
-        if error.code == 413:      # werkzeug's own text does not say what to do
-            error.description = (f"What was sent is larger than this kit accepts "
-                                 f"({current_app.config['LANTERN'].max_request_kb} KB). "
-                                 "Make it shorter and try again.")
-        if request.path.startswith("/api/") or request.path.endswith(".json"):
-            return jsonify(error=error.description), error.code
-        return render_template("error.html", error=error), error.code
 
 
 # -- library ---------------------------------------------------------------------------------
@@ -210,15 +182,7 @@ def ask_full_page():
         events = queued_answer({**form, "context": {"pack": form.get("pack"), "doc": form.get("doc")}})
     except AskRefused as refused:
         return render_template("tutor/ask.html", form=form, problem=str(refused)), refused.status
-    answer = {"text": "", "sources": [], "done": None, "error": None}
-    for name, data in events:
-        if name == "token":
-            answer["text"] += data["text"]
-        elif name == "sources":
-            answer["sources"] = data
-        else:
-            answer[name] = data
-    return render_template("tutor/ask.html", form=form, answer=answer)
+    return render_template("tutor/ask.html", form=form, answer=whole_answer(events))
 
 
 # -- learners: a nickname, their own answers, progress and notes -----------------------------

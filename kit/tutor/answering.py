@@ -255,3 +255,17 @@ class Tutor:
             record["seconds"] = round(time.perf_counter() - started, 3)
             if self.record_exchange is not None:
                 self.record_exchange(record, learner_id)
+
+
+def whole_answer(events) -> dict:
+    """An answer's events gathered into one dict (the no-JavaScript page): text, sources,
+    and the `done`, `error` or `queue` data last seen."""
+    answer = {"text": "", "sources": [], "done": None, "error": None}
+    for name, data in events:
+        if name == "token":
+            answer["text"] += data["text"]
+        elif name == "sources":
+            answer["sources"] = data
+        else:
+            answer[name] = data
+    return answer

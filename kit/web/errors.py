@@ -1,0 +1,35 @@
+"""What every response gets: security headers, and one error handler that answers JSON to
+/api/ and data URLs and a page that says what to do to everyone else."""
+from __future__ import annotations
+
+from flask import Flask, current_app, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+                               "base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+def init_security_headers(app: Flask) -> None:
+    @app.after_request
+    def add_security_headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+
+def init_errors(app: Flask) -> None:
+    """One handler for every HTTP error: JSON for /api/ and data URLs, a page otherwise."""
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        if error.code == 413:      # werkzeug's own text does not say what to do
+            error.description = (f"What was sent is larger than this kit accepts "
+                                 f"({current_app.config['LANTERN'].max_request_kb} KB). "
+                                 "Make it shorter and try again.")
+        if request.path.startswith("/api/") or request.path.endswith(".json"):
+            return jsonify(error=error.description), error.code
+        return render_template("error.html", error=error), error.code
