@@ -20,6 +20,9 @@ from kit.tutor.manifests import bundled_gguf
 QUESTION = [{"role": "system", "content": "You are a helpful tutor. Answer in one sentence."},
             {"role": "user", "content": "What is photosynthesis?"}]
 SHORT = {"seed": 42, "num_predict": 24, "temperature": 0.2}
+# Seeded, this counts for ~120 tokens and then ends by itself ("stop"): far longer than the
+# moment the close test closes it, after the first token.
+LONG_QUESTION = [{"role": "user", "content": "Write the numbers from 1 to 300, one per line."}]
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +88,10 @@ def test_closing_after_the_first_chunk_frees_the_model_at_once(engine):
 
 
 def test_close_from_another_thread_stops_the_reader_promptly(engine):
-    stream = engine.chat(QUESTION, {**SHORT, "num_predict": 400})
+    """Left alone, the answer ends by itself ("stop", ~120 tokens): only close() makes the
+    worker say it was cancelled, and the reader must stop well before the limit."""
+    limit = 400
+    stream = engine.chat(LONG_QUESTION, {**SHORT, "num_predict": limit})
     chunks, first_seen = [], threading.Event()
 
     def read():
@@ -98,7 +104,10 @@ def test_close_from_another_thread_stops_the_reader_promptly(engine):
     assert first_seen.wait(timeout=30)
     stream.close()
     reader.join(timeout=10)
-    assert not reader.is_alive() and len(chunks) < 400
+    assert not reader.is_alive()
+    assert engine.pool().last_finish == "cancelled", engine.pool().last_finish
+    assert stream.stats["done_reason"] == "cancelled"
+    assert 0 < len(chunks) < limit
     with engine.chat(QUESTION, SHORT) as again:        # the model was handed back
         assert next(again)
 

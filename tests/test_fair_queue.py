@@ -24,6 +24,15 @@ class HandClock:
         self.now += seconds
 
 
+def blocked_in_wait(queue: ModelQueue, count: int = 1, deadline_s: float = 30.0) -> None:
+    """Return once `count` threads are blocked inside the queue's Condition (Ticket.wait), so
+    what the test does next happens while they wait, however slow the machine is."""
+    give_up = time.monotonic() + deadline_s
+    while len(queue._cond._waiters) < count:
+        assert time.monotonic() < give_up, "the waiter never blocked in wait()"
+        time.sleep(0.001)
+
+
 def serve_in_thread(ticket, on_slot) -> threading.Thread:
     """The app's caller pattern in a thread: wait for the slot, 'generate', give it back."""
     def run():
@@ -94,7 +103,11 @@ def test_a_refused_second_question_does_not_use_up_the_rate_limit():
         with pytest.raises(QueueFull):
             queue.join("ana")
     ticket.done()
-    queue.join("ana")          # the 2nd question of the minute: allowed
+    second = queue.join("ana")  # the 2nd question of the minute: allowed
+    assert second.position() == 0
+    second.done()
+    with pytest.raises(RateLimited, match="You asked 2 questions"):
+        queue.join("ana")
 
 
 def test_positions_count_the_questions_ahead():
@@ -116,7 +129,7 @@ def test_a_waiter_wakes_with_its_new_position_when_someone_ahead_cancels():
         result["position"] = chloe.position()
     waiter = threading.Thread(target=wait_for_change, daemon=True)
     waiter.start()
-    time.sleep(0.2)            # let it block in wait()
+    blocked_in_wait(queue)
     ben.cancel()
     waiter.join(timeout=5)
     assert result == {"got_slot": False, "seconds": pytest.approx(0.0, abs=1.0), "position": 1}
@@ -128,7 +141,7 @@ def test_cancelling_a_running_question_hands_the_slot_to_the_next():
     got = {}
     waiter = threading.Thread(target=lambda: got.update(slot=ben.wait(timeout=5)), daemon=True)
     waiter.start()
-    time.sleep(0.1)
+    blocked_in_wait(queue)
     ana.cancel()
     waiter.join(timeout=2)
     assert got == {"slot": True}
@@ -158,7 +171,7 @@ def test_cancel_by_learner_wakes_their_waiting_request_with_cancelled():
             outcome["error"] = str(error)
     waiter = threading.Thread(target=wait_loop, daemon=True)
     waiter.start()
-    time.sleep(0.1)
+    blocked_in_wait(queue)
     assert queue.cancel("ben") is True
     waiter.join(timeout=1)
     assert not waiter.is_alive()
@@ -204,7 +217,10 @@ def test_asking_works_again_once_the_minute_has_passed():
 def test_the_rate_limit_is_per_learner():
     queue = ModelQueue(slots=1, per_learner_per_minute=1, clock=HandClock())
     queue.join("ana").done()
-    queue.join("ben").done()   # ana's limit is not ben's
+    with pytest.raises(RateLimited):
+        queue.join("ana")
+    ben = queue.join("ben")    # ana's limit is not ben's
+    assert (ben.state, ben.position()) == ("running", 0)
 
 
 def test_the_teacher_can_change_the_rate_live():
@@ -214,7 +230,12 @@ def test_the_teacher_can_change_the_rate_live():
     with pytest.raises(RateLimited, match="You asked 1 question in the last minute"):
         queue.join("ana")
     queue.set_rate(5)
-    queue.join("ana").done()
+    for _ in range(4):         # the refused question did not count: 1 + 4 = 5
+        ticket = queue.join("ana")
+        assert ticket.position() == 0
+        ticket.done()
+    with pytest.raises(RateLimited, match="You asked 5 questions in the last minute"):
+        queue.join("ana")
 
 
 @pytest.mark.parametrize("bad", [0, -1, 1.5, None])
@@ -235,17 +256,22 @@ def test_a_stuck_running_question_expires_and_the_next_gets_the_slot():
 
 
 def test_a_waiter_sees_the_expiry_by_the_end_of_its_own_wait():
-    """Nobody else touches the queue: the waiter's own timeout is what notices the expiry."""
+    """Nobody else touches the queue: the waiter's own timeout is what notices the expiry.
+    The clock is moved while the waiter is blocked in wait() and holding the queue's lock, so
+    the waiter cannot have looked at the clock since it blocked, however busy the machine."""
     clock = HandClock()
     queue = ModelQueue(slots=1, clock=clock, max_running_s=300)
     queue.join("ana")
     ben = queue.join("ben")
     got = {}
-    waiter = threading.Thread(target=lambda: got.update(slot=ben.wait(timeout=0.3)), daemon=True)
+    waiter = threading.Thread(target=lambda: got.update(slot=ben.wait(timeout=2.0)), daemon=True)
     waiter.start()
-    time.sleep(0.1)
-    clock.advance(301)         # the stuck answer expires while ben is blocked in wait()
-    waiter.join(timeout=2)
+    blocked_in_wait(queue)
+    with queue._cond:
+        # still inside wait(): a waiter leaves the Condition's waiters only with the lock held
+        assert len(queue._cond._waiters) == 1 and got == {}
+        clock.advance(301)     # the stuck answer expires while ben is blocked in wait()
+    waiter.join(timeout=30)
     assert got == {"slot": True}
 
 
@@ -326,5 +352,9 @@ def test_a_full_queue_refuses_new_questions_until_one_leaves():
         queue.join("di")
     assert full.value.retry_after == 60
     waiting[0].cancel()
-    queue.join("di").cancel()
+    di = queue.join("di")
+    assert [t.position() for t in (running, waiting[1], di)] == [0, 1, 2]
+    with pytest.raises(QueueFull, match="2 questions waiting"):
+        queue.join("eve")
     running.done()
+    assert (waiting[1].position(), di.position(), queue.waiting()) == (0, 1, 1)

@@ -28,6 +28,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 from pathlib import Path
 
 import pytest
@@ -134,6 +135,7 @@ class Writes:
         self.acked: list[tuple] = []
         self.cut_off: list[str] = []          # requests the kill interrupted
         self.unexpected: list[str] = []       # answers that are neither an acknowledgement nor a dead kit
+        self.failures: list[str] = []         # assertion failures (and errors) inside client threads
         self.first_ack = threading.Event()
 
 
@@ -153,12 +155,20 @@ def send(client: WebClient, writes: Writes, path: str, form: dict, token: str) -
 
 def learner_writes(url: str, name: str, docs: list[str], writes: Writes, stop: threading.Event) -> None:
     """Learner after learner (each a new device): join, then a note and "done" on each chapter,
-    until the kit dies or the round is over."""
+    until the kit dies or the round is over. An assertion failure (a page without its CSRF
+    token, say) is not taken for a dead kit: it is kept for the test to fail with."""
+    try:
+        _learner_writes(url, name, docs, writes, stop)
+    except BaseException:                    # noqa: BLE001 - the test thread reports it
+        writes.failures.append(f"client {name}:\n{traceback.format_exc()}")
+
+
+def _learner_writes(url: str, name: str, docs: list[str], writes: Writes, stop: threading.Event) -> None:
     for k in range(1000):
         client, nickname = WebClient(url), f"{name}k{k}"
         try:
             token = client.csrf_token()
-        except (OSError, ValueError, http.client.HTTPException, AssertionError):
+        except (OSError, ValueError, http.client.HTTPException):
             return                            # the kit is gone before this device got a page
         if not send(client, writes, "/join", {"nickname": nickname, "next": "/"}, token):
             return
@@ -226,6 +236,7 @@ def test_every_acknowledged_web_write_survives_sigkill_and_the_next_kit_takes_ov
         for thread in clients:
             thread.join(timeout=30)
         assert not any(thread.is_alive() for thread in clients)
+        assert writes.failures == [], f"round {round_}: a client failed:\n" + "\n".join(writes.failures)
         assert writes.unexpected == [], writes.unexpected
         assert (data / "kit.lock").is_file(), "SIGKILL leaves the lock behind"
         lost = lost_writes(data / "classroom", writes.acked)

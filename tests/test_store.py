@@ -551,9 +551,18 @@ def test_a_second_store_on_an_open_folder_is_refused(store, folder):
         Store(folder, session=SESSION)
 
 
-def test_a_closed_folder_can_be_opened_again(store, folder):
+def test_a_closed_folder_can_be_opened_again(store, folder, ana):
+    store.save_note(ana, "python", "loops", "kept across the reopening")
     store.close()
-    Store(folder, session=SESSION).close()
+    again = Store(folder, session=SESSION)
+    try:
+        assert [learner["id"] for learner in again.learners()] == [ana]
+        assert again.note(ana, "python", "loops") == "kept across the reopening"
+        assert again.warnings == []
+        with pytest.raises(FileAlreadyOpen, match="already open"):   # and it holds the folder now
+            Store(folder, session=SESSION)
+    finally:
+        again.close()
 
 
 # -- many threads at once -----------------------------------------------------------------------

@@ -156,6 +156,7 @@ def test_every_acknowledged_write_survives_sigkill_at_random_moments(tmp_path):
     randomly = random.Random(20261123)
     acked: list = []
     interrupted: list = []
+    rounds_with_data_writes = 0         # rounds where exchanges, notes or "done" were acknowledged
     started = time.monotonic()
     for round_ in range(ROUNDS):
         child, port = start_server(script, folder)
@@ -163,9 +164,11 @@ def test_every_acknowledged_write_survives_sigkill_at_random_moments(tmp_path):
         clients = [threading.Thread(target=client, args=(port, f"r{round_}c{n}", acked,
                                                          interrupted, first_ack, stop))
                    for n in range(CLIENTS)]
+        acked_before = len(acked)
         for thread in clients:
             thread.start()
-        first_ack.wait(timeout=10)                  # kill among the writes, not before them
+        # kill among the writes, not before them: every round must have written something
+        assert first_ack.wait(timeout=60), f"round {round_}: no write was acknowledged"
         time.sleep(randomly.uniform(0, 0.1))
         os.kill(child.pid, signal.SIGKILL)
         child.wait(timeout=10)
@@ -173,9 +176,16 @@ def test_every_acknowledged_write_survives_sigkill_at_random_moments(tmp_path):
         stop.set()
         for thread in clients:
             thread.join(timeout=10)
+        assert not any(thread.is_alive() for thread in clients)
+        acked_this_round = acked[acked_before:]
+        assert any(write[0] == "learner" for write in acked_this_round), \
+            f"round {round_}: no acknowledged write to check after the kill"
+        rounds_with_data_writes += any(write[0] != "learner" for write in acked_this_round)
         missing = missing_writes(folder, acked)
         assert missing == [], f"round {round_}: acknowledged but lost after SIGKILL: {missing}"
     elapsed = time.monotonic() - started
-    print(f"\n{ROUNDS} SIGKILL rounds, {len(acked)} acknowledged writes, none lost; "
+    print(f"\n{ROUNDS} SIGKILL rounds, {len(acked)} acknowledged writes, none lost "
+          f"({rounds_with_data_writes} rounds acknowledged more than joins); "
           f"{len(interrupted)} writes were cut off mid-request by the kill ({elapsed:.1f} s)")
     assert len(acked) >= ROUNDS and len(interrupted) >= ROUNDS // 2   # kills hit mid-write
+    assert rounds_with_data_writes >= ROUNDS // 2      # not only joins were put to the test

@@ -328,18 +328,31 @@ def test_the_learners_own_chapter_is_preferred(learner, chapter, first_source):
 # ---------------------------------------------------------------------------------------------
 # A closed tab
 
+# Seeded, the holder's answer runs to the end of the model's context (~1450 tokens, ~35 s on two
+# cores) when nobody stops it: the sources leave the model nothing to end on, and what the learner
+# asks for goes on and on. So only a real stop can free the model sooner.
+HOLDER = {"question": COVERED, "tried": "Please also write the numbers from 1 to 300, one per line."}
+HOLDER_TOKENS = 1500
+
+
 @dataclass
 class HungUp:
     site: object
     seconds_per_token: float       # how fast the model was going when the tab closed
+    pool: object                   # the model worker pool (its .last_finish: how the worker ended)
+
+
+def model_pool(site):
+    engine, _reason = site.app.extensions["tutor"].engine_provider()
+    return engine.pool()
 
 
 @pytest.fixture
 def hung_up(serve, bundled_content, tmp_path) -> HungUp:
-    """An answer allowed 1500 tokens (seeded, this question runs on to the end of the context,
-    ~1470 tokens), abandoned after its first eight."""
-    site = site_with(serve, bundled_content, tmp_path, answer_tokens=1500)
-    stream = Learner(site).start({"question": COVERED})
+    """An answer allowed 1500 tokens that would run to ~1450 of them (HOLDER), abandoned after
+    its first eight."""
+    site = site_with(serve, bundled_content, tmp_path, answer_tokens=HOLDER_TOKENS)
+    stream = Learner(site).start(HOLDER)
     tokens = []
     for one in stream.events():
         if one.name == "token":
@@ -348,7 +361,7 @@ def hung_up(serve, bundled_content, tmp_path) -> HungUp:
                 break
     stream.close()
     assert len(tokens) == 8 and all(t.data["text"] for t in tokens)
-    return HungUp(site, (tokens[-1].at - tokens[0].at) / 7)
+    return HungUp(site, (tokens[-1].at - tokens[0].at) / 7, model_pool(site))
 
 
 def test_closing_the_connection_stops_the_answer(hung_up):
@@ -357,19 +370,23 @@ def test_closing_the_connection_stops_the_answer(hung_up):
     record = records[0]
     assert "stats" not in record, "the answer ran to the end"
     assert 0 < len(record["answer"]) < 200, record["answer"]
+    assert hung_up.pool.last_finish == "cancelled", hung_up.pool.last_finish
     assert not model_busy(), "the model is still held"
 
 
 def test_after_a_closed_answer_the_next_learner_gets_the_model(hung_up):
-    hung_up.site.app.extensions["tutor"].answer_tokens = SHORT_ANSWER
+    """Ben's answer is long too, so when his first token arrives the worker's last finished
+    answer is still the holder's: it must have been cancelled, not run to its end."""
     stream = Learner(hung_up.site, "Ben").start({"question": "Why do I need a virtual environment?"})
     try:
         first = next(e for e in stream.events() if e.name == "token")
+        holder_finish = hung_up.pool.last_finish
     finally:
         stream.close()
-    # Had the first answer gone on, this one would wait for its ~1400 remaining tokens first.
+    # Had the first answer gone on, this one would wait for its ~1440 remaining tokens first.
     bound = 1000 * hung_up.seconds_per_token
     assert first.at < bound, f"the second question waited {first.at:.1f} s (bound {bound:.1f} s)"
+    assert holder_finish == "cancelled", holder_finish
 
 
 # ---------------------------------------------------------------------------------------------
