@@ -1,7 +1,7 @@
 """Lantern's web app in one file: `create_app(settings)` and every URL of the kit.
 
 The routes are module-level functions on one blueprint, grouped by area — library, tutor,
-learners, teacher, join poster — each a few lines calling plain Python from the packages:
+learners, teacher, join poster, Python packages — each a few lines calling plain Python from the packages:
 library/ (the index, pages, search), tutor/ (answers), classroom/ (the store and what the
 teacher sees). Request helpers (who is asking, CSRF, streaming, the server) are in web/.
 """
@@ -24,19 +24,21 @@ from kit.library.indexer import build_index
 from kit.library.search import KINDS, document_url, search_passages
 from kit.settings import PAGE_THREADS, Settings, load_settings
 from kit.tutor.admission import AskRefused, answer_in_turn, question_for_class, take_a_place
-from kit.tutor.answering import MODES, Tutor, engine_chooser, whole_answer
+from kit.tutor.answering import Tutor, engine_chooser, whole_answer
 from kit.tutor.fair_queue import ModelQueue
+from kit.web.ask_box import ask_context
 from kit.web.csrf import init_csrf, rotate_csrf_token
 from kit.web.errors import init_errors, init_security_headers
-from kit.web.identity import (LEARNER_KEY, TEACHER_KEY, TEACHER_SESSION_S, current_learner,
-                              index_db, init_identity, kit_urls, learner_required, safe_next, store,
-                              teacher_required, workshops)
+from kit.web.forms import chapter_from_form, search_arguments
+from kit.web.identity import (LEARNER_KEY, TEACHER_KEY, TEACHER_SESSION_S, current_learner, index_db,
+                              init_identity, kit_urls, learner_required, loopback_only, safe_next,
+                              store, teacher_required, workshops)
 from kit.web.sse import event_stream_response
+from kit.web.wheels import find_links_response, init_wheels, send_wheel, setup_context, simple_response
 
 # Files a pack may serve as-is (images in chapters, media); anything else is not served.
 ASSET_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ico", ".pdf", ".mp3",
                   ".ogg", ".mp4", ".webm"}
-LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 kit = Blueprint("kit", __name__)
 
@@ -63,6 +65,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_identity(app)
     init_security_headers(app)
     init_errors(app)
+    init_wheels(app, settings)
     app.context_processor(ask_context)
     app.register_blueprint(kit)
     return app
@@ -103,14 +106,6 @@ def pack_asset(pack_id, relpath):
     return send_from_directory(root, relpath, max_age=3600)
 
 
-def search_arguments():
-    query = request.args.get("q", "").strip()[:500]
-    pack, kind = request.args.get("pack") or None, request.args.get("kind") or None
-    if kind is not None and kind not in KINDS:
-        abort(400, f"kind must be one of {', '.join(KINDS)}")
-    return query, pack, kind
-
-
 @kit.get("/search")
 def search_page():
     query, pack, kind = search_arguments()
@@ -130,15 +125,6 @@ def search_api():
 
 
 # -- tutor -----------------------------------------------------------------------------------
-
-def ask_context():
-    """What the ask box offers right now: the modes and think-first rule the teacher set."""
-    class_settings = store().class_settings()
-    return {"modes": [m for m in MODES if m in class_settings["modes"]],
-            "think_first_min": class_settings["think_first_min"] if class_settings["think_first"] else 0,
-            "tutor_enabled": class_settings["tutor_enabled"],
-            "tutor_problem": current_app.extensions["tutor"].problem()}
-
 
 def queued_answer(payload):
     """The answer's events for a question the class allows, with a place in the model's queue
@@ -240,13 +226,6 @@ def feedback():
     return redirect(url_for("kit.me") + f"#exchange-{exchange_id}", 303)
 
 
-def chapter_from_form() -> tuple[str, str]:
-    pack, doc = request.form.get("pack", ""), request.form.get("doc", "")
-    if not catalog.is_chapter(index_db(), pack, doc):
-        abort(404, "There is no such chapter in the library.")
-    return pack, doc
-
-
 @kit.post("/progress")
 @learner_required
 def progress():
@@ -319,6 +298,7 @@ def teacher_page(form_values=None, errors=None, status=200):
     view = report.teacher_view(store(), lambda pack, slug: catalog.document_title(index_db(), pack, slug),
                                workshops())
     view["notices"] += current_app.extensions.get("notices", [])
+    view["package_fetches"] = current_app.extensions["wheel_fetches"].counts()
     return render_template("teacher/teacher.html", **view, settings=form_values or store().class_settings(),
                            errors=errors or {}), status
 
@@ -379,8 +359,7 @@ def teacher_class_settings():
 
 @kit.get("/join-poster")
 def join_poster():
-    return render_template("poster/join_poster.html", urls=kit_urls(),
-                           loopback_only=current_app.config["LANTERN"].host in LOOPBACK_HOSTS)
+    return render_template("poster/join_poster.html", urls=kit_urls(), loopback_only=loopback_only())
 
 
 @kit.get("/join-qr.<kind>")
@@ -396,3 +375,27 @@ def join_qr_image(kind):
     response.cache_control.max_age = 60
     return response
 
+
+
+# -- Python packages: the stick's PEP 503/691 index for learners' pip (kit/wheels/) ----------
+
+@kit.get("/simple/", defaults={"project": None})
+@kit.get("/simple/<project>/")
+def simple_project(project):
+    return simple_response(project)
+
+
+@kit.get("/wheels/")
+def wheels_listing():
+    return find_links_response()
+
+
+@kit.get("/wheels/<filename>")
+def wheel_file(filename):
+    return send_wheel(filename)
+
+
+@kit.get("/setup")
+def setup_laptop():
+    urls = [request.host_url] if loopback_only() else kit_urls()
+    return render_template("learners/setup.html", loopback_only=loopback_only(), **setup_context(urls))

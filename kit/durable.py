@@ -4,6 +4,7 @@ Used by the classroom store (classroom/atomic_storage.py), the engine's remember
 variant (tutor/engines/cpu_variants.py) and the teacher's seen notices."""
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import tempfile
@@ -75,3 +76,13 @@ def move_aside(path: Path) -> Path:
     os.replace(path, aside)
     fsync_folder(path.parent)
     return aside
+
+
+def sha256_of(path: Path, chunk_bytes: int = 1 << 20) -> str:
+    """Streamed in 1 MiB chunks: models are hundreds of MB and the kit may run in 2 GB.
+    Used for models (tutor/manifests.py), the stick's manifest and the wheelhouse."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while chunk := stream.read(chunk_bytes):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -73,6 +73,12 @@ def models_dir(root: Path | None = None) -> Path | None:
     return on_stick if on_stick.is_dir() else None
 
 
+def wheels_dir(root: Path | None = None) -> Path | None:
+    """The stick's `wheels/` (the Python package index learners install from), or None."""
+    on_stick = (root or kit_root()) / "wheels"
+    return on_stick if on_stick.is_dir() else None
+
+
 def ollama_program(root: Path | None = None, os_folder: str | None = None) -> Path | None:
     """The `ollama` program the stick carries for this OS (`ollama/<os>/`, as the release
     archives unpack: `ollama[.exe]` or `bin/ollama`), or None."""

@@ -85,6 +85,10 @@ class Settings:
     engine_start_timeout_s: int = 120
     # Where the embedded engine remembers which CPU variant runs here; None means <data>/engine.
     engine_dir: Path | None = None
+    # The wheelhouse learners' pip installs from (/simple/); None means <root>/wheels when that
+    # folder exists (a stick), else <data>/wheels (`kit wheels add`). Read it through
+    # `wheelhouse_folder`.
+    wheels_dir: Path | None = None
 
     @property
     def index_path(self) -> Path:
@@ -109,6 +113,13 @@ class Settings:
         if self.models_dir is not None:
             return self.models_dir
         return paths.models_dir() or self.data_dir / "models"
+
+    @property
+    def wheelhouse_folder(self) -> Path:
+        """Wheels and wheelhouse.json (kit/wheels/wheelhouse.py)."""
+        if self.wheels_dir is not None:
+            return self.wheels_dir
+        return paths.wheels_dir() or self.data_dir / "wheels"
 
     @property
     def fast_models_folder(self) -> Path:
@@ -201,6 +212,7 @@ _PARSERS = {
     "worker_prefix": ("LANTERN_WORKER_PREFIX", lambda name, raw: raw.strip()),
     "cpu_variant": ("LANTERN_CPU_VARIANT", _variant_name),
     "engine_dir": ("LANTERN_ENGINE_DIR", lambda name, raw: Path(raw).expanduser()),
+    "wheels_dir": ("LANTERN_WHEELS", lambda name, raw: Path(raw).expanduser()),
     "engine_start_timeout_s": ("LANTERN_ENGINE_START_TIMEOUT",
                                lambda name, raw: _positive_int(name, raw, 1, 3600)),
 }

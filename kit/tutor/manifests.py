@@ -10,7 +10,6 @@ Ollama tag is in the kit's Ollama store (`<models>/ollama/manifests/...`) or on 
 """
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import os
 import re
@@ -19,6 +18,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kit.durable import sha256_of  # noqa: F401  (re-exported: stick/ and tests use it from here)
 from kit.settings import project_root
 
 GIB = 1024 ** 3
@@ -238,15 +238,6 @@ def model_statuses(settings, ollama_tags: set[str] | None = None,
 
 # ---------------------------------------------------------------------------------------------
 # Checksums
-
-def sha256_of(path: Path, chunk_bytes: int = 1 << 20) -> str:
-    """Streamed in 1 MiB chunks: models are hundreds of MB and the kit may run in 2 GB."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        while chunk := stream.read(chunk_bytes):
-            digest.update(chunk)
-    return digest.hexdigest()
-
 
 @dataclass(frozen=True)
 class VerifyResult:

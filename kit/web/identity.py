@@ -88,6 +88,14 @@ def teacher_required(view):
     return wrapper
 
 
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def loopback_only() -> bool:
+    """Is the kit listening on this computer only (no `--lan`)? Then other devices cannot reach it."""
+    return current_app.config["LANTERN"].host in LOOPBACK_HOSTS
+
+
 def kit_urls() -> list[str]:
     """http://<address>:<port>/ for each LAN address, on the port this request came in on;
     with no network at all, the address this browser used."""

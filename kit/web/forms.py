@@ -1,0 +1,24 @@
+"""Reading and checking what a request asks for, shared by several views of app.py: a bad
+value is a 400 (or 404) that says what to send instead."""
+from __future__ import annotations
+
+from flask import abort, request
+
+from kit.library import catalog
+from kit.library.search import KINDS
+from kit.web.identity import index_db
+
+
+def search_arguments():
+    query = request.args.get("q", "").strip()[:500]
+    pack, kind = request.args.get("pack") or None, request.args.get("kind") or None
+    if kind is not None and kind not in KINDS:
+        abort(400, f"kind must be one of {', '.join(KINDS)}")
+    return query, pack, kind
+
+
+def chapter_from_form() -> tuple[str, str]:
+    pack, doc = request.form.get("pack", ""), request.form.get("doc", "")
+    if not catalog.is_chapter(index_db(), pack, doc):
+        abort(404, "There is no such chapter in the library.")
+    return pack, doc
