@@ -10,6 +10,7 @@ import click
 
 from kit.cli.common import _common, _content_dirs, _hold_data_folder, _print_problems, _settings
 from kit.cli.stick import stick
+from kit.cli.wheels import wheels
 from kit.library.documents import ImportProblem, slugify
 from kit.library.indexer import build_index, connect
 from kit.library.packs import load_pack
@@ -24,6 +25,7 @@ def main():
 
 
 main.add_command(stick)
+main.add_command(wheels)
 
 
 @main.command()

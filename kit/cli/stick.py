@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from kit.cli.common import _common, _content_dirs, _settings
+from kit.cli.wheels import fill_from_options, wheel_options
 
 
 @click.group()
@@ -29,20 +30,29 @@ def stick():
 @click.option("--max-speed", type=click.FloatRange(min=0.01), help="Copy at most this many MB/s.")
 @click.option("--chunk-kb", type=click.IntRange(1, 65536), default=1024, show_default=True,
               help="Copy in pieces of this size.")
+@click.option("--requirements", "requirement_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A requirements.txt whose wheels (and dependencies) learners install from the kit; "
+                   "downloaded now, for every --platform and --python (repeatable).")
+@wheel_options
 def stick_build(data, content, dest, executables, tier, model_ids, ollama_store, ollama_bin,
-                max_speed, chunk_kb):
+                max_speed, chunk_kb, requirement_files, platforms, pythons, index_url, find_links, no_index):
     """Assemble a Lantern stick in DEST: programs, content with its search index, models,
-    launchers, README.txt and MANIFEST.sha256. Run again to update only what changed."""
+    the Python packages of --requirements, launchers, README.txt and MANIFEST.sha256. Run
+    again to update only what changed."""
     from kit.paths import source_root
     from kit.stick.plan import PlanError, plan_stick
     from kit.stick.write import StickError, index_stick, write_stick
 
     settings = _settings(data_dir=data, content_dirs=_content_dirs(content))
+    if requirement_files:    # the wheelhouse of the data folder, then copied to the stick
+        fill_from_options(settings.wheelhouse_folder, requirement_files, platforms, pythons,
+                          index_url, find_links, no_index)
     try:
         plan = plan_stick(executables or source_root() / "build" / "dist", settings.pack_dirs,
                           settings.models_folder,
                           ollama_store or Path.home() / ".ollama" / "models", tier=tier,
-                          model_ids=model_ids, ollama_bin=ollama_bin)
+                          model_ids=model_ids, ollama_bin=ollama_bin,
+                          wheelhouse=settings.wheelhouse_folder)
     except PlanError as error:
         raise click.ClickException(str(error))
     click.echo(plan.describe())

@@ -4,6 +4,8 @@
     DEST/content/<pack>/       the content packs; their search index is prebuilt in DEST/data/
     DEST/models/               GGUF files, `ollama/{blobs,manifests}`, `licences/`, MODELS.txt
     DEST/ollama/<os>/          the `ollama` program per OS, when the organiser has it
+    DEST/wheels/               Python wheels learners' pip installs from, and wheelhouse.json
+    DEST/installers/           installers the organiser dropped in (Python, an editor), if any
     DEST/Start Lantern.bat, Start Lantern.command, start-lantern.sh, README.txt
     DEST/MANIFEST.sha256       every file above with its size and sha256 — written last
     DEST/data/                 learners' work (and the index): never in the manifest
@@ -24,6 +26,7 @@ from kit.tutor.manifests import (TIERS, ModelManifest, find_gguf, find_manifest,
 from kit.library.packs import candidate_pack_roots
 from kit.paths import OS_NAMES, STICK_FOLDER
 from kit.settings import DEFAULT_MODEL
+from kit.wheels.wheelhouse import INSTALLERS, RECORD, read_record
 
 OS_FOLDERS = tuple(OS_NAMES.values())          # linux, macos, windows
 STICK_FILES = Path(__file__).resolve().parent / "files"   # launchers, README.txt
@@ -51,6 +54,7 @@ class StickPlan:
     left_out: list[str] = field(default_factory=list)    # what was asked for but is missing
     models: list[str] = field(default_factory=list)      # ids of the models shipped
     systems: list[str] = field(default_factory=list)     # OS folders with a program
+    wheels: int = 0                                       # Python wheels carried
     targets: set[str] = field(default_factory=set)
 
     @property
@@ -59,7 +63,7 @@ class StickPlan:
 
     def describe(self) -> str:
         lines = [f"Stick: programs for {', '.join(self.systems)}; models "
-                 f"{', '.join(self.models) or 'none'}; {len(self.items)} files, "
+                 f"{', '.join(self.models) or 'none'}; {self.wheels} Python wheels; {len(self.items)} files, "
                  f"{self.total_bytes / 1e6:,.1f} MB."]
         return "\n".join(lines + [f"  left out: {line}" for line in self.left_out])
 
@@ -204,6 +208,26 @@ def add_ollama_programs(plan: StickPlan, ollama_bin: Path) -> None:
             plan.add_file(f"ollama/{system}/{relative}", path)
 
 
+def add_wheelhouse(plan: StickPlan, folder: Path) -> None:
+    """The recorded wheels → `wheels/`, each with the sha256 the record gives (a wheel damaged
+    on the organiser's disk is refused by the copy), and the record itself; the organiser's
+    installers (`<wheelhouse>/../installers/`) → `installers/`."""
+    record = read_record(folder)      # raises WheelhouseError (a ValueError) saying what to do
+    for name, entry in record["files"].items():
+        if not (folder / name).is_file():
+            plan.left_out.append(f"wheel {name}: recorded in {folder / RECORD} but not there; "
+                                 "run `kit wheels add` again")
+            continue
+        plan.add_file(f"wheels/{name}", folder / name, entry["sha256"])
+        plan.wheels += 1
+    if record["files"]:
+        plan.add_file(f"wheels/{RECORD}", folder / RECORD)
+    installers = folder.parent / INSTALLERS
+    if installers.is_dir():
+        for path, relative in _visible_files(installers):
+            plan.add_file(f"{INSTALLERS}/{relative}", path)
+
+
 def add_launchers(plan: StickPlan) -> None:
     """The three launchers and README.txt; Windows files get CRLF line ends."""
     for name in (*LAUNCHERS, "README.txt"):
@@ -215,7 +239,7 @@ def add_launchers(plan: StickPlan) -> None:
 
 def plan_stick(executables: Path, pack_dirs, models_folder: Path, ollama_store: Path,
                tier: str | None = None, model_ids=(), ollama_bin: Path | None = None,
-               manifests_folder: Path | None = None) -> StickPlan:
+               manifests_folder: Path | None = None, wheelhouse: Path | None = None) -> StickPlan:
     """Everything the stick will hold; raises PlanError when it cannot be built as asked."""
     plan = StickPlan()
     add_executables(plan, executables)
@@ -225,5 +249,10 @@ def plan_stick(executables: Path, pack_dirs, models_folder: Path, ollama_store: 
     add_models(plan, choose_models(tier, model_ids, manifests), models_folder, ollama_store)
     if ollama_bin is not None:
         add_ollama_programs(plan, ollama_bin)
+    if wheelhouse is not None:
+        try:
+            add_wheelhouse(plan, wheelhouse)
+        except ValueError as error:
+            raise PlanError(str(error))
     add_launchers(plan)
     return plan

@@ -23,6 +23,7 @@ from packaging.version import InvalidVersion, Version
 from kit.durable import replace_durably, sha256_of
 
 RECORD = "wheelhouse.json"
+INSTALLERS = "installers"     # beside the wheelhouse: Python, an editor, for learners to download
 FORMAT = 1
 
 
