@@ -34,7 +34,7 @@ from kit.web.identity import (LEARNER_KEY, TEACHER_KEY, TEACHER_SESSION_S, curre
                               init_identity, kit_urls, learner_required, loopback_only, safe_next,
                               store, teacher_required, workshops)
 from kit.web.sse import event_stream_response
-from kit.web.wheels import find_links_response, init_wheels, send_wheel, setup_context, simple_response
+from kit.web.wheels import find_links_response, init_wheels, send_download, setup_context, simple_response
 
 # Files a pack may serve as-is (images in chapters, media); anything else is not served.
 ASSET_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ico", ".pdf", ".mp3",
@@ -390,9 +390,11 @@ def wheels_listing():
     return find_links_response()
 
 
-@kit.get("/wheels/<filename>")
-def wheel_file(filename):
-    return send_wheel(filename)
+@kit.get("/wheels/<filename>", defaults={"folder": "wheels"})
+@kit.get("/installers/<filename>", defaults={"folder": "installers"})
+def download_file(folder, filename):
+    """A wheel for pip, or an installer the organiser put on the stick: listed names only."""
+    return send_download(folder, filename)
 
 
 @kit.get("/setup")

@@ -122,6 +122,11 @@ class Settings:
         return paths.wheels_dir() or self.data_dir / "wheels"
 
     @property
+    def installers_folder(self) -> Path:
+        """Installers for learners (Python, an editor) beside the wheelhouse (kit/wheels/installers.py)."""
+        return self.wheelhouse_folder.parent / "installers"
+
+    @property
     def fast_models_folder(self) -> Path:
         """Faster copies the embedded engine makes of slow-to-read GGUFs (kit/tutor/engines/fast_gguf.py)."""
         return self.data_dir / "fast-models"

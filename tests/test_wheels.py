@@ -281,3 +281,39 @@ def test_the_setup_page_fills_in_the_kits_address_and_lists_the_packages(kit_ind
     assert f"<td>{LIB}</td><td>1.1</td>" in page
     assert 'href="/setup"' in WebClient(site.url).get("/join").text
     assert "/setup" in WebClient(site.url).get("/join-poster").text
+
+
+def test_the_teacher_sees_how_many_computers_fetched_each_package(kit_index, fresh_venv, tmp_path):
+    site, _ = kit_index
+    site.app.extensions["store"].set_teacher_pin("4321")
+    teacher = WebClient(site.url)
+    assert "No computer has fetched a package yet" in _teacher_page(teacher)
+    result = pip(fresh_venv, "download", "--no-cache-dir", "-d", tmp_path / "got", "--index-url",
+                 f"{site.url}/simple/", APP)
+    assert result.returncode == 0, result.stderr
+    page = _teacher_page(teacher)
+    assert f"<td>{APP}</td><td>1</td>" in page and f"<td>{LIB}</td><td>1</td>" in page
+
+
+def _teacher_page(teacher: WebClient) -> str:
+    if teacher.get("/teacher").status != 200:
+        assert teacher.post("/teacher/login", {"pin": "4321"}).status == 303
+    return teacher.get("/teacher").text
+
+
+def test_installers_the_organiser_drops_in_are_listed_with_their_sha256(packages, tmp_path, make_settings,
+                                                                       serve):
+    wheelhouse = tmp_path / "kit" / "wheels"
+    fill(packages, wheelhouse)
+    installers = tmp_path / "kit" / "installers"
+    installers.mkdir()
+    (installers / "python-3.12.8-amd64.exe").write_bytes(b"MZ pretend installer" * 1000)
+    site = serve(make_settings(wheels_dir=wheelhouse))
+    browser = WebClient(site.url)
+    page = browser.get("/setup").text
+    assert 'href="/installers/python-3.12.8-amd64.exe"' in page
+    assert sha256(installers / "python-3.12.8-amd64.exe") in page
+    got = browser.get("/installers/python-3.12.8-amd64.exe")
+    assert got.status == 200 and got.body == (installers / "python-3.12.8-amd64.exe").read_bytes()
+    for path in ("/installers/..%2fwheels%2fwheelhouse.json", "/installers/nothing.exe"):
+        assert browser.get(path).status == 404, path

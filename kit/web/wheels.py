@@ -15,6 +15,7 @@ from packaging.utils import canonicalize_name
 
 from kit.wheels import simple_index
 from kit.wheels.fetches import FetchCounter
+from kit.wheels.installers import Installers
 from kit.wheels.wheelhouse import Wheelhouse
 
 EXAMPLE_PACKAGE = "django"
@@ -24,6 +25,7 @@ WHEEL_MAX_AGE = 24 * 3600            # a wheel's name fixes its content (PyPI ne
 def init_wheels(app, settings) -> None:
     app.extensions["wheelhouse"] = Wheelhouse(settings.wheelhouse_folder)
     app.extensions["wheel_fetches"] = FetchCounter(settings.data_dir / "wheel-fetches.json")
+    app.extensions["installers"] = Installers(settings.installers_folder)
 
 
 def wheelhouse() -> Wheelhouse:
@@ -56,6 +58,15 @@ def find_links_response() -> Response:
     return Response(simple_index.find_links_html(wheelhouse()), mimetype="text/html")
 
 
+def send_download(folder: str, filename: str) -> Response:
+    """A wheel (folder "wheels") or an installer the organiser put beside them."""
+    if folder == "installers":
+        path = current_app.extensions["installers"].path(filename) or abort(404, "No such installer in the kit.")
+        return send_file(path, mimetype="application/octet-stream", conditional=True, etag=True,
+                         as_attachment=True, download_name=filename)
+    return send_wheel(filename)
+
+
 def send_wheel(filename: str) -> Response:
     """The wheel, if the wheelhouse records it under exactly this name and its sha256 still
     matches; never a path built from the URL. Each computer's first fetch is counted."""
@@ -80,4 +91,5 @@ def setup_context(kit_urls: list[str]) -> dict:
         addresses.append({"index_url": f"{parts.scheme}://{parts.netloc}/simple/",
                           "host": parts.hostname, "find_links": f"{parts.scheme}://{parts.netloc}/wheels/"})
     return {"addresses": addresses, "example": example, "carried": house.carried(),
-            "missing": house.missing, "targets": house.targets}
+            "missing": house.missing, "targets": house.targets,
+            "installers": current_app.extensions["installers"].listing()}

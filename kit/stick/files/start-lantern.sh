@@ -29,8 +29,9 @@ if [ ! -x "$PROGRAM" ]; then
     && chmod +x "$COPY/lantern" || fail "Could not copy Lantern to $COPY."
   LANTERN_CONTENT="$STICK/content"
   LANTERN_MODELS="$STICK/models"
+  LANTERN_WHEELS="$STICK/wheels"
   if [ -w "$STICK" ]; then LANTERN_DATA="$STICK/data"; else LANTERN_DATA="${XDG_DATA_HOME:-$HOME/.local/share}/lantern"; fi
-  export LANTERN_CONTENT LANTERN_MODELS LANTERN_DATA
+  export LANTERN_CONTENT LANTERN_MODELS LANTERN_WHEELS LANTERN_DATA
   PROGRAM="$COPY/lantern"
 fi
 
