@@ -317,3 +317,16 @@ def test_installers_the_organiser_drops_in_are_listed_with_their_sha256(packages
     assert got.status == 200 and got.body == (installers / "python-3.12.8-amd64.exe").read_bytes()
     for path in ("/installers/..%2fwheels%2fwheelhouse.json", "/installers/nothing.exe"):
         assert browser.get(path).status == 404, path
+
+
+def test_a_broken_wheelhouse_record_serves_nothing_and_tells_the_teacher(packages, tmp_path, make_settings, serve):
+    wheelhouse = tmp_path / "wheels"
+    fill(packages, wheelhouse)
+    (wheelhouse / "wheelhouse.json").write_text('{"format": 1, "files": {"x.whl": {"project": "x"}}}')
+    site = serve(make_settings(wheels_dir=wheelhouse))
+    browser = WebClient(site.url)
+    assert browser.get(f"/simple/{APP}/").status == 404
+    assert "carries no Python packages" in browser.get("/setup").text
+    notices = site.app.extensions["notices"]
+    assert any("No Python packages are served" in n and "wheelhouse.json" in n and "kit wheels add" in n
+               for n in notices), notices

@@ -16,14 +16,20 @@ from packaging.utils import canonicalize_name
 from kit.wheels import simple_index
 from kit.wheels.fetches import FetchCounter
 from kit.wheels.installers import Installers
-from kit.wheels.wheelhouse import Wheelhouse
+from kit.wheels.wheelhouse import Wheelhouse, WheelhouseError, empty_record
 
 EXAMPLE_PACKAGE = "django"
 WHEEL_MAX_AGE = 24 * 3600            # a wheel's name fixes its content (PyPI never reuses one)
 
 
 def init_wheels(app, settings) -> None:
-    app.extensions["wheelhouse"] = Wheelhouse(settings.wheelhouse_folder)
+    """The wheelhouse, fetch counts and installers. An unreadable wheelhouse record does not
+    stop the kit: it serves no packages and the teacher view says why."""
+    try:
+        app.extensions["wheelhouse"] = Wheelhouse(settings.wheelhouse_folder)
+    except WheelhouseError as error:
+        app.extensions.setdefault("notices", []).append(f"No Python packages are served: {error}")
+        app.extensions["wheelhouse"] = Wheelhouse(settings.wheelhouse_folder, empty_record())
     app.extensions["wheel_fetches"] = FetchCounter(settings.data_dir / "wheel-fetches.json")
     app.extensions["installers"] = Installers(settings.installers_folder)
 

@@ -64,11 +64,15 @@ def write_record(folder: Path, requirements: list[str], targets: list[str], reso
     return record
 
 
+def empty_record() -> dict:
+    return {"format": FORMAT, "requirements": [], "targets": [], "files": {}, "missing": []}
+
+
 def read_record(folder: Path) -> dict:
     """The record, or an empty one when the folder has none (no wheels carried)."""
     path = Path(folder) / RECORD
     if not path.is_file():
-        return {"format": FORMAT, "requirements": [], "targets": [], "files": {}, "missing": []}
+        return empty_record()
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
         assert record["format"] == FORMAT and isinstance(record["files"], dict)
@@ -87,18 +91,25 @@ def _is_plain_filename(name: str) -> bool:
 class Wheelhouse:
     """What the kit serves: the recorded wheels whose bytes still match their sha256."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, record: dict | None = None):
+        """Raises WheelhouseError when the record cannot be read (pass `empty_record()` to
+        serve nothing instead)."""
         self.folder = Path(folder)
-        record = read_record(self.folder)
+        record = read_record(self.folder) if record is None else record
         self.requirements: list[str] = list(record.get("requirements", []))
         self.targets: list[str] = list(record.get("targets", []))
         self.missing: list[dict] = list(record.get("missing", []))
         self.files: dict[str, WheelFile] = {}
         for name, entry in record["files"].items():
+            try:
+                wheel = WheelFile(name, str(entry["project"]), str(entry["version"]), str(entry["sha256"]),
+                                  int(entry["size"]), str(entry.get("requires_python", "")),
+                                  tuple(entry.get("targets", ())))
+            except (KeyError, TypeError, ValueError) as error:
+                raise WheelhouseError(f"{self.folder / RECORD}: the entry for {name!r} is incomplete "
+                                      f"({error!r}). Run `kit wheels add` again to write it anew.")
             if _is_plain_filename(name):
-                self.files[name] = WheelFile(name, entry["project"], entry["version"], entry["sha256"],
-                                             int(entry["size"]), entry.get("requires_python", ""),
-                                             tuple(entry.get("targets", ())))
+                self.files[name] = wheel
         self._checked: dict[str, tuple[int, int, bool]] = {}
         self._lock = threading.Lock()
 
