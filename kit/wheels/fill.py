@@ -45,11 +45,14 @@ def describe(record: dict, folder: Path) -> str:
     lines = [f"Wheelhouse {folder}: {len(record['files'])} wheel(s), {total / 1e6:,.1f} MB, for "
              f"{len(record['targets'])} target(s): " + ", ".join(
                  f"{p} {'/'.join(sorted(v))}" for p, v in sorted(projects.items()))]
+    grouped: dict[tuple[str, str], list[dict]] = {}
     for missing in record["missing"]:
-        lines.append(f"  NO WHEEL: {missing['requirement']} (needed by {missing['needed_by']}) for "
-                     f"{missing['target']}: {missing['why']}")
+        grouped.setdefault((missing["requirement"], missing["needed_by"]), []).append(missing)
+    for (requirement, needed_by), found in grouped.items():
+        lines.append(f"  NO WHEEL: {requirement} (needed by {needed_by}) for "
+                     f"{', '.join(m['target'] for m in found)}: {found[0]['why']}")
     if record["missing"]:
-        lines.append(f"  {len(record['missing'])} requirement(s) cannot be installed from the stick on "
+        lines.append(f"  {len(grouped)} requirement(s) cannot be installed from the stick on "
                      "the targets above: learners on those machines need another version (pin one "
                      "that has wheels) or the internet. The setup page lists them too.")
     return "\n".join(lines)
