@@ -331,3 +331,34 @@ def test_a_broken_wheelhouse_record_serves_nothing_and_tells_the_teacher(package
     notices = site.app.extensions["notices"]
     assert any("No Python packages are served" in n and "wheelhouse.json" in n and "kit wheels add" in n
                for n in notices), notices
+
+
+def test_a_second_requirements_file_adds_to_the_wheelhouse_for_the_same_targets(packages, tmp_path):
+    wheelhouse = tmp_path / "wheels"
+    fill(packages, wheelhouse, "--platform", "windows-x64", "--python", "3.12")
+    make_wheel(packages, "lantern-extra", "0.5")
+    more = tmp_path / "more.txt"
+    more.write_text("# a second workshop\nlantern-extra==0.5  # pinned\n")
+    result = kit_offline("wheels", "add", more, "--wheels", wheelhouse, "--no-index", "--find-links", packages)
+    assert result.returncode == 0, result.stderr
+    record = json.loads((wheelhouse / "wheelhouse.json").read_text())
+    assert record["requirements"] == [APP, "lantern-extra==0.5"]
+    assert record["targets"] == ["windows-x64-cp312"]
+    assert {e["project"] for e in record["files"].values()} == {APP, LIB, "lantern-extra"}
+
+
+def test_the_stick_plan_carries_recorded_wheels_with_their_sha256_and_the_installers(packages, tmp_path):
+    from kit.stick.plan import StickPlan, add_wheelhouse
+    wheelhouse = tmp_path / "data" / "wheels"
+    fill(packages, wheelhouse)
+    (wheelhouse / "stray-0.1-py3-none-any.whl").write_bytes(b"not recorded")     # an old download
+    (tmp_path / "data" / "installers").mkdir()
+    (tmp_path / "data" / "installers" / "editor.dmg").write_bytes(b"pretend editor")
+    plan = StickPlan()
+    add_wheelhouse(plan, wheelhouse)
+    lib = "lantern_demo_lib-1.1-py3-none-any.whl"
+    assert {item.target: item.sha256 for item in plan.items} == {
+        f"wheels/{lib}": sha256(packages / lib),
+        "wheels/lantern_demo_app-1.0-py3-none-any.whl": sha256(packages / "lantern_demo_app-1.0-py3-none-any.whl"),
+        "wheels/wheelhouse.json": "", "installers/editor.dmg": ""}
+    assert plan.wheels == 2

@@ -3,8 +3,9 @@
 when an organiser asks: it says so before it starts.
 
 Every run resolves *all* requirements the wheelhouse was ever given (the old ones from
-wheelhouse.json plus the new files) for every target, so the record always describes one
-consistent whole; wheels already there are not downloaded again (pip's cache).
+wheelhouse.json plus the new files) for every target (those given, else the ones recorded,
+else all), so the record always describes one consistent whole; wheels already there are
+not downloaded again (pip's cache).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from packaging.requirements import Requirement
 
 from kit.wheels.requirements import read_requirements
 from kit.wheels.resolve import PipDownloader, resolve
-from kit.wheels.targets import make_targets
+from kit.wheels.targets import make_targets, targets_from_ids
 from kit.wheels.wheelhouse import read_record, write_record
 
 
@@ -22,11 +23,14 @@ def fill_wheelhouse(folder: Path, requirement_files, platform_ids=(), python_ver
                     index_args=(), fetch=None, say=print) -> dict:
     """Resolve and download into `folder`; returns the new record. Raises RequirementsError,
     TargetError or ResolveError with a message for the organiser."""
-    lines = list(read_record(folder)["requirements"])
+    previous = read_record(folder)
+    lines = list(previous["requirements"])
     for path in requirement_files:
         lines += [str(r) for r in read_requirements(path) if str(r) not in lines]
     requirements = [Requirement(line) for line in dict.fromkeys(lines)]
-    targets = make_targets(platform_ids, python_versions)
+    # no --platform/--python: the targets this wheelhouse was filled for before, else all
+    targets = ((not platform_ids and not python_versions and targets_from_ids(previous["targets"]))
+               or make_targets(platform_ids, python_versions))
     where = " ".join(index_args) or "pip's configured index (PyPI unless your pip.conf says otherwise)"
     say(f"Downloading wheels for {len(requirements)} requirement(s) and their dependencies, for "
         f"{len(targets)} target(s), from {where}. This needs the internet now; the kit itself "

@@ -109,3 +109,13 @@ def make_targets(platform_ids=(), python_versions=()) -> list[Target]:
     platforms = [PLATFORMS[name] for name in (platform_ids or PLATFORMS)]
     versions = parse_python_versions(python_versions) or PYTHON_VERSIONS
     return [Target(platform, version) for platform in platforms for version in versions]
+
+
+def targets_from_ids(ids) -> list[Target]:
+    """Targets as a wheelhouse record names them ("windows-x64-cp310"); unknown ones are dropped."""
+    found = []
+    for target_id in ids:
+        platform, _, digits = str(target_id).rpartition("-cp")
+        if platform in PLATFORMS and digits.isdecimal() and len(digits) >= 2:
+            found.append(Target(PLATFORMS[platform], f"{digits[0]}.{digits[1:]}"))
+    return found
