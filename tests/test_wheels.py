@@ -234,10 +234,14 @@ def platform_packages(tmp_path) -> Path:
     return folder
 
 
+def fill_two_platforms(platform_packages: Path, wheelhouse: Path):
+    return fill(platform_packages, wheelhouse, "--platform", "windows-x64", "--platform", "linux-x86_64",
+                "--python", "3.10,3.11")
+
+
 def test_marker_only_dependencies_are_found_for_each_target(platform_packages, tmp_path):
     wheelhouse = tmp_path / "wheels"
-    result = fill(platform_packages, wheelhouse, "--platform", "windows-x64", "--platform", "linux-x86_64",
-                  "--python", "3.10,3.11")
+    result = fill_two_platforms(platform_packages, wheelhouse)
     record = json.loads((wheelhouse / "wheelhouse.json").read_text())
     by_target: dict[str, set[str]] = {}
     for entry in record["files"].values():
@@ -253,6 +257,15 @@ def test_marker_only_dependencies_are_found_for_each_target(platform_packages, t
         (target, "lantern-native", APP) for target in ("linux-x86_64-cp310", "windows-x64-cp310", "windows-x64-cp311")]
     assert ("NO WHEEL: lantern-native (needed by lantern-demo-app) for windows-x64-cp310, windows-x64-cp311, "
             "linux-x86_64-cp310: ") in result.stdout
+
+
+def test_the_setup_page_names_what_is_missing_for_which_computers(platform_packages, tmp_path, make_settings,
+                                                                  serve):
+    wheelhouse = tmp_path / "wheels"
+    fill_two_platforms(platform_packages, wheelhouse)
+    page = WebClient(serve(make_settings(wheels_dir=wheelhouse)).url).get("/setup").text
+    assert ("lantern-native (needed by lantern-demo-app): none for windows-x64-cp310, windows-x64-cp311, "
+            "linux-x86_64-cp310.") in page
 
 
 def test_plain_pip_download_for_windows_misses_the_windows_only_dependency(platform_packages, tmp_path):

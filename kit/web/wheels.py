@@ -97,5 +97,15 @@ def setup_context(kit_urls: list[str]) -> dict:
         addresses.append({"index_url": f"{parts.scheme}://{parts.netloc}/simple/",
                           "host": parts.hostname, "find_links": f"{parts.scheme}://{parts.netloc}/wheels/"})
     return {"addresses": addresses, "example": example, "carried": house.carried(),
-            "missing": house.missing, "targets": house.targets,
+            "missing": _grouped(house.missing), "targets": house.targets,
             "installers": current_app.extensions["installers"].listing()}
+
+
+def _grouped(missing: list[dict]) -> list[dict]:
+    """One line per requirement that has no wheel somewhere, naming every target it lacks."""
+    grouped: dict[tuple, dict] = {}
+    for item in missing:
+        key = (item.get("requirement", "?"), item.get("needed_by", "?"))
+        grouped.setdefault(key, {"requirement": key[0], "needed_by": key[1], "targets": []})["targets"].append(
+            item.get("target", "?"))
+    return list(grouped.values())
