@@ -6,23 +6,27 @@ so a bad edit never makes material disappear from a classroom mid-session.
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kit.library import fts
 from kit.library.documents import Document, ImportProblem, slugify
+from kit.library.formats import FORMATS, format_named
 from kit.library.importers import Source, importer_for, read_text_file
 from kit.library.packs import Pack, candidate_pack_roots, document_files, load_pack, workshop_title
 
-INDEX_VERSION = "2"   # bump when importers change what they produce: forces a full rebuild
+INDEX_VERSION = "3"   # bump when importers change what they produce: forces a full rebuild
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS packs(
     id TEXT PRIMARY KEY, root TEXT, title TEXT, description TEXT, language TEXT,
-    licence TEXT, authors TEXT, version TEXT);
+    licence TEXT, authors TEXT, version TEXT, format TEXT);
 CREATE TABLE IF NOT EXISTS documents(
     id INTEGER PRIMARY KEY, pack TEXT, relpath TEXT, slug TEXT, kind TEXT, title TEXT,
     workshop TEXT, workshop_title TEXT, workshop_description TEXT, position INTEGER,
@@ -36,10 +40,7 @@ CREATE TABLE IF NOT EXISTS exercises(
     id INTEGER PRIMARY KEY, doc_id INTEGER, anchor TEXT, title TEXT, prompt TEXT, solution TEXT);
 CREATE TABLE IF NOT EXISTS problems(pack TEXT, path TEXT, line INTEGER, message TEXT);
 CREATE TABLE IF NOT EXISTS vocabulary(word TEXT PRIMARY KEY) WITHOUT ROWID;
-CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
-    title, heading, body, pack UNINDEXED, kind UNINDEXED,
-    tokenize = 'porter unicode61 remove_diacritics 2');
-"""
+""" + fts.create_statements()
 _VOCABULARY_WORD = re.compile(r"[a-z][a-z0-9_]{3,30}")
 # Column weights for BM25: a match in a title counts most, then headings/speakers, then text.
 _RANK = "bm25(4.0, 2.0, 1.0)"
@@ -83,12 +84,13 @@ def _prepare(conn: sqlite3.Connection) -> None:
         pass
     if version != INDEX_VERSION:
         for table in ("meta", "packs", "documents", "passages", "exercises", "problems",
-                      "vocabulary", "passages_fts"):
+                      "vocabulary", *fts.TABLES):
             conn.execute(f"DROP TABLE IF EXISTS {table}")
     conn.executescript(_SCHEMA)
     with conn:
         conn.execute("INSERT OR REPLACE INTO meta VALUES('index_version', ?)", (INDEX_VERSION,))
-        conn.execute("INSERT INTO passages_fts(passages_fts, rank) VALUES('rank', ?)", (_RANK,))
+        for table in fts.TABLES:
+            conn.execute(f"INSERT INTO {table}({table}, rank) VALUES('rank', ?)", (_RANK,))
 
 
 def _signature(*paths: Path) -> str:
@@ -105,8 +107,9 @@ def _slug(relpath: str, kind: str) -> str:
 
 
 def _delete_document(conn: sqlite3.Connection, doc_id: int) -> None:
-    conn.execute("DELETE FROM passages_fts WHERE rowid IN "
-                 "(SELECT id FROM passages WHERE doc_id=?)", (doc_id,))
+    for table in fts.TABLES:
+        conn.execute(f"DELETE FROM {table} WHERE rowid IN "
+                     "(SELECT id FROM passages WHERE doc_id=?)", (doc_id,))
     conn.execute("DELETE FROM passages WHERE doc_id=?", (doc_id,))
     conn.execute("DELETE FROM exercises WHERE doc_id=?", (doc_id,))
     conn.execute("DELETE FROM documents WHERE id=?", (doc_id,))
@@ -124,13 +127,14 @@ def _write_document(conn, pack: Pack, relpath: str, doc: Document, signature: st
             (pack.id, relpath, _slug(relpath, doc.kind), doc.kind, doc.title, *workshop,
              doc.position, json.dumps(doc.meta, default=str), doc.html, signature))
         doc_id = cursor.lastrowid
+        table = fts.table_for(pack.language)
         for seq, passage in enumerate(doc.passages):
             row = conn.execute(
                 "INSERT INTO passages(doc_id, seq, anchor, heading, speaker, start, text, html)"
                 " VALUES(?,?,?,?,?,?,?,?)",
                 (doc_id, seq, passage.anchor, passage.heading, passage.speaker, passage.start,
                  passage.text, passage.html)).lastrowid
-            conn.execute("INSERT INTO passages_fts(rowid, title, heading, body, pack, kind)"
+            conn.execute(f"INSERT INTO {table}(rowid, title, heading, body, pack, kind)"
                          " VALUES(?,?,?,?,?,?)",
                          (row, doc.title, passage.heading or passage.speaker, passage.text,
                           pack.id, doc.kind))
@@ -143,11 +147,15 @@ def _write_document(conn, pack: Pack, relpath: str, doc: Document, signature: st
                          [(doc_id, e.anchor, e.title, e.prompt, e.solution) for e in doc.exercises])
 
 
-def _index_pack(conn, pack: Pack, max_bytes: int, report: IndexReport) -> None:
+def _index_pack(conn, pack: Pack, settings, report: IndexReport) -> None:
     with conn:
-        conn.execute("INSERT OR REPLACE INTO packs VALUES(?,?,?,?,?,?,?,?)",
+        conn.execute("INSERT OR REPLACE INTO packs VALUES(?,?,?,?,?,?,?,?,?)",
                      (pack.id, str(pack.root), pack.title, pack.description, pack.language,
-                      pack.licence, json.dumps(pack.authors), pack.version))
+                      pack.licence, json.dumps(pack.authors), pack.version, pack.format))
+    if pack.format:
+        _index_source_pack(conn, pack, settings, report)
+        return
+    max_bytes = settings.max_file_bytes
     indexed = {row["relpath"]: (row["id"], row["signature"]) for row in
                conn.execute("SELECT id, relpath, signature FROM documents WHERE pack=?", (pack.id,))}
     workshops: dict[str, tuple[str, str]] = {}
@@ -192,6 +200,75 @@ def _index_pack(conn, pack: Pack, max_bytes: int, report: IndexReport) -> None:
             report.removed += 1
 
 
+def _tree_signature(root: Path) -> str:
+    """Size and time of every file of a published source: any change re-reads the whole source,
+    since one edit (SUMMARY.md, an included file, a variable) can change many pages."""
+    digest = hashlib.sha256()
+    for folder, dirs, files in os.walk(root):
+        dirs.sort()
+        for name in sorted(files):
+            stat = os.stat(os.path.join(folder, name))
+            digest.update(f"{folder}/{name}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def _index_source_pack(conn, pack: Pack, settings, report: IndexReport) -> None:
+    """A pack in a published-source format: its format gives the documents in reading order.
+    A page that fails keeps its previous version; so does the whole pack when the source
+    cannot be read at all."""
+    source_format = format_named(pack.format)
+    problems_key = f"problems:{pack.id}"
+    if source_format is None:
+        names = ", ".join(f.name for f in FORMATS)
+        report.problems.append((pack.id, ImportProblem(
+            "pack.toml", f"format '{pack.format}' is not one Lantern reads ({names}). Fix the "
+                         "line, or remove it for a pack in Lantern's own format.")))
+        return
+    signature = _tree_signature(pack.root)
+    indexed = {row["relpath"]: (row["id"], row["signature"]) for row in
+               conn.execute("SELECT id, relpath, signature FROM documents WHERE pack=?", (pack.id,))}
+    if indexed and all(old == signature for _, old in indexed.values()):
+        report.unchanged += len(indexed)     # the problems found last time still stand
+        row = conn.execute("SELECT value FROM meta WHERE key=?", (problems_key,)).fetchone()
+        for path, line, message in json.loads(row["value"]) if row else []:
+            report.problems.append((pack.id, ImportProblem(path, message, line)))
+        return
+    problems: list[ImportProblem] = []
+    written: set[str] = set()
+    complete = False
+    workshop = (".", "Contents", "")
+    try:
+        for doc in source_format.documents(pack, settings, problems):
+            relpath = doc.meta["relpath"]
+            old_id = indexed.get(relpath, (None, None))[0]
+            try:
+                _write_document(conn, pack, relpath, doc, signature,
+                                workshop if doc.kind == "chapter" else ("", "", ""), old_id)
+            except sqlite3.IntegrityError:
+                problems.append(ImportProblem(relpath, "another page of the source has the same "
+                                                       "address. Rename one of them."))
+                continue
+            written.add(relpath)
+            report.added += old_id is None
+            report.updated += old_id is not None
+        complete = True
+    except ImportProblem as problem:        # the source as a whole could not be read
+        problems.append(problem)
+    except Exception as error:              # a format bug must not stop the other packs
+        problems.append(ImportProblem(pack.format, f"could not be read ({type(error).__name__}: "
+                                                   f"{error}). Please report this with the source."))
+    failed = {problem.path for problem in problems}
+    for relpath, (doc_id, _) in indexed.items():
+        if complete and relpath not in written and relpath not in failed:
+            with conn:
+                _delete_document(conn, doc_id)
+            report.removed += 1
+    report.problems.extend((pack.id, problem) for problem in problems)
+    with conn:
+        conn.execute("INSERT OR REPLACE INTO meta VALUES(?, ?)", (problems_key, json.dumps(
+            [(p.path, p.line, p.message) for p in problems])))
+
+
 def build_index(settings) -> IndexReport:
     """Bring the index up to date with the packs on disk; returns what changed."""
     started = time.perf_counter()
@@ -212,7 +289,7 @@ def build_index(settings) -> IndexReport:
                     str(root), f"another pack is already called '{pack.id}'. Rename the folder.")))
                 continue
             present.add(pack.id)
-            _index_pack(conn, pack, settings.max_file_bytes, report)
+            _index_pack(conn, pack, settings, report)
         for row in conn.execute("SELECT id FROM packs").fetchall():
             if row["id"] not in present:
                 with conn:

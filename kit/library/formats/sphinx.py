@@ -1,0 +1,4 @@
+"""stub"""
+from kit.library.formats.base import SourceFormat
+
+FORMAT = SourceFormat()
