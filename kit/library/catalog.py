@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 @dataclass
 class Neighbours:
-    previous: sqlite3.Row | None
-    next: sqlite3.Row | None
-    chapters: list[sqlite3.Row]
+    previous: dict | None
+    next: dict | None
+    chapters: list[dict]
 
 
 def list_packs(conn: sqlite3.Connection) -> list[dict]:
@@ -40,9 +40,27 @@ def pack_contents(conn: sqlite3.Connection, pack_id: str) -> dict:
                 "title": doc["workshop_title"], "description": doc["workshop_description"],
                 "chapters": []})
             workshop["chapters"].append(doc)
+    for workshop in workshops.values():
+        workshop["tree"] = contents_tree(workshop["chapters"])
+    pages = sorted((d for d in docs if d["kind"] == "page"), key=lambda d: (d["position"], d["slug"]))
     return {"workshops": list(workshops.values()),
             "transcripts": [d for d in docs if d["kind"] == "transcript"],
-            "pages": sorted((d for d in docs if d["kind"] == "page"), key=lambda d: d["slug"])}
+            "pages": pages, "pages_tree": contents_tree(pages)}
+
+
+def contents_tree(docs) -> list[dict]:
+    """Documents in reading order as nested entries ({title, slug, children}): a page of a
+    published source sits under the page before it with a smaller depth (its meta `depth`)."""
+    roots: list[dict] = []
+    stack: list[tuple[int, dict]] = []
+    for doc in docs:
+        depth = int(json.loads(doc["meta"] or "{}").get("depth", 0) or 0)
+        entry = {"title": doc["title"], "slug": doc["slug"], "children": []}
+        while stack and stack[-1][0] >= depth:
+            stack.pop()
+        (stack[-1][1]["children"] if stack else roots).append(entry)
+        stack.append((depth, entry))
+    return roots
 
 
 def get_document(conn: sqlite3.Connection, pack_id: str, slug: str) -> dict | None:
@@ -54,10 +72,13 @@ def get_document(conn: sqlite3.Connection, pack_id: str, slug: str) -> dict | No
 
 
 def chapter_neighbours(conn: sqlite3.Connection, doc: dict) -> Neighbours:
-    """The chapters of the same workshop in order, and the ones before and after this one."""
-    chapters = conn.execute("SELECT slug, title FROM documents WHERE pack=? AND workshop=?"
-                            " AND kind='chapter' ORDER BY position, relpath",
-                            (doc["pack"], doc["workshop"])).fetchall()
+    """The documents of the same kind and workshop in order (a workshop's chapters, or a
+    published source's pages), and the ones before and after this one."""
+    chapters = conn.execute("SELECT slug, title, meta FROM documents WHERE pack=? AND workshop=?"
+                            " AND kind=? ORDER BY position, relpath",
+                            (doc["pack"], doc["workshop"], doc["kind"])).fetchall()
+    chapters = [{"slug": c["slug"], "title": c["title"],
+                 "depth": json.loads(c["meta"] or "{}").get("depth", 0)} for c in chapters]
     slugs = [c["slug"] for c in chapters]
     at = slugs.index(doc["slug"])
     return Neighbours(previous=chapters[at - 1] if at > 0 else None,
