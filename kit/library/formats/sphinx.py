@@ -46,8 +46,10 @@ def _pages(root: Path) -> list[str]:
     """Every HTML page a learner reads, '/'-separated, in file-name order."""
     pages = []
     for path in sorted(root.rglob("*.htm*")):
-        relative = path.relative_to(root)
-        if any(part.startswith((".", "_")) for part in relative.parts):
+        if path.suffix.lower() not in (".html", ".htm"):
+            continue
+        relative = path.relative_to(root)      # _static/, _sources/ are not pages; _thread.html is
+        if any(part.startswith((".", "_")) for part in relative.parts[:-1]) or path.name.startswith("."):
             continue
         if path.is_file() and _IMPORTER.accepts(path):
             pages.append(relative.as_posix())
