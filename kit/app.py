@@ -89,7 +89,7 @@ def document_page(pack_id, slug):
     doc = catalog.get_document(index_db(), pack_id, slug)
     if doc is None:
         return pack_asset(pack_id, slug)
-    pack = catalog.get_pack(index_db(), pack_id)
+    pack = catalog.pack_info(index_db(), pack_id)
     nav = catalog.chapter_neighbours(index_db(), doc) if doc["kind"] == "chapter" or pack["format"] else None
     return render_template(f"library/{doc['kind']}.html", doc=doc, pack=pack, nav=nav, toc=catalog.sections(doc))
 

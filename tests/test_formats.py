@@ -285,6 +285,21 @@ def test_a_sphinx_build_is_read_in_its_next_link_order_main_content_only(tmp_pat
     assert 'rel="next" href="/p/' + pack["id"] + '/alpha/bowline.html"' in intro
 
 
+def test_a_changed_sphinx_page_is_the_only_one_read_again(tmp_path, library_dirs, make_settings):
+    build = write_tree(tmp_path / "html", {
+        "index.html": sphinx_page("Knots", "a.html", [], "The knot book."),
+        "a.html": sphinx_page("Reef knot", "b.html", [], "Square and flat."),
+        "b.html": sphinx_page("Hitch", None, [], "A hitch ties to a post."),
+        "objects.inv": "# Sphinx inventory version 2\n# Project: Knots\n# Version: 1.0\n"})
+    kit_import(library_dirs, build)
+    target = library_dirs[1] / "packs" / "knots-1-0"
+    (target / "b.html").write_text(sphinx_page("Hitch", None, [], "A clove hitch grips a spar."))
+    again = build_index(make_settings())
+    assert (again.added, again.updated, again.unchanged, again.removed) == (0, 1, 2, 0)
+    assert search(make_settings, "spar") == ["/p/knots-1-0/b.html#s"]
+    assert search(make_settings, "square") == ["/p/knots-1-0/a.html#s"]
+
+
 # -- MkDocs folders --------------------------------------------------------------------------------
 
 MKDOCS = {

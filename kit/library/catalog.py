@@ -11,6 +11,7 @@ class Neighbours:
     previous: dict | None
     next: dict | None
     chapters: list[dict]
+    tree: list[dict]         # the chapters nested as the source nests them (contents_tree)
 
 
 def list_packs(conn: sqlite3.Connection) -> list[dict]:
@@ -27,6 +28,13 @@ def get_pack(conn: sqlite3.Connection, pack_id: str) -> dict | None:
     if pack is None:
         return None
     return {**dict(pack), "authors": json.loads(pack["authors"]), **pack_contents(conn, pack_id)}
+
+
+def pack_info(conn: sqlite3.Connection, pack_id: str) -> dict | None:
+    """The pack's own fields without its contents: what a document page needs (building the
+    contents of a 500-page doc set for every page view would be most of its cost)."""
+    pack = conn.execute("SELECT * FROM packs WHERE id=?", (pack_id,)).fetchone()
+    return {**dict(pack), "authors": json.loads(pack["authors"])} if pack else None
 
 
 def pack_contents(conn: sqlite3.Connection, pack_id: str) -> dict:
@@ -54,7 +62,7 @@ def contents_tree(docs) -> list[dict]:
     roots: list[dict] = []
     stack: list[tuple[int, dict]] = []
     for doc in docs:
-        depth = int(json.loads(doc["meta"] or "{}").get("depth", 0) or 0)
+        depth = int(doc["depth"] if "depth" in doc.keys() else json.loads(doc["meta"] or "{}").get("depth", 0) or 0)
         entry = {"title": doc["title"], "slug": doc["slug"], "children": []}
         while stack and stack[-1][0] >= depth:
             stack.pop()
@@ -83,7 +91,7 @@ def chapter_neighbours(conn: sqlite3.Connection, doc: dict) -> Neighbours:
     at = slugs.index(doc["slug"])
     return Neighbours(previous=chapters[at - 1] if at > 0 else None,
                       next=chapters[at + 1] if at + 1 < len(chapters) else None,
-                      chapters=chapters)
+                      chapters=chapters, tree=contents_tree(chapters))
 
 
 def sections(doc: dict) -> list[tuple[str, str]]:

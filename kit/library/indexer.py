@@ -227,6 +227,13 @@ def _index_source_pack(conn, pack: Pack, settings, report: IndexReport) -> None:
     signature = _tree_signature(pack.root)
     indexed = {row["relpath"]: (row["id"], row["signature"]) for row in
                conn.execute("SELECT id, relpath, signature FROM documents WHERE pack=?", (pack.id,))}
+    kept: set[str] = set()           # pages an incremental format found unchanged
+
+    def unchanged(relpath: str, page_signature: str) -> bool:
+        if indexed.get(relpath, (None, None))[1] == page_signature:
+            kept.add(relpath)
+            return True
+        return False
     if indexed and all(old == signature for _, old in indexed.values()):
         report.unchanged += len(indexed)     # the problems found last time still stand
         row = conn.execute("SELECT value FROM meta WHERE key=?", (problems_key,)).fetchone()
@@ -238,11 +245,13 @@ def _index_source_pack(conn, pack: Pack, settings, report: IndexReport) -> None:
     complete = False
     workshop = (".", "Contents", "")
     try:
-        for doc in source_format.documents(pack, settings, problems):
+        documents = source_format.documents(pack, settings, problems, unchanged=unchanged) \
+            if source_format.incremental else source_format.documents(pack, settings, problems)
+        for doc in documents:
             relpath = doc.meta["relpath"]
             old_id = indexed.get(relpath, (None, None))[0]
             try:
-                _write_document(conn, pack, relpath, doc, signature,
+                _write_document(conn, pack, relpath, doc, doc.meta.pop("signature", signature),
                                 workshop if doc.kind == "chapter" else ("", "", ""), old_id)
             except sqlite3.IntegrityError:
                 problems.append(ImportProblem(relpath, "another page of the source has the same "
@@ -257,9 +266,10 @@ def _index_source_pack(conn, pack: Pack, settings, report: IndexReport) -> None:
     except Exception as error:              # a format bug must not stop the other packs
         problems.append(ImportProblem(pack.format, f"could not be read ({type(error).__name__}: "
                                                    f"{error}). Please report this with the source."))
+    report.unchanged += len(kept)
     failed = {problem.path for problem in problems}
     for relpath, (doc_id, _) in indexed.items():
-        if complete and relpath not in written and relpath not in failed:
+        if complete and relpath not in written | kept and relpath not in failed:
             with conn:
                 _delete_document(conn, doc_id)
             report.removed += 1

@@ -14,6 +14,11 @@ The contract, so every format fits the one indexer:
   it sits under, or ""). Bad input is appended to `problems` as ImportProblem (file, line, what
   to do) and the rest goes on; an ImportProblem raised out of `documents` means the whole
   source could not be read, and the indexer keeps what it had.
+
+A format whose pages stand alone may set `incremental = True`: the indexer then passes
+`unchanged=callable(relpath, signature) -> bool` to `documents`, the format skips the pages for
+which it returns True, and gives the others `meta["signature"]` (what `unchanged` was asked
+with). Other formats are re-read whole when any file of the source changes.
 """
 from __future__ import annotations
 
@@ -38,6 +43,8 @@ class SourceInfo:
 class SourceFormat:
     """One published-source format. Subclasses set `name` and implement the three methods."""
     name: str = ""
+    label: str = ""          # what `kit import` says it detected, e.g. "Sphinx HTML build"
+    incremental: bool = False
 
     def detect(self, path: Path) -> bool:
         raise NotImplementedError

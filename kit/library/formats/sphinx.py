@@ -121,7 +121,11 @@ class SphinxFormat(SourceFormat):
         return SourceInfo(id=slugify(named or page_title or path.name), title=title,
                           language=language.group(1) if language else "")
 
-    def documents(self, pack, settings, problems: list) -> Iterator[Document]:
+    incremental = True       # each page stands alone: an unchanged one need not be read again
+
+    def documents(self, pack, settings, problems: list, unchanged=None) -> Iterator[Document]:
+        """The pages in reading order. `unchanged(relpath, signature)`, from the indexer, says
+        which the index already holds as they are (same file, same place in the order)."""
         pages = _pages(pack.root)
         if not pages:
             raise ImportProblem(".", "the build has no HTML pages. Import the folder `make html` "
@@ -129,13 +133,21 @@ class SphinxFormat(SourceFormat):
         for position, page in enumerate(reading_order(pack.root, pages), 1):
             try:
                 text = read_text_file(pack.root / page, page, settings.max_file_bytes)
-                doc = _IMPORTER.read(Source(pack.id, pack.root, pack.root / page, page, text, pack.titles))
             except ImportProblem as problem:
                 problems.append(problem)
                 continue
             depth, parent = _breadcrumb(text, page)
+            stat = (pack.root / page).stat()
+            signature = f"{stat.st_size}:{stat.st_mtime_ns}:{position}:{depth}:{parent}"
+            if unchanged is not None and unchanged(page, signature):
+                continue
+            try:
+                doc = _IMPORTER.read(Source(pack.id, pack.root, pack.root / page, page, text, pack.titles))
+            except ImportProblem as problem:
+                problems.append(problem)
+                continue
             doc.position = position
-            doc.meta.update(relpath=page, depth=depth, parent=parent)
+            doc.meta.update(relpath=page, depth=depth, parent=parent, signature=signature)
             yield doc
 
 
