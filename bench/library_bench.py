@@ -74,7 +74,7 @@ def bench_index(settings) -> None:
           f"{settings.index_path.stat().st_size / 1e6:.1f} MB")
     print(f"index re-run with nothing changed: {build_index(settings).seconds:.2f} s")
     (settings.imported_packs_dir / PACK_ID / "library" / "os.html").touch()
-    print(f"index re-run after touching one file (a Sphinx build is re-read whole): "
+    print(f"index re-run after touching one file (only that page is read again): "
           f"{build_index(settings).seconds:.2f} s")
 
 
