@@ -228,6 +228,25 @@ def test_broken_include_missing_page_and_include_cycle_are_named_and_the_rest_im
     assert search(make_settings, "mainsail")                    # the other pages are all there
 
 
+def test_an_include_is_never_read_from_outside_the_book(tmp_path, library_dirs, make_settings):
+    (tmp_path / "source" / "secret.md").parent.mkdir(parents=True)
+    (tmp_path / "source" / "secret.md").write_text("The treasure lies under the oak.\n")
+    kit_import(library_dirs, write_tree(tmp_path / "source" / "en", {
+        **BOOK, "rigging.md": "# Rigging\n\n{% include \"../secret.md\" %}\n{% include \"/../secret.md\" %}\n"}))
+    assert search(make_settings, "treasure") == []
+    lines = sorted(line for _, path, line, _ in problems(make_settings) if path == "rigging.md")
+    assert lines == [3, 4]
+
+
+def test_a_broken_book_json_is_refused_naming_the_line_and_nothing_is_imported(tmp_path, library_dirs):
+    source = write_tree(tmp_path / "source" / "en", {**BOOK, "book.json": '{\n  "title": "Robots",\n  oops\n}'})
+    content, data = library_dirs
+    result = CliRunner().invoke(main, ["import", str(source), "--data", str(data), "--content", str(content)])
+    assert result.exit_code == 1
+    assert "book.json, line 3: not valid JSON" in result.output and "Nothing was imported." in result.output
+    assert not (data / "packs").exists() or not any((data / "packs").iterdir())
+
+
 def test_a_2_gb_page_is_left_out_with_a_problem_and_the_rest_imported(tmp_path, library_dirs, make_settings):
     source = write_tree(tmp_path / "source" / "en", {**BOOK, "SUMMARY.md": BOOK["SUMMARY.md"] + "* [Log](log.md)\n"})
     with (source / "log.md").open("wb") as huge:          # sparse: takes no room on the disk
@@ -350,6 +369,16 @@ def test_an_mkdocs_folder_keeps_nav_order_admonitions_and_tabs(tmp_path, library
     assert re.search(r'<p class="tab-label">Linux</p>\s*<p>Run the linuxwater script.</p>', html)
     assert re.search(r'<p class="tab-label">Windows</p>\s*<p>Run the winwater program.</p>', html)
     assert "===" not in html and "!!!" not in html
+    assert search(make_settings, "priming") == ["/p/garden-robots/docs/watering#s-top"]
+
+
+def test_an_mkdocs_nav_entry_without_its_page_is_named_with_its_line(tmp_path, library_dirs, make_settings):
+    watering = "  - Watering: watering.md\n"
+    config = textwrap.dedent(MKDOCS["mkdocs.yml"]).replace(watering, watering + "  - Pruning: pruning.md\n")
+    kit_import(library_dirs, write_tree(tmp_path / "site", {**MKDOCS, "mkdocs.yml": config}))
+    found = [(path, line, message) for _, path, line, message in problems(make_settings)]
+    assert found == [("mkdocs.yml", 13, "nav lists 'pruning.md', but docs/ has no such page. Fix the nav "
+                                         "entry, or add the page and import again.")]
     assert search(make_settings, "priming") == ["/p/garden-robots/docs/watering#s-top"]
 
 
