@@ -208,7 +208,8 @@ def _tree_signature(root: Path) -> str:
         dirs.sort()
         for name in sorted(files):
             stat = os.stat(os.path.join(folder, name))
-            digest.update(f"{folder}/{name}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+            where = os.path.relpath(os.path.join(folder, name), root)   # the stick may move
+            digest.update(f"{where}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 
@@ -234,7 +235,8 @@ def _index_source_pack(conn, pack: Pack, settings, report: IndexReport) -> None:
             kept.add(relpath)
             return True
         return False
-    if indexed and all(old == signature for _, old in indexed.values()):
+    last = conn.execute("SELECT value FROM meta WHERE key=?", (f"source:{pack.id}",)).fetchone()
+    if indexed and last is not None and last["value"] == signature:
         report.unchanged += len(indexed)     # the problems found last time still stand
         row = conn.execute("SELECT value FROM meta WHERE key=?", (problems_key,)).fetchone()
         for path, line, message in json.loads(row["value"]) if row else []:
@@ -277,6 +279,8 @@ def _index_source_pack(conn, pack: Pack, settings, report: IndexReport) -> None:
     with conn:
         conn.execute("INSERT OR REPLACE INTO meta VALUES(?, ?)", (problems_key, json.dumps(
             [(p.path, p.line, p.message) for p in problems])))
+        if complete:   # the whole source as read: next time, unchanged files mean nothing to do
+            conn.execute("INSERT OR REPLACE INTO meta VALUES(?, ?)", (f"source:{pack.id}", signature))
 
 
 def build_index(settings) -> IndexReport:
