@@ -8,6 +8,7 @@ sidebars, search box and navigation bars are left out.
 """
 from __future__ import annotations
 
+import html
 import posixpath
 import re
 from collections.abc import Iterator
@@ -115,10 +116,11 @@ class SphinxFormat(SourceFormat):
         head = _head(front)
         language = _LANG.search(head)
         page_title = _TITLE.search(head)
-        page_title = " ".join(page_title.group(1).split()) if page_title else ""
-        named = " ".join(v for v in (inventory.get("project"), inventory.get("version")) if v)
-        title = f"{named} documentation" if named else (page_title or path.name)
-        return SourceInfo(id=slugify(named or page_title or path.name), title=title,
+        # "Page — Project 1.0 documentation": the part after the last dash names the build
+        page_title = html.unescape(" ".join(page_title.group(1).split())).split(" — ")[-1] if page_title else ""
+        named = " ".join(v for v in (inventory.get("project"), inventory.get("version")) if v) \
+            or re.sub(r"\s+documentation$", "", page_title, flags=re.I)
+        return SourceInfo(id=slugify(named or path.name), title=f"{named} documentation" if named else path.name,
                           language=language.group(1) if language else "")
 
     incremental = True       # each page stands alone: an unchanged one need not be read again
