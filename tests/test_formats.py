@@ -310,6 +310,7 @@ def test_a_changed_sphinx_page_is_the_only_one_read_again(tmp_path, library_dirs
         "objects.inv": "# Sphinx inventory version 2\n# Project: Knots\n# Version: 1.0\n"})
     kit_import(library_dirs, build)
     target = library_dirs[1] / "packs" / "knots-1-0"
+    assert tomllib.loads((target / "pack.toml").read_text())["version"] == "1.0"      # from objects.inv
     (target / "b.html").write_text(sphinx_page("Hitch", None, [], "A clove hitch grips a spar."))
     again = build_index(make_settings())
     assert (again.added, again.updated, again.unchanged, again.removed) == (0, 1, 2, 0)

@@ -85,7 +85,8 @@ def _import_source(settings, path, source_format, title, description, licence, l
         pack_language = language or part.language or "en"
         click.echo(f"Pack '{pack_id}': \"{pack_title}\", language {pack_language}.")
         toml = pack_toml_text(pack_title, description or part.description, pack_language, licence,
-                              list(authors) or part.authors or ["unknown"], source_format.name)
+                              list(authors) or part.authors or ["unknown"], source_format.name,
+                              part.version or "1.0.0")
         target, skipped = _install(settings, part.root or path, pack_id, toml, settings.max_file_bytes)
         for problem in skipped:
             click.echo(f"  problem in pack '{pack_id}': {problem}", err=True)
@@ -112,12 +113,13 @@ def _install(settings, source: Path, pack_id: str, pack_toml: str | None, max_by
     return target, skipped
 
 
-def pack_toml_text(title, description, language, licence, authors, source_format: str = "") -> str:
+def pack_toml_text(title, description, language, licence, authors, source_format: str = "",
+                   version: str = "1.0.0") -> str:
     def quoted(text):
         return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
     lines = [f"title = {quoted(title)}", f"description = {quoted(description)}",
              f"language = {quoted(language)}", f"licence = {quoted(licence)}",
-             f"authors = [{', '.join(quoted(a) for a in authors)}]", 'version = "1.0.0"']
+             f"authors = [{', '.join(quoted(a) for a in authors)}]", f"version = {quoted(version)}"]
     if source_format:
         lines.append(f"format = {quoted(source_format)}   # read by kit/library/formats/")
     return "\n".join([*lines, ""])

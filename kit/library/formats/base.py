@@ -36,6 +36,7 @@ class SourceInfo:
     language: str            # BCP 47 code, "" when the source does not say
     description: str = ""
     authors: list[str] = field(default_factory=list)
+    version: str = ""        # the source's own version, when it says (Sphinx: objects.inv)
     root: Path | None = None     # the folder (or file) to copy as the pack; None = the path given
     parts: list[SourceInfo] = field(default_factory=list)   # one per language (LANGS.md)
 

@@ -121,7 +121,8 @@ class SphinxFormat(SourceFormat):
         named = " ".join(v for v in (inventory.get("project"), inventory.get("version")) if v) \
             or re.sub(r"\s+documentation$", "", page_title, flags=re.I)
         return SourceInfo(id=slugify(named or path.name), title=f"{named} documentation" if named else path.name,
-                          language=language.group(1) if language else "")
+                          language=language.group(1) if language else "",
+                          version=inventory.get("version", ""))
 
     incremental = True       # each page stands alone: an unchanged one need not be read again
 
