@@ -53,7 +53,15 @@ BOOK = {
     "install/linux.md": "# On Linux\n\n{% include \"./apt.md\" %}\n",
     "install/apt.md": "Linux sailors use the package manager barnacle.\n",
     "shared/steps.md": "First hoist the mainsail, then trim the jib.\n",
-    "rigging.md": "# Rigging\n\nA halyard raises a sail.\n",
+    "rigging.md": """\
+        # Rigging
+
+        A halyard raises a sail.<br>
+
+        <img src="images/mast.png" alt="The mast">
+        <iframe src="https://video.example/rigging"></iframe>
+        <script>alert("boo")</script>
+        """,
     "GLOSSARY.md": "## Halyard\n\nA rope that raises a sail.\n",
 }
 
@@ -135,6 +143,12 @@ def test_the_contents_follow_summary_order_with_sub_pages_nested(book, make_sett
 def test_a_page_shows_its_title_once(book, make_settings, page):
     html = page("/p/robot-sailing-club/rigging")
     assert html.count("<h1") == 1 and re.search(r"<h1[^>]*>Rigging</h1>", html)
+
+
+def test_html_in_a_page_is_kept_sanitised_local_images_only(book, page):
+    html = page("/p/robot-sailing-club/rigging")
+    assert '<img src="images/mast.png" alt="The mast">' in html and "<br>" in html
+    assert "iframe" not in html and "video.example" not in html and "alert(" not in html
 
 
 def test_includes_are_resolved_from_the_root_and_relative_and_searchable(book, make_settings, page):

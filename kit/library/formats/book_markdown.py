@@ -18,7 +18,7 @@ from mdit_py_plugins.container import container_plugin
 
 from kit.library.documents import Document, slugify
 from kit.library.importers.markdown import chapter_from_tokens
-from kit.library.rendering import markdown_parser
+from kit.library.rendering import markdown_parser, sanitise_html
 
 _HEADING_ID = re.compile(r"\s*\{#([A-Za-z][\w:.-]*)\}\s*$")
 _CAPTION = re.compile(r"^%%lantern-caption (.*)%%$")
@@ -66,7 +66,10 @@ def _render_fence(self, tokens, idx, options, env):
 
 
 def book_parser() -> MarkdownIt:
+    """Books mix HTML into their Markdown (images, line breaks, video frames): it is parsed as
+    HTML here, and the page is sanitised after (`book_chapter`), unlike Lantern's own chapters."""
     md = markdown_parser()
+    md.options["html"] = True
     md.use(admon_plugin)
     container_plugin(md, "section", render=_render_section)
     container_plugin(md, "tab", render=_render_tab)
@@ -155,4 +158,6 @@ def book_chapter(text: str, relpath: str, title: str = "") -> Document:
     tokens = _captions(tokens)
     _collapsible_admonitions(tokens)
     tokens, heading = _take_leading_title(tokens)
-    return chapter_from_tokens(_PARSER, tokens, title or heading or relpath, relpath)
+    doc = chapter_from_tokens(_PARSER, tokens, title or heading or relpath, relpath)
+    doc.html = sanitise_html(doc.html)
+    return doc
