@@ -50,7 +50,8 @@ BOOK = {
 
         {% raw %}Templates write {{ crew.name }} like this.{% endraw %}
         """,
-    "install/linux.md": "# On Linux\n\n{% include \"./apt.md\" %}\n",
+    "install/linux.md": "# On Linux\n\n{% include \"./apt.md\" %}\n\n{% hint style='warning' %}\n"
+                        "Never run **apt** as the ship's cat.\n{% endhint %}\n",
     "install/apt.md": "Linux sailors use the package manager barnacle.\n",
     "shared/steps.md": "First hoist the mainsail, then trim the jib.\n",
     "rigging.md": """\
@@ -184,6 +185,12 @@ def test_heading_ids_are_anchors_and_leave_the_heading_text(book, make_settings,
     assert re.search(r'<h2 id="ready">Get ready</h2>', html)
     assert '<a href="#ready">Get ready</a>' in html          # the chapter's table of contents
     assert "{#ready}" not in html
+
+
+def test_a_hint_is_a_box_with_its_markdown_read(book, page):
+    html = page("/p/robot-sailing-club/install/linux")
+    assert re.search(r'<div class="admonition warning">\s*<p>Never run <strong>apt</strong> as the ship', html)
+    assert "hint" not in html.split('<article')[1].split("</article>")[0]
 
 
 def test_the_glossary_is_a_page_of_the_book(book, make_settings):

@@ -3,8 +3,9 @@
 Supported: `{% include "…" %}` (relative to the page, or to the book's root with a leading
 `/`; never outside the book; a page that would include itself is refused), `{{ book.X }}`
 from book.json's `variables`, `{% raw %}…{% endraw %}`, `{% filename %}…{% endfilename %}`
-(a caption for the next code block) and the sectionx plugin's `<!--sec data-title=… -->…
-<!--endsec-->` (a collapsible section). Problems name the page and line and say what to do;
+(a caption for the next code block), the sectionx plugin's `<!--sec data-title=… -->…
+<!--endsec-->` (a collapsible section) and the hints plugin's `{% hint style='info' %}…
+{% endhint %}` (a box). Problems name the page and line and say what to do;
 the page is still imported, with a visible note where an include failed.
 """
 from __future__ import annotations
@@ -25,6 +26,8 @@ _SECTION = re.compile(r"<!--\s*sec\b(?P<attrs>(?:(?!-->).)*?)\s*ces\s*-->(?P<bod
 _ATTRIBUTE = re.compile(r"data-(?P<name>[\w-]+)\s*=\s*(?:\"(?P<q>[^\"]*)\"|'(?P<s>[^']*)'|(?P<bare>[^\s\"']+))")
 _LEFT_MARKER = re.compile(r"<!--\s*(?:sec\b(?:(?!-->).)*?ces|endsec)\s*-->", re.S)
 _PLACEHOLDER = re.compile(r"\x00R(\d+)\n*\x00")
+_HINT = re.compile(r"\{%-?\s*hint\s+style\s*=\s*['\"](?P<style>\w+)['\"]\s*-?%\}")
+_END_HINT = re.compile(r"\{%-?\s*endhint\s*-?%\}")
 
 
 def _line(text: str, offset: int) -> int:
@@ -53,6 +56,9 @@ class BookTemplate:
         text = self._render_file(page.resolve(), [])
         text = self._sections(text, page)
         text = _FILENAME.sub(lambda m: caption_line(m["name"]), text)
+        # the hints plugin's boxes: an admonition, its Markdown read (blank lines around it)
+        text = _HINT.sub(lambda m: f'\n<div class="admonition {m["style"]}">\n\n', text)
+        text = _END_HINT.sub("\n\n</div>\n", text)
         return _PLACEHOLDER.sub(lambda m: self._raw[int(m.group(1))], text)
 
     def _render_file(self, path: Path, including: list[Path]) -> str:
