@@ -382,6 +382,8 @@ def test_an_mkdocs_folder_keeps_nav_order_admonitions_and_tabs(tmp_path, library
     contents = page("/p/garden-robots/")
     assert re.findall(r'<a href="/p/garden-robots/([^"]+)">', contents) == \
         ["docs/index", "docs/sensors/moisture", "docs/watering"]
+    assert re.search(r'<span class="part">Sensors</span>\s*<ol class="contents-sub">\s*'
+                     r'<li><a href="/p/garden-robots/docs/sensors/moisture">Moisture</a>\s*</li>\s*</ol>', contents)
     html = page("/p/garden-robots/docs/watering")
     assert re.search(r'<div class="admonition note">\s*<p class="admonition-title">Mind the pump</p>', html)
     assert re.search(r'<details class="admonition tip[^"]*">\s*<summary class="admonition-title">Hidden trick'

@@ -58,11 +58,22 @@ def pack_contents(conn: sqlite3.Connection, pack_id: str) -> dict:
 
 def contents_tree(docs) -> list[dict]:
     """Documents in reading order as nested entries ({title, slug, children}): a page of a
-    published source sits under the page before it with a smaller depth (its meta `depth`)."""
+    published source sits under the page before it with a smaller depth (its meta `depth`),
+    and pages of a part (a HonKit "## Part" heading, an MkDocs nav section without a page of
+    its own) under an entry for the part, whose slug is "" (a label, not a link)."""
     roots: list[dict] = []
     stack: list[tuple[int, dict]] = []
+    part = ""
     for doc in docs:
-        depth = int(doc["depth"] if "depth" in doc.keys() else json.loads(doc["meta"] or "{}").get("depth", 0) or 0)
+        meta = doc if "depth" in doc.keys() else json.loads(doc["meta"] or "{}")
+        depth = int(meta.get("depth", 0) or 0)
+        if (meta.get("part") or "") != part:
+            part = meta.get("part") or ""
+            stack = []
+            if part:
+                label = {"title": part, "slug": "", "children": []}
+                roots.append(label)
+                stack = [(-1, label)]
         entry = {"title": doc["title"], "slug": doc["slug"], "children": []}
         while stack and stack[-1][0] >= depth:
             stack.pop()
@@ -85,8 +96,8 @@ def chapter_neighbours(conn: sqlite3.Connection, doc: dict) -> Neighbours:
     chapters = conn.execute("SELECT slug, title, meta FROM documents WHERE pack=? AND workshop=?"
                             " AND kind=? ORDER BY position, relpath",
                             (doc["pack"], doc["workshop"], doc["kind"])).fetchall()
-    chapters = [{"slug": c["slug"], "title": c["title"],
-                 "depth": json.loads(c["meta"] or "{}").get("depth", 0)} for c in chapters]
+    chapters = [{"slug": c["slug"], "title": c["title"], "depth": meta.get("depth", 0), "part": meta.get("part", "")}
+                for c in chapters for meta in [json.loads(c["meta"] or "{}")]]
     slugs = [c["slug"] for c in chapters]
     at = slugs.index(doc["slug"])
     return Neighbours(previous=chapters[at - 1] if at > 0 else None,
