@@ -337,6 +337,9 @@ def test_a_changed_sphinx_page_is_the_only_one_read_again(tmp_path, library_dirs
     assert (again.added, again.updated, again.unchanged, again.removed) == (0, 1, 2, 0)
     assert search(make_settings, "spar") == ["/p/knots-1-0/b.html#s"]
     assert search(make_settings, "square") == ["/p/knots-1-0/a.html#s"]
+    pack_toml = target / "pack.toml"          # a new language re-reads every page, for its tokenizer
+    pack_toml.write_text(pack_toml.read_text().replace('language = "en"', 'language = "fr"'))
+    assert build_index(make_settings()).updated == 3
 
 
 # -- MkDocs folders --------------------------------------------------------------------------------

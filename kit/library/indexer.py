@@ -229,9 +229,10 @@ def _index_source_pack(conn, pack: Pack, settings, report: IndexReport) -> None:
     indexed = {row["relpath"]: (row["id"], row["signature"]) for row in
                conn.execute("SELECT id, relpath, signature FROM documents WHERE pack=?", (pack.id,))}
     kept: set[str] = set()           # pages an incremental format found unchanged
+    settled = _signature(pack.root / "pack.toml")   # its language picks the search table
 
     def unchanged(relpath: str, page_signature: str) -> bool:
-        if indexed.get(relpath, (None, None))[1] == page_signature:
+        if indexed.get(relpath, (None, None))[1] == f"{page_signature}|{settled}":
             kept.add(relpath)
             return True
         return False
@@ -253,7 +254,9 @@ def _index_source_pack(conn, pack: Pack, settings, report: IndexReport) -> None:
             relpath = doc.meta["relpath"]
             old_id = indexed.get(relpath, (None, None))[0]
             try:
-                _write_document(conn, pack, relpath, doc, doc.meta.pop("signature", signature),
+                page_signature = doc.meta.pop("signature", None)
+                _write_document(conn, pack, relpath, doc,
+                                f"{page_signature}|{settled}" if page_signature else signature,
                                 workshop if doc.kind == "chapter" else ("", "", ""), old_id)
             except sqlite3.IntegrityError:
                 problems.append(ImportProblem(relpath, "another page of the source has the same "
