@@ -212,6 +212,17 @@ def test_a_multi_language_book_becomes_one_pack_per_language(tmp_path, library_d
     assert '<html lang="en">' in page("/p/robot-sailing-club-en/README")
 
 
+def test_a_book_in_the_folder_book_json_names_is_found_and_its_problems_name_files_in_the_pack(
+        tmp_path, library_dirs, make_settings, page):
+    files = {f"content/{k}": v for k, v in BOOK.items() if k != "book.json"}
+    files["content/rigging.md"] = "# Rigging\n\n{% include \"./nowhere.md\" %}\n"
+    kit_import(library_dirs, write_tree(tmp_path / "club", {
+        **files, "book.json": json.dumps({"title": "Robot Sailing Club", "root": "content/",
+                                          "variables": {"robot_version": "4.2"}})}))
+    assert "On Linux" in page("/p/robot-sailing-club/content/install/README")
+    assert [(path, line) for _, path, line, _ in problems(make_settings)] == [("content/rigging.md", 3)]
+
+
 # -- Pack language and search ------------------------------------------------------------------
 
 def test_a_french_pack_is_found_without_accents_and_english_stemming_still_works(
@@ -247,6 +258,16 @@ def test_broken_include_missing_page_and_include_cycle_are_named_and_the_rest_im
     assert "would include the page in itself (loop.md → loop-back.md → loop.md)" in found[("loop-back.md", 2)]
     assert search(make_settings, "halyard raises") and search(make_settings, "round")
     assert search(make_settings, "mainsail")                    # the other pages are all there
+
+
+def test_a_variable_book_json_does_not_define_is_named_with_its_line_and_left_as_written(
+        tmp_path, library_dirs, make_settings, page):
+    kit_import(library_dirs, write_tree(tmp_path / "source" / "en", {
+        **BOOK, "rigging.md": "# Rigging\n\nUse rope of {{ book.rope_size }} mm.\n"}))
+    [(path, line, message)] = [row[1:] for row in problems(make_settings)]
+    assert (path, line) == ("rigging.md", 3)
+    assert 'Add "rope_size" under "variables" in book.json' in message
+    assert "{{ book.rope_size }}" in page("/p/robot-sailing-club/rigging")
 
 
 def test_an_include_is_never_read_from_outside_the_book(tmp_path, library_dirs, make_settings):

@@ -37,8 +37,9 @@ def _line(text: str, offset: int) -> int:
 class BookTemplate:
     """Renders one book's pages. Problems pile up in `problems` until `take_problems`."""
 
-    def __init__(self, root: Path, variables: dict, max_bytes: int):
+    def __init__(self, root: Path, variables: dict, max_bytes: int, pack_root: Path | None = None):
         self.root, self.variables, self.max_bytes = root.resolve(), variables, max_bytes
+        self.pack_root = (pack_root or root).resolve()    # problems name files as in the pack
         self.problems: list[ImportProblem] = []
         self._raw: list[str] = []
 
@@ -47,7 +48,7 @@ class BookTemplate:
         return taken
 
     def relpath(self, path: Path) -> str:
-        return path.relative_to(self.root).as_posix()
+        return path.relative_to(self.pack_root).as_posix()
 
     def render(self, page: Path) -> str:
         """The page's Markdown with every tag applied. Raises ImportProblem only when the page

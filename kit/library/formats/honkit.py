@@ -136,9 +136,10 @@ class HonKitFormat(SourceFormat):
         prefix = root.relative_to(pack.root).as_posix().strip(".").strip("/")
         book = read_book_json(pack.root)
         variables = book.get("variables") if isinstance(book.get("variables"), dict) else {}
-        template = BookTemplate(root, variables, settings.max_file_bytes)
+        template = BookTemplate(root, variables, settings.max_file_bytes, pack.root)
         summary = root / "SUMMARY.md"
-        entries = parse_summary(read_text_file(summary, "SUMMARY.md", settings.max_file_bytes)) \
+        summary_name = "/".join(p for p in (prefix, "SUMMARY.md") if p)
+        entries = parse_summary(read_text_file(summary, summary_name, settings.max_file_bytes)) \
             if summary.is_file() else []
         listed = {entry.link for entry in entries}
         if (root / "README.md").is_file() and "README.md" not in listed:
@@ -157,12 +158,12 @@ class HonKitFormat(SourceFormat):
             relpath = "/".join(p for p in (prefix, entry.link.lstrip("./")) if p)
             where = f"the contents list '{entry.link}'"
             if not page.is_relative_to(root.resolve()):
-                problems.append(ImportProblem("SUMMARY.md", f"{where}, which is outside the book. "
+                problems.append(ImportProblem(summary_name, f"{where}, which is outside the book. "
                                                             "Link only to files inside the book folder.", entry.line))
                 parents.append("")
                 continue
             if not page.is_file():
-                problems.append(ImportProblem("SUMMARY.md", f"{where}, but the book has no such file. Fix "
+                problems.append(ImportProblem(summary_name, f"{where}, but the book has no such file. Fix "
                                                             "the link, or add the file and import again.", entry.line))
                 parents.append("")
                 continue
