@@ -418,6 +418,17 @@ def test_an_mkdocs_folder_keeps_nav_order_admonitions_and_tabs(tmp_path, library
     assert search(make_settings, "priming") == ["/p/garden-robots/docs/watering#s-top"]
 
 
+def test_an_mkdocs_folder_without_nav_reads_pages_in_file_order_index_first(
+        tmp_path, library_dirs, make_settings, page):
+    kit_import(library_dirs, write_tree(tmp_path / "site", {
+        "mkdocs.yml": "site_name: Bees\ndocs_dir: pages\n",
+        "pages/b-hives.md": "# Hives\n\nWooden boxes.\n", "pages/a-flowers.md": "# Flowers\n\nPollen.\n",
+        "pages/index.md": "# Bees\n\nA beginner's guide.\n", "pages/z/index.md": "# Deeper\n\nMore.\n"}))
+    assert re.findall(r'<a href="/p/bees/([^"]+)">([^<]+)</a>', page("/p/bees/")) == [
+        ("pages/index", "Bees"), ("pages/a-flowers", "Flowers"), ("pages/b-hives", "Hives"),
+        ("pages/z/index", "Deeper")]
+
+
 def test_an_mkdocs_nav_entry_without_its_page_is_named_with_its_line(tmp_path, library_dirs, make_settings):
     watering = "  - Watering: watering.md\n"
     config = textwrap.dedent(MKDOCS["mkdocs.yml"]).replace(watering, watering + "  - Pruning: pruning.md\n")
