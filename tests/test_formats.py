@@ -146,6 +146,12 @@ def test_a_page_shows_its_title_once(book, make_settings, page):
     assert html.count("<h1") == 1 and re.search(r"<h1[^>]*>Rigging</h1>", html)
 
 
+def test_a_page_is_headed_by_its_own_h1_and_listed_by_its_summary_label(book, make_settings, page):
+    html = page("/p/robot-sailing-club/README")                # SUMMARY.md: "Introduction"
+    assert html.count("<h1") == 1 and re.search(r"<h1[^>]*>Welcome aboard</h1>", html)
+    assert '<strong aria-current="page">Introduction</strong>' in html
+
+
 def test_html_in_a_page_is_kept_sanitised_local_images_only(book, page):
     html = page("/p/robot-sailing-club/rigging")
     assert '<img src="images/mast.png" alt="The mast">' in html and "<br>" in html

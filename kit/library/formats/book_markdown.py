@@ -152,7 +152,8 @@ def _take_leading_title(tokens) -> tuple[list, str]:
 
 def book_chapter(text: str, relpath: str, title: str = "") -> Document:
     """A book page's Markdown (already rewritten by its format) as a chapter. `title` is what
-    the book's contents call it; the page's own H1 is the fallback."""
+    the book's contents call it; the page's own H1, taken out of the body, is shown once as
+    the page's heading (`meta["heading"]` when it differs from the title)."""
     tokens = _PARSER.parse(text)
     _heading_ids(tokens)
     tokens = _captions(tokens)
@@ -160,4 +161,6 @@ def book_chapter(text: str, relpath: str, title: str = "") -> Document:
     tokens, heading = _take_leading_title(tokens)
     doc = chapter_from_tokens(_PARSER, tokens, title or heading or relpath, relpath)
     doc.html = sanitise_html(doc.html)
+    if heading and heading != doc.title:    # the page's own H1 heads the page; the contents
+        doc.meta["heading"] = heading       # keep the book's label (SUMMARY.md, nav)
     return doc
