@@ -25,10 +25,10 @@ BOOK = {
     "SUMMARY.md": """\
         # Summary
 
-        * [Introduction](README.md)
+        * [Introduction](./README.md)
         * [Installation](install/README.md)
             * [On Linux](install/linux.md)
-        * [Rigging](rigging.md)
+        * [Rigging](rigging%2Emd)
         """,
     "install/README.md": """\
         # Installation

@@ -8,10 +8,12 @@ A book with LANGS.md is one book per language folder: `describe` lists them in `
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 from kit.library.documents import Document, ImportProblem, slugify
 from kit.library.formats.base import SourceFormat, SourceInfo
@@ -72,7 +74,7 @@ def parse_summary(text: str) -> list[Entry]:
             indents.append(indent)
         depth = len(indents) - 1
         title = (match["title"] if match["title"] is not None else match["plain"]).strip()
-        link = (match["link"] or "").strip().split("#")[0]
+        link = unquote((match["link"] or "").strip().split("#")[0])
         entries.append(Entry(title=title, link=link, depth=depth, line=number, part=part))
     return entries
 
@@ -141,7 +143,7 @@ class HonKitFormat(SourceFormat):
         summary_name = "/".join(p for p in (prefix, "SUMMARY.md") if p)
         entries = parse_summary(read_text_file(summary, summary_name, settings.max_file_bytes)) \
             if summary.is_file() else []
-        listed = {entry.link for entry in entries}
+        listed = {posixpath.normpath(entry.link) for entry in entries if entry.link}
         if (root / "README.md").is_file() and "README.md" not in listed:
             entries.insert(0, Entry("Introduction", "README.md", 0, 0))
         if (root / "GLOSSARY.md").is_file() and "GLOSSARY.md" not in listed:
@@ -155,7 +157,6 @@ class HonKitFormat(SourceFormat):
                 parents.append("")
                 continue
             page = (root / entry.link).resolve()
-            relpath = "/".join(p for p in (prefix, entry.link.lstrip("./")) if p)
             where = f"the contents list '{entry.link}'"
             if not page.is_relative_to(root.resolve()):
                 problems.append(ImportProblem(summary_name, f"{where}, which is outside the book. "
@@ -167,6 +168,7 @@ class HonKitFormat(SourceFormat):
                                                             "the link, or add the file and import again.", entry.line))
                 parents.append("")
                 continue
+            relpath = page.relative_to(pack.root.resolve()).as_posix()
             parents.append(relpath)
             if relpath in seen:
                 continue
