@@ -229,6 +229,22 @@ def test_a_book_in_the_folder_book_json_names_is_found_and_its_problems_name_fil
     assert [(path, line) for _, path, line, _ in problems(make_settings)] == [("content/rigging.md", 3)]
 
 
+WHOLE_BOOK = {"LANGS.md": "* [English](en/)\n* [Français](fr/)\n",
+              "book.json": json.dumps({"title": "Robot Sailing Club", "variables": {"robot_version": "4.2"}}),
+              **{f"en/{k}": v for k, v in BOOK.items() if k != "book.json"},
+              "fr/SUMMARY.md": "* [Introduction](README.md)\n",
+              "fr/README.md": "# Bienvenue\n\nVersion {{ book.robot_version }}.\n"}
+
+
+@pytest.mark.parametrize("imported", ["the whole book", "its English folder"])
+def test_a_language_of_a_book_gets_the_whole_books_variables(imported, tmp_path, library_dirs, make_settings, page):
+    source = write_tree(tmp_path / "club", WHOLE_BOOK)
+    result = kit_import(library_dirs, source if imported == "the whole book" else source / "en")
+    assert "Pack 'robot-sailing-club-en'" in result.output and "language en" in result.output
+    assert "robots~=4.2" in page("/p/robot-sailing-club-en/install/README")
+    assert problems(make_settings) == []
+
+
 # -- Pack language and search ------------------------------------------------------------------
 
 def test_a_french_pack_is_found_without_accents_and_english_stemming_still_works(

@@ -87,19 +87,23 @@ def _import_source(settings, path, source_format, title, description, licence, l
         toml = pack_toml_text(pack_title, description or part.description, pack_language, licence,
                               list(authors) or part.authors or ["unknown"], source_format.name,
                               part.version or "1.0.0")
-        target, skipped = _install(settings, part.root or path, pack_id, toml, settings.max_file_bytes)
+        target, skipped = _install(settings, part.root or path, pack_id, toml, settings.max_file_bytes,
+                                   lambda copy: source_format.after_copy(part, copy))
         for problem in skipped:
             click.echo(f"  problem in pack '{pack_id}': {problem}", err=True)
         imported.append((pack_id, target))
     return imported
 
 
-def _install(settings, source: Path, pack_id: str, pack_toml: str | None, max_bytes: int):
+def _install(settings, source: Path, pack_id: str, pack_toml: str | None, max_bytes: int,
+             after_copy=None):
     """Copy `source` to packs/<pack_id>, swapped in only once the copy is complete."""
     target = settings.imported_packs_dir / pack_id
     staging = settings.imported_packs_dir / f".{pack_id}.importing"
     shutil.rmtree(staging, ignore_errors=True)
     skipped = copy_source(source, staging, max_bytes)
+    if after_copy is not None:
+        after_copy(staging)
     if pack_toml is not None:
         (staging / "pack.toml").write_text(pack_toml, encoding="utf-8")
     if target.exists():

@@ -39,6 +39,7 @@ class SourceInfo:
     version: str = ""        # the source's own version, when it says (Sphinx: objects.inv)
     root: Path | None = None     # the folder (or file) to copy as the pack; None = the path given
     parts: list[SourceInfo] = field(default_factory=list)   # one per language (LANGS.md)
+    extra: dict = field(default_factory=dict)    # the format's own notes for `after_copy`
 
 
 class SourceFormat:
@@ -55,3 +56,7 @@ class SourceFormat:
 
     def documents(self, pack, settings, problems: list) -> Iterator[Document]:
         raise NotImplementedError
+
+    def after_copy(self, info: SourceInfo, copy: Path) -> None:
+        """Called by `kit import` on the finished copy, before it replaces the pack: for files
+        the pack needs from outside the copied folder. Most formats need nothing."""

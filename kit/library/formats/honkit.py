@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from kit.library.importers import read_text_file
 _ENTRY = re.compile(r"^(?P<indent>\s*)[*+-]\s+(?:\[(?P<title>[^\]]*)\]\((?P<link>[^)]*)\)|(?P<plain>.+))\s*$")
 _PART = re.compile(r"^#{1,6}\s+(?P<title>.+?)\s*#*\s*$")
 _REMOTE = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
+WHOLE_BOOK = "book.whole.json"   # a language pack's copy of the multi-language book's book.json
 
 
 @dataclass
@@ -35,19 +37,26 @@ class Entry:
     part: str = ""           # the "## Part" heading it sits under
 
 
-def read_book_json(root: Path) -> dict:
-    path = root / "book.json"
+def read_book_json(root: Path, name: str = "book.json") -> dict:
+    path = root / name
     if not path.is_file():
         return {}
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError:
-        raise ImportProblem("book.json", "not valid UTF-8. Save it as UTF-8.")
+        raise ImportProblem(name, "not valid UTF-8. Save it as UTF-8.")
     except json.JSONDecodeError as error:
-        raise ImportProblem("book.json", f"not valid JSON ({error.msg}). Fix the line.", error.lineno)
+        raise ImportProblem(name, f"not valid JSON ({error.msg}). Fix the line.", error.lineno)
     if not isinstance(data, dict):
-        raise ImportProblem("book.json", "must be a JSON object ({ … }).", 1)
+        raise ImportProblem(name, "must be a JSON object ({ … }).", 1)
     return data
+
+
+def _languages_around(path: Path) -> bool:
+    """Is `path` one language folder of a multi-language book (its parent's LANGS.md lists it)?"""
+    langs = path.parent / "LANGS.md"
+    return langs.is_file() and path.name in {folder for folder, _ in
+                                             parse_langs(langs.read_text(encoding="utf-8"))}
 
 
 def book_root(path: Path) -> Path:
@@ -114,30 +123,46 @@ class HonKitFormat(SourceFormat):
     def describe(self, path: Path) -> SourceInfo:
         book = read_book_json(path)
         root = book_root(path)
-        title = str(book.get("title") or _first_heading(root / "README.md") or path.name)
-        info = SourceInfo(id=slugify(str(book.get("title") or path.name)), title=title,
-                          language=str(book.get("language") or ""),
-                          description=str(book.get("description") or ""),
-                          authors=[str(book["author"])] if book.get("author") else [])
+        languages = _languages_around(path)        # a language folder of a LANGS.md book
+        whole = read_book_json(path.parent) if languages else {}
+        title = str(book.get("title") or whole.get("title") or _first_heading(root / "README.md") or path.name)
+        info = SourceInfo(id=slugify(title), title=title,
+                          language=str(book.get("language") or (path.name if languages else "")),
+                          description=str(book.get("description") or whole.get("description") or ""),
+                          authors=[str(a) for a in (book.get("author") or whole.get("author"),) if a])
+        if languages and (path.parent / "book.json").is_file():
+            info.extra["whole_book"] = path.parent / "book.json"
+            info.id = f"{slugify(title)}-{slugify(path.name)}"
         if (root / "LANGS.md").is_file():
             for folder, name in parse_langs((root / "LANGS.md").read_text(encoding="utf-8")):
                 sub = root / folder
                 if not sub.is_dir():
                     continue
                 own = read_book_json(sub)
-                info.parts.append(SourceInfo(
+                part = SourceInfo(
                     id=f"{info.id}-{slugify(folder)}",
                     title=str(own.get("title") or f"{title} ({name or folder})"),
                     language=str(own.get("language") or folder), root=sub,
                     description=str(own.get("description") or info.description),
-                    authors=[str(own["author"])] if own.get("author") else info.authors))
+                    authors=[str(own["author"])] if own.get("author") else info.authors)
+                if (path / "book.json").is_file():
+                    part.extra["whole_book"] = path / "book.json"
+                info.parts.append(part)
         return info
+
+    def after_copy(self, info: SourceInfo, copy: Path) -> None:
+        """A language's pack keeps the whole book's book.json beside its own, for the
+        variables every language shares."""
+        if info.extra.get("whole_book"):
+            shutil.copy2(info.extra["whole_book"], copy / WHOLE_BOOK)
 
     def documents(self, pack, settings, problems: list) -> Iterator[Document]:
         root = book_root(pack.root)
         prefix = root.relative_to(pack.root).as_posix().strip(".").strip("/")
-        book = read_book_json(pack.root)
-        variables = book.get("variables") if isinstance(book.get("variables"), dict) else {}
+        variables: dict = {}
+        for name in (WHOLE_BOOK, "book.json"):      # a language's own variables win
+            found = read_book_json(pack.root, name).get("variables")
+            variables.update(found if isinstance(found, dict) else {})
         template = BookTemplate(root, variables, settings.max_file_bytes, pack.root)
         summary = root / "SUMMARY.md"
         summary_name = "/".join(p for p in (prefix, "SUMMARY.md") if p)
