@@ -152,10 +152,11 @@ def test_a_page_is_headed_by_its_own_h1_and_listed_by_its_summary_label(book, ma
     assert '<strong aria-current="page">Introduction</strong>' in html
 
 
-def test_html_in_a_page_is_kept_sanitised_local_images_only(book, page):
+def test_html_in_a_page_is_kept_sanitised_local_images_only(book, make_settings, page):
     html = page("/p/robot-sailing-club/rigging")
     assert '<img src="images/mast.png" alt="The mast">' in html and "<br>" in html
     assert "iframe" not in html and "video.example" not in html and "alert(" not in html
+    assert search(make_settings, "br") == []                  # tags are not words to search
 
 
 def test_includes_are_resolved_from_the_root_and_relative_and_searchable(book, make_settings, page):

@@ -139,6 +139,15 @@ def _collapsible_admonitions(tokens) -> None:
                 token.tag = "details"
 
 
+def _tags_out_of_search_text(tokens) -> None:
+    """HTML tags inside a paragraph are shown (sanitised), but they are not words to search."""
+    for token in tokens:
+        if token.type == "inline":
+            for child in token.children or []:
+                if child.type == "html_inline":
+                    token.content = token.content.replace(child.content, " ", 1)
+
+
 def _take_leading_title(tokens) -> tuple[list, str]:
     """The page's first H1, taken out of the body: the page shows its title once, above it."""
     for position, token in enumerate(tokens):
@@ -158,6 +167,7 @@ def book_chapter(text: str, relpath: str, title: str = "") -> Document:
     _heading_ids(tokens)
     tokens = _captions(tokens)
     _collapsible_admonitions(tokens)
+    _tags_out_of_search_text(tokens)
     tokens, heading = _take_leading_title(tokens)
     doc = chapter_from_tokens(_PARSER, tokens, title or heading or relpath, relpath)
     doc.html = sanitise_html(doc.html)
