@@ -20,6 +20,7 @@ from kit.classroom.join_poster import join_qr
 from kit.classroom.rules import COMMENT_MAX, NICKNAME_MAX
 from kit.classroom.store import NotAllowed, NotFound, Store, StoreError, TeacherLocked
 from kit.library import catalog
+from kit.library.formats.zim_archive import zim_item
 from kit.library.indexer import build_index
 from kit.library.search import KINDS, document_url, search_passages
 from kit.settings import PAGE_THREADS, Settings, load_settings
@@ -95,10 +96,13 @@ def document_page(pack_id, slug):
 
 
 def pack_asset(pack_id, relpath):
-    """An image or media file shipped in the pack; send_from_directory refuses any path that
-    leaves the pack folder."""
-    root = catalog.pack_root(index_db(), pack_id)
-    if root is None or Path(relpath).suffix.lower() not in ASSET_SUFFIXES:
+    """An image or media file shipped in the pack, streamed from its ZIM file for a ZIM pack
+    (its redirects followed); send_from_directory refuses any path that leaves the pack folder."""
+    root = catalog.pack_root(index_db(), pack_id) or abort(404)
+    if item := zim_item(Path(root), relpath):
+        return redirect(document_url(pack_id, item.redirect_to)) if item.redirect_to else \
+            Response(item.chunks(), mimetype=item.mimetype, headers={"Cache-Control": "max-age=3600"})
+    if Path(relpath).suffix.lower() not in ASSET_SUFFIXES:
         abort(404)
     return send_from_directory(root, relpath, max_age=3600)
 

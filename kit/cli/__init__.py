@@ -9,8 +9,10 @@ from pathlib import Path
 import click
 
 from kit.cli.common import _common, _content_dirs, _hold_data_folder, _print_problems, _settings
+from kit.cli.sources import import_source
 from kit.cli.stick import stick
 from kit.library.documents import ImportProblem, slugify
+from kit.library.formats import detect
 from kit.library.indexer import build_index, connect
 from kit.library.packs import load_pack
 from kit.settings import ENGINE_CHOICES, THREADS_RANGE, Settings
@@ -103,16 +105,25 @@ def index(data, content):
 
 @main.command(name="import")
 @_common
-@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path,
+@click.argument("path", type=click.Path(exists=True, path_type=Path,
                                         resolve_path=True))   # so `kit import .` has a name
 @click.option("--title", help="Create a pack.toml with this title when PATH has none.")
-@click.option("--description", default="", help="With --title: the pack's description.")
-@click.option("--licence", default="unknown", help="With --title: the licence of the material.")
-@click.option("--language", default="en", help="With --title: the language code.")
+@click.option("--description", help="With --title: the pack's description.")
+@click.option("--licence", help="With --title: the licence of the material (default unknown).")
+@click.option("--language", help="With --title: the language code (default en).")
 @click.option("--author", "authors", multiple=True, help="With --title: an author (repeatable).")
 def import_pack(data, content, path, title, description, licence, language, authors):
-    """Copy the pack (or a folder of documents) at PATH into the library and index it."""
+    """Copy the pack (or a folder of documents) at PATH into the library and index it. A file
+    in a known format (a Kiwix ZIM) becomes a pack of its own; its fields come from the file."""
     settings = _settings(data_dir=data, content_dirs=_content_dirs(content))
+    source_format = detect(path)
+    if source_format is not None:
+        return import_source(settings, path, source_format, dict(
+            title=title, description=description, licence=licence, language=language,
+            authors=list(authors)))
+    if path.is_file():
+        raise click.UsageError(f"{path} is a file Lantern cannot import as a pack. Import a pack "
+                               "folder, a folder of documents, or a Kiwix .zim file.")
     has_pack_toml = (path / "pack.toml").is_file()
     if not has_pack_toml and not title:
         raise click.UsageError(f"{path} has no pack.toml. Write one (see docs/packs.md), or pass "
@@ -128,8 +139,9 @@ def import_pack(data, content, path, title, description, licence, language, auth
     shutil.rmtree(staging, ignore_errors=True)
     shutil.copytree(path, staging)
     if not has_pack_toml:
-        (staging / "pack.toml").write_text(_pack_toml(title, description, language, licence,
-                                                      authors or ["unknown"]), encoding="utf-8")
+        (staging / "pack.toml").write_text(_pack_toml(title, description or "", language or "en",
+                                                      licence or "unknown", authors or ["unknown"]),
+                                           encoding="utf-8")
     if target.exists():        # swap in the new copy only once it is complete
         retired = settings.imported_packs_dir / f".{pack_id}.old"
         shutil.rmtree(retired, ignore_errors=True)

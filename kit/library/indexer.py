@@ -6,6 +6,7 @@ so a bad edit never makes material disappear from a classroom mid-session.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import sqlite3
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kit.library.documents import Document, ImportProblem, slugify
+from kit.library.formats import format_named
 from kit.library.importers import Source, importer_for, read_text_file
 from kit.library.packs import Pack, candidate_pack_roots, document_files, load_pack, workshop_title
 
@@ -40,6 +42,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
     title, heading, body, pack UNINDEXED, kind UNINDEXED,
     tokenize = 'porter unicode61 remove_diacritics 2');
 """
+SOURCE_BATCH = 200   # documents per transaction when a source format streams them in
 _VOCABULARY_WORD = re.compile(r"[a-z][a-z0-9_]{3,30}")
 # Column weights for BM25: a match in a title counts most, then headings/speakers, then text.
 _RANK = "bm25(4.0, 2.0, 1.0)"
@@ -115,39 +118,95 @@ def _delete_document(conn: sqlite3.Connection, doc_id: int) -> None:
 def _write_document(conn, pack: Pack, relpath: str, doc: Document, signature: str,
                     workshop: tuple[str, str, str], old_id: int | None) -> None:
     with conn:   # one transaction per document: a crash leaves the old or the new, never half
-        if old_id is not None:
-            _delete_document(conn, old_id)
-        cursor = conn.execute(
-            "INSERT INTO documents(pack, relpath, slug, kind, title, workshop, workshop_title,"
-            " workshop_description, position, meta, html, signature)"
-            " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
-            (pack.id, relpath, _slug(relpath, doc.kind), doc.kind, doc.title, *workshop,
-             doc.position, json.dumps(doc.meta, default=str), doc.html, signature))
-        doc_id = cursor.lastrowid
-        for seq, passage in enumerate(doc.passages):
-            row = conn.execute(
-                "INSERT INTO passages(doc_id, seq, anchor, heading, speaker, start, text, html)"
-                " VALUES(?,?,?,?,?,?,?,?)",
-                (doc_id, seq, passage.anchor, passage.heading, passage.speaker, passage.start,
-                 passage.text, passage.html)).lastrowid
-            conn.execute("INSERT INTO passages_fts(rowid, title, heading, body, pack, kind)"
-                         " VALUES(?,?,?,?,?,?)",
-                         (row, doc.title, passage.heading or passage.speaker, passage.text,
-                          pack.id, doc.kind))
-        # Words as written, for the tutor's spelling repair (kit/tutor/retrieval.py). Only ever
-        # added to: a word left behind by a deleted file just finds nothing.
-        words = {w for p in doc.passages for w in _VOCABULARY_WORD.findall(f"{p.heading} {p.text}".lower())}
-        conn.executemany("INSERT OR IGNORE INTO vocabulary VALUES(?)", [(w,) for w in words])
-        conn.executemany("INSERT INTO exercises(doc_id, anchor, title, prompt, solution)"
-                         " VALUES(?,?,?,?,?)",
-                         [(doc_id, e.anchor, e.title, e.prompt, e.solution) for e in doc.exercises])
+        _insert_document(conn, pack, relpath, doc, signature, workshop, old_id)
 
 
-def _index_pack(conn, pack: Pack, max_bytes: int, report: IndexReport) -> None:
+def _insert_document(conn, pack: Pack, relpath: str, doc: Document, signature: str,
+                     workshop: tuple[str, str, str], old_id: int | None) -> None:
+    """The document, its passages, words and exercises, in the caller's transaction."""
+    if old_id is not None:
+        _delete_document(conn, old_id)
+    cursor = conn.execute(
+        "INSERT INTO documents(pack, relpath, slug, kind, title, workshop, workshop_title,"
+        " workshop_description, position, meta, html, signature)"
+        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+        (pack.id, relpath, _slug(relpath, doc.kind), doc.kind, doc.title, *workshop,
+         doc.position, json.dumps(doc.meta, default=str), doc.html, signature))
+    doc_id = cursor.lastrowid
+    for seq, passage in enumerate(doc.passages):
+        row = conn.execute(
+            "INSERT INTO passages(doc_id, seq, anchor, heading, speaker, start, text, html)"
+            " VALUES(?,?,?,?,?,?,?,?)",
+            (doc_id, seq, passage.anchor, passage.heading, passage.speaker, passage.start,
+             passage.text, passage.html)).lastrowid
+        conn.execute("INSERT INTO passages_fts(rowid, title, heading, body, pack, kind)"
+                     " VALUES(?,?,?,?,?,?)",
+                     (row, doc.title, passage.heading or passage.speaker, passage.text,
+                      pack.id, doc.kind))
+    # Words as written, for the tutor's spelling repair (kit/tutor/retrieval.py). Only ever
+    # added to: a word left behind by a deleted file just finds nothing.
+    words = {w for p in doc.passages for w in _VOCABULARY_WORD.findall(f"{p.heading} {p.text}".lower())}
+    conn.executemany("INSERT OR IGNORE INTO vocabulary VALUES(?)", [(w,) for w in words])
+    conn.executemany("INSERT INTO exercises(doc_id, anchor, title, prompt, solution)"
+                     " VALUES(?,?,?,?,?)",
+                     [(doc_id, e.anchor, e.title, e.prompt, e.solution) for e in doc.exercises])
+
+
+def _record_pack(conn, pack: Pack) -> None:
     with conn:
         conn.execute("INSERT OR REPLACE INTO packs VALUES(?,?,?,?,?,?,?,?)",
                      (pack.id, str(pack.root), pack.title, pack.description, pack.language,
                       pack.licence, json.dumps(pack.authors), pack.version))
+
+
+def _index_source(conn, pack: Pack, settings, report: IndexReport, on_document=None) -> None:
+    """A pack made from a whole source (a ZIM file…): its format yields the documents, written
+    in batches as they come, so memory stays bounded however big the source is. Unchanged
+    files on disk: nothing is read. A source that fails to open keeps what was indexed."""
+    _record_pack(conn, pack)
+    source_format = format_named(pack.format)
+    if source_format is None:
+        report.problems.append((pack.id, ImportProblem("pack.toml", f"format '{pack.format}' is "
+                                "not one this kit reads. Check the name, or update the kit.")))
+        return
+    signature = _signature(pack.root / "pack.toml",
+                           *sorted(p for p in pack.root.iterdir() if p.is_file()))
+    old_count, stale = conn.execute("SELECT count(*), coalesce(sum(signature != ?), 0)"
+                                    " FROM documents WHERE pack=?", (signature, pack.id)).fetchone()
+    if old_count and not stale:
+        report.unchanged += old_count
+        return
+    problems: list[ImportProblem] = []
+    documents = source_format.documents(pack, settings, problems)
+    try:
+        while batch := list(itertools.islice(documents, SOURCE_BATCH)):
+            with conn:    # one transaction per batch: a crash keeps whole documents only
+                for doc in batch:
+                    old = conn.execute("SELECT id FROM documents WHERE pack=? AND relpath=?",
+                                       (pack.id, doc.relpath)).fetchone()
+                    _insert_document(conn, pack, doc.relpath, doc, signature, ("", "", ""),
+                                     old["id"] if old else None)
+                    report.updated += old is not None
+                    report.added += old is None
+                    if on_document:
+                        on_document(pack.id)
+    except ImportProblem as problem:      # the source could not be opened: keep the old index
+        report.problems.append((pack.id, problem))
+        return
+    finally:
+        report.problems += [(pack.id, problem) for problem in problems]
+    # What was not written again is gone from the source, unless it failed this time.
+    failed = {problem.path for problem in problems}
+    with conn:
+        for row in conn.execute("SELECT id, relpath FROM documents WHERE pack=? AND signature != ?",
+                                (pack.id, signature)).fetchall():
+            if row["relpath"] not in failed:
+                _delete_document(conn, row["id"])
+                report.removed += 1
+
+
+def _index_pack(conn, pack: Pack, max_bytes: int, report: IndexReport) -> None:
+    _record_pack(conn, pack)
     indexed = {row["relpath"]: (row["id"], row["signature"]) for row in
                conn.execute("SELECT id, relpath, signature FROM documents WHERE pack=?", (pack.id,))}
     workshops: dict[str, tuple[str, str]] = {}
@@ -192,8 +251,9 @@ def _index_pack(conn, pack: Pack, max_bytes: int, report: IndexReport) -> None:
             report.removed += 1
 
 
-def build_index(settings) -> IndexReport:
-    """Bring the index up to date with the packs on disk; returns what changed."""
+def build_index(settings, on_document=None) -> IndexReport:
+    """Bring the index up to date with the packs on disk; returns what changed.
+    `on_document(pack_id)` is called per document a source format writes (a progress line)."""
     started = time.perf_counter()
     report = IndexReport()
     conn = connect(settings.index_path)
@@ -212,7 +272,10 @@ def build_index(settings) -> IndexReport:
                     str(root), f"another pack is already called '{pack.id}'. Rename the folder.")))
                 continue
             present.add(pack.id)
-            _index_pack(conn, pack, settings.max_file_bytes, report)
+            if pack.format:     # a pack made from a ZIM, a HonKit book…: kit/library/formats/
+                _index_source(conn, pack, settings, report, on_document)
+            else:
+                _index_pack(conn, pack, settings.max_file_bytes, report)
         for row in conn.execute("SELECT id FROM packs").fetchall():
             if row["id"] not in present:
                 with conn:

@@ -24,6 +24,7 @@ class Pack:
     authors: list[str]
     version: str
     titles: dict = field(default_factory=dict)
+    format: str = ""         # a source format (kit/library/formats/), "" for Lantern's own
 
 
 def read_toml(path: Path, shown_as: str) -> dict:
@@ -55,7 +56,9 @@ def load_pack(root: Path) -> Pack:
     titles = data.get("titles", {})
     if not isinstance(titles, dict):
         raise ImportProblem(shown_as, "'[titles]' must be a table of \"file\" = \"Title\" lines.")
-    return Pack(id=pack_id, root=root, titles=titles,
+    if not isinstance(data.get("format", ""), str):
+        raise ImportProblem(shown_as, "field 'format' must be text in quotes, like format = \"zim\".")
+    return Pack(id=pack_id, root=root, titles=titles, format=data.get("format", ""),
                 **{name: data[name] for name in REQUIRED_FIELDS})
 
 
