@@ -233,3 +233,15 @@ def test_a_file_in_no_known_format_is_refused_saying_what_can_be_imported(librar
     notes.write_text("just some notes")
     result = import_zim(library, notes)
     assert result.returncode != 0 and "cannot import as a pack" in result.stderr and ".zim" in result.stderr
+
+
+def test_libzim_is_an_optional_extra_left_out_of_the_default_install_and_the_stick_program():
+    root = Path(__file__).resolve().parent.parent
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert not any(d.startswith("libzim") for d in project["dependencies"])
+    assert any(d.startswith("libzim") for d in project["optional-dependencies"]["zim"])
+    assert any(d.startswith("libzim") for d in project["optional-dependencies"]["test"]), \
+        "CI installs the test extra: the ZIM tests must run there"
+    spec = (root / "build" / "lantern.spec").read_text(encoding="utf-8")
+    assert 'GPL_EXTRAS = [] if options.with_zim else ["libzim"]' in spec and "*GPL_EXTRAS]" in spec
+    assert "GPL" in (root / "README.md").read_text(encoding="utf-8")
