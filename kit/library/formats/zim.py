@@ -12,7 +12,7 @@ from pathlib import Path
 
 from kit.library.documents import Document, ImportProblem, slugify
 from kit.library.formats.base import SourceFormat, SourceInfo
-from kit.library.formats.zim_archive import has_zim_magic, open_archive, zim_in_pack
+from kit.library.formats.zim_archive import has_zim_magic, open_archive, small_cluster_cache, zim_in_pack
 from kit.library.importers.base import Source
 from kit.library.importers.html import HtmlImporter
 
@@ -71,49 +71,59 @@ class ZimFormat(SourceFormat):
             raise ImportProblem(pack.root.name, "a ZIM pack's folder must hold exactly one .zim "
                                                 "file. Import the ZIM again with `kit import FILE.zim`.")
         archive = open_archive(zim_path, zim_path.name)
-        listed = failed_in_a_row = 0
+        with small_cluster_cache():
+            yield from _articles(archive, zim_path.name, pack, settings.max_file_bytes,
+                                 _Listing(problems, zim_path.name))
 
-        def problem(found: ImportProblem) -> None:
-            nonlocal listed
-            listed += 1
-            if listed <= MAX_LISTED_PROBLEMS:
-                problems.append(found)
-            elif listed == MAX_LISTED_PROBLEMS + 1:
-                problems.append(ImportProblem(zim_path.name, "more articles could not be "
-                                              "imported; only the first ones are listed."))
 
-        importer = HtmlImporter()
-        # Entry ids run in path order; libzim's Python binding has no public iterator for them.
-        for entry_id in range(archive.entry_count):
-            try:
-                entry = archive._get_entry_by_id(entry_id)
-                if entry.is_redirect:
-                    continue
-                item = entry.get_item()
-                if not item.mimetype.startswith("text/html"):
-                    continue
-                if item.size > settings.max_file_bytes:
-                    problem(ImportProblem(entry.path, f"this article is {item.size:,} bytes, over "
+class _Listing:
+    """The problems of one ZIM, the first MAX_LISTED_PROBLEMS of them: a damaged ZIM could
+    otherwise list one per article."""
+
+    def __init__(self, problems: list[ImportProblem], file_name: str):
+        self.problems, self.file_name, self.count = problems, file_name, 0
+
+    def add(self, problem: ImportProblem) -> None:
+        self.count += 1
+        if self.count <= MAX_LISTED_PROBLEMS:
+            self.problems.append(problem)
+        elif self.count == MAX_LISTED_PROBLEMS + 1:
+            self.problems.append(ImportProblem(self.file_name, "more articles could not be "
+                                               "imported; only the first ones are listed."))
+
+
+def _articles(archive, file_name: str, pack, max_bytes: int, listing: _Listing) -> Iterator[Document]:
+    importer, failed_in_a_row = HtmlImporter(), 0
+    # Entry ids run in path order; libzim's Python binding has no public iterator for them.
+    for entry_id in range(archive.entry_count):
+        try:
+            entry = archive._get_entry_by_id(entry_id)
+            if entry.is_redirect:
+                continue
+            item = entry.get_item()
+            if not item.mimetype.startswith("text/html"):
+                continue
+            if item.size > max_bytes:
+                listing.add(ImportProblem(entry.path, f"this article is {item.size:,} bytes, over "
                                           "the size limit. Raise LANTERN_MAX_FILE_MB to import it."))
-                    continue
-                text = bytes(item.content).decode("utf-8", "replace")
-                failed_in_a_row = 0
-            except RuntimeError as error:     # libzim could not read it: a damaged cluster
-                failed_in_a_row += 1
-                problem(ImportProblem(zim_path.name, f"entry {entry_id} could not be read "
-                                      f"({error}). The file may be damaged: download it again."))
-                if failed_in_a_row >= MAX_FAILED_IN_A_ROW:
-                    problems.append(ImportProblem(zim_path.name, f"stopped at entry {entry_id}: "
-                                    "the rest of the file cannot be read. Download it again."))
-                    return
                 continue
-            try:
-                document = importer.read(Source(pack.id, pack.root, Path(entry.path), entry.path,
-                                                text, {}))
-            except ImportProblem as empty:      # an article with no text
-                problem(ImportProblem(entry.path, empty.message))
-                continue
-            document.title = entry.title or document.title
-            document.position = entry_id
-            document.relpath = entry.path
-            yield document
+            text = bytes(item.content).decode("utf-8", "replace")
+            failed_in_a_row = 0
+        except RuntimeError as error:     # libzim could not read it: a damaged cluster
+            failed_in_a_row += 1
+            listing.add(ImportProblem(file_name, f"entry {entry_id} could not be read ({error}). "
+                                      "The file may be damaged: download it again."))
+            if failed_in_a_row >= MAX_FAILED_IN_A_ROW:
+                listing.problems.append(ImportProblem(file_name, f"stopped at entry {entry_id}: "
+                                        "the rest of the file cannot be read. Download it again."))
+                return
+            continue
+        try:
+            document = importer.read(Source(pack.id, pack.root, Path(entry.path), entry.path, text, {}))
+        except ImportProblem as empty:      # an article with no text
+            listing.add(ImportProblem(entry.path, empty.message))
+            continue
+        document.title = entry.title or document.title
+        document.position = entry_id
+        document.relpath = entry.path
+        yield document

@@ -6,6 +6,7 @@ turns its absence into a problem saying what to install and what that means lice
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ INSTALL_HINT = (
 # sanitised as pages, and a script served from the kit's own address would run as the kit.
 SERVED_TYPES = ("image/", "audio/", "video/", "application/pdf")
 CHUNK_BYTES = 64 * 1024
+IMPORT_CLUSTER_CACHE = 2 * 1024 * 1024   # see small_cluster_cache
 
 
 def _reader():
@@ -59,6 +61,24 @@ def open_archive(path: Path, shown_as: str):
     except RuntimeError as error:   # libzim: "bad size or corrupted", "too small to contain a header"
         raise ImportProblem(shown_as, f"the ZIM file is damaged or incomplete ({error}). "
                                       "Download it again; a partly copied file looks like this.")
+
+
+@contextlib.contextmanager
+def small_cluster_cache(max_bytes: int = IMPORT_CLUSTER_CACHE):
+    """While a whole ZIM is read in order, keep libzim's cache of decompressed clusters small:
+    at its default (16 MB counted, ~4× that resident) an import's memory grows with the ZIM's
+    size (measured: 22 → 87 MB over 20,000 articles; 32 MB flat with 2 MB). The cache is
+    process-wide, so the previous size comes back afterwards."""
+    reader = _reader()
+    if not hasattr(reader, "set_cluster_cache_max_size"):    # older libzim: no such knob
+        yield
+        return
+    previous = reader.get_cluster_cache_max_size()
+    reader.set_cluster_cache_max_size(max_bytes)
+    try:
+        yield
+    finally:
+        reader.set_cluster_cache_max_size(previous)
 
 
 def zim_in_pack(root: Path) -> Path | None:
