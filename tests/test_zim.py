@@ -126,6 +126,25 @@ def test_the_kits_own_search_finds_zim_articles_at_their_section(library, import
 # ---------------------------------------------------------------------------------------------
 # Serving what is inside the ZIM
 
+def test_the_pack_page_starts_at_the_zims_main_page_and_lists_its_articles(library, imported):
+    _, _, settings = library
+    page = create_app(settings).test_client().get(f"/p/{PACK}/").get_data(as_text=True)
+    assert f'Start at <a href="/p/{PACK}/A/Home">Welcome to the test library</a>' in page
+    assert all(f'href="/p/{PACK}/{path}"' in page for path in ARTICLES)
+
+
+def test_a_pack_of_many_pages_lists_the_first_ones_and_says_how_many_there_are(library, tmp_path, monkeypatch):
+    from kit.library import catalog
+    monkeypatch.setattr(catalog, "PAGES_LISTED", 2)
+    result = import_zim(library, write_zim(tmp_path / "l.zim"))
+    assert result.returncode == 0, result.stderr
+    _, _, settings = library
+    page = create_app(settings).test_client().get(f"/p/{PACK}/").get_data(as_text=True)
+    assert page.count('<ul class="pages">') == 1
+    assert "The first 2 of 3 pages are listed" in page
+    assert f'href="/p/{PACK}/A/Tides"' not in page       # the third by address
+
+
 def test_an_image_is_streamed_from_the_zim_with_its_type(library, imported):
     _, _, settings = library
     client = create_app(settings).test_client()

@@ -6,6 +6,10 @@ import sqlite3
 from dataclasses import dataclass
 
 
+# A ZIM can hold millions of pages: the pack page lists the first ones, search finds them all.
+PAGES_LISTED = 1000
+
+
 @dataclass
 class Neighbours:
     previous: sqlite3.Row | None
@@ -30,9 +34,17 @@ def get_pack(conn: sqlite3.Connection, pack_id: str) -> dict | None:
 
 
 def pack_contents(conn: sqlite3.Connection, pack_id: str) -> dict:
-    docs = conn.execute("SELECT id, slug, kind, title, workshop, workshop_title,"
-                        " workshop_description, position, meta FROM documents WHERE pack=?"
+    """Workshops with their chapters, transcripts, and the first PAGES_LISTED pages by address
+    (with how many there are, and the page to start at when the source names one)."""
+    columns = "id, slug, kind, title, workshop, workshop_title, workshop_description, position, meta"
+    docs = conn.execute(f"SELECT {columns} FROM documents WHERE pack=? AND kind != 'page'"
                         " ORDER BY workshop, position, relpath", (pack_id,)).fetchall()
+    pages = conn.execute(f"SELECT {columns} FROM documents WHERE pack=? AND kind = 'page'"
+                         " ORDER BY slug LIMIT ?", (pack_id, PAGES_LISTED)).fetchall()
+    pages_total = conn.execute("SELECT count(*) FROM documents WHERE pack=? AND kind = 'page'",
+                               (pack_id,)).fetchone()[0]
+    start = conn.execute("SELECT slug, title FROM documents WHERE pack=? AND kind = 'page'"
+                         " AND json_extract(meta, '$.start') LIMIT 1", (pack_id,)).fetchone()
     workshops: dict[str, dict] = {}
     for doc in docs:
         if doc["kind"] == "chapter":
@@ -42,7 +54,7 @@ def pack_contents(conn: sqlite3.Connection, pack_id: str) -> dict:
             workshop["chapters"].append(doc)
     return {"workshops": list(workshops.values()),
             "transcripts": [d for d in docs if d["kind"] == "transcript"],
-            "pages": sorted((d for d in docs if d["kind"] == "page"), key=lambda d: d["slug"])}
+            "pages": pages, "pages_total": pages_total, "start": start}
 
 
 def get_document(conn: sqlite3.Connection, pack_id: str, slug: str) -> dict | None:

@@ -92,8 +92,16 @@ class _Listing:
                                                "imported; only the first ones are listed."))
 
 
+def _main_page(archive) -> str:
+    """The path of the article the ZIM opens on (its main entry is usually a redirect to it)."""
+    try:
+        return archive.main_entry.get_item().path if archive.has_main_entry else ""
+    except RuntimeError:
+        return ""
+
+
 def _articles(archive, file_name: str, pack, max_bytes: int, listing: _Listing) -> Iterator[Document]:
-    importer, failed_in_a_row = HtmlImporter(), 0
+    importer, failed_in_a_row, main_page = HtmlImporter(), 0, _main_page(archive)
     # Entry ids run in path order; libzim's Python binding has no public iterator for them.
     for entry_id in range(archive.entry_count):
         try:
@@ -126,4 +134,6 @@ def _articles(archive, file_name: str, pack, max_bytes: int, listing: _Listing) 
         document.title = entry.title or document.title
         document.position = entry_id
         document.relpath = entry.path
+        if entry.path == main_page:
+            document.meta["start"] = True     # the pack page links to it first
         yield document
