@@ -264,3 +264,30 @@ def test_libzim_is_an_optional_extra_left_out_of_the_default_install_and_the_sti
     spec = (root / "build" / "lantern.spec").read_text(encoding="utf-8")
     assert 'GPL_EXTRAS = [] if options.with_zim else ["libzim"]' in spec and "*GPL_EXTRAS]" in spec
     assert "GPL" in (root / "README.md").read_text(encoding="utf-8")
+
+
+def test_an_article_without_text_is_listed_as_a_problem_and_the_others_are_imported(library, tmp_path):
+    articles = {**ARTICLES, "A/Blank": ("", "<p> </p><img src='../I/lamp.png'>")}
+    result = import_zim(library, write_zim(tmp_path / "l.zim", articles))
+    assert result.returncode == 0, result.stderr
+    assert f"problem in pack '{PACK}': A/Blank: the page has no text" in result.stderr
+    _, _, settings = library
+    assert set(documents(settings)) == set(ARTICLES)
+
+
+def test_a_zim_is_read_one_article_at_a_time_with_libzims_cache_kept_small(library, imported):
+    """Bounded memory: documents come from a generator while libzim's process-wide cluster
+    cache is held small (bench/zim_import.py measures the RSS), and it is restored after."""
+    from libzim import reader
+
+    from kit.library.formats import format_named
+    from kit.library.formats.zim_archive import IMPORT_CLUSTER_CACHE
+    from kit.library.packs import load_pack
+    _, data, settings = library
+    before = reader.get_cluster_cache_max_size()
+    documents = format_named("zim").documents(load_pack(data / "packs" / PACK), settings, [])
+    first = next(documents)
+    assert first.relpath == "A/Home" and first.meta == {"start": True}
+    assert reader.get_cluster_cache_max_size() == IMPORT_CLUSTER_CACHE < before
+    assert [doc.relpath for doc in documents] == ["A/Lighthouses", "A/Tides"]
+    assert reader.get_cluster_cache_max_size() == before
