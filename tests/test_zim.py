@@ -273,6 +273,8 @@ def test_an_article_without_text_is_listed_as_a_problem_and_the_others_are_impor
     assert f"problem in pack '{PACK}': A/Blank: the page has no text" in result.stderr
     _, _, settings = library
     assert set(documents(settings)) == set(ARTICLES)
+    again = build_index(settings)        # nothing read again, and the problem still listed
+    assert again.unchanged == len(ARTICLES) and [p.path for _, p in again.problems] == ["A/Blank"]
 
 
 def test_a_zim_is_read_one_article_at_a_time_with_libzims_cache_kept_small(library, imported):

@@ -169,12 +169,13 @@ def _index_source(conn, pack: Pack, settings, report: IndexReport, on_document=N
         report.problems.append((pack.id, ImportProblem("pack.toml", f"format '{pack.format}' is "
                                 "not one this kit reads. Check the name, or update the kit.")))
         return
-    signature = _signature(pack.root / "pack.toml",
-                           *sorted(p for p in pack.root.iterdir() if p.is_file()))
+    signature = _signature(*sorted(p for p in pack.root.iterdir() if p.is_file()))   # pack.toml too
     old_count, stale = conn.execute("SELECT count(*), coalesce(sum(signature != ?), 0)"
                                     " FROM documents WHERE pack=?", (signature, pack.id)).fetchone()
-    if old_count and not stale:
+    if old_count and not stale:     # nothing read again: its problems from last time stand
         report.unchanged += old_count
+        report.problems += [(pack.id, ImportProblem(row["path"], row["message"], row["line"])) for row
+                            in conn.execute("SELECT * FROM problems WHERE pack=?", (pack.id,))]
         return
     problems: list[ImportProblem] = []
     documents = source_format.documents(pack, settings, problems)
@@ -190,8 +191,12 @@ def _index_source(conn, pack: Pack, settings, report: IndexReport, on_document=N
                     report.added += old is None
                     if on_document:
                         on_document(pack.id)
-    except ImportProblem as problem:      # the source could not be opened: keep the old index
+    except ImportProblem as problem:      # the source could not be read: keep the old index
         report.problems.append((pack.id, problem))
+        return
+    except Exception as error:            # a format's bug must not stop the other packs
+        report.problems.append((pack.id, ImportProblem(pack.format, f"could not be imported "
+                                f"({type(error).__name__}: {error}). Please report this with the file.")))
         return
     finally:
         report.problems += [(pack.id, problem) for problem in problems]

@@ -121,10 +121,9 @@ def _articles(archive, file_name: str, pack, max_bytes: int, listing: _Listing) 
             failed_in_a_row += 1
             listing.add(ImportProblem(file_name, f"entry {entry_id} could not be read ({error}). "
                                       "The file may be damaged: download it again."))
-            if failed_in_a_row >= MAX_FAILED_IN_A_ROW:
-                listing.problems.append(ImportProblem(file_name, f"stopped at entry {entry_id}: "
-                                        "the rest of the file cannot be read. Download it again."))
-                return
+            if failed_in_a_row >= MAX_FAILED_IN_A_ROW:   # the indexer then keeps what it had
+                raise ImportProblem(file_name, f"stopped at entry {entry_id}: the rest of the file "
+                                               "cannot be read. Download it again.")
             continue
         try:
             document = importer.read(Source(pack.id, pack.root, Path(entry.path), entry.path, text, {}))
