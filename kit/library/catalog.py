@@ -43,8 +43,8 @@ def pack_contents(conn: sqlite3.Connection, pack_id: str) -> dict:
                          " ORDER BY slug LIMIT ?", (pack_id, PAGES_LISTED)).fetchall()
     pages_total = conn.execute("SELECT count(*) FROM documents WHERE pack=? AND kind = 'page'",
                                (pack_id,)).fetchone()[0]
-    start = conn.execute("SELECT slug, title FROM documents WHERE pack=? AND kind = 'page'"
-                         " AND json_extract(meta, '$.start') LIMIT 1", (pack_id,)).fetchone()
+    start = conn.execute("SELECT slug, title FROM documents WHERE pack=?"      # documents_start
+                         " AND json_extract(meta, '$.start') IS NOT NULL LIMIT 1", (pack_id,)).fetchone()
     workshops: dict[str, dict] = {}
     for doc in docs:
         if doc["kind"] == "chapter":

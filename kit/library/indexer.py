@@ -34,6 +34,11 @@ CREATE TABLE IF NOT EXISTS passages(
     id INTEGER PRIMARY KEY, doc_id INTEGER, seq INTEGER, anchor TEXT, heading TEXT,
     speaker TEXT, start TEXT, text TEXT, html TEXT);
 CREATE INDEX IF NOT EXISTS passages_by_doc ON passages(doc_id, seq);
+-- The pack page of a ZIM with 20,000 articles: count pages and find the start page without
+-- reading every document row (kit/library/catalog.py pack_contents).
+CREATE INDEX IF NOT EXISTS documents_by_kind ON documents(pack, kind, position);
+CREATE INDEX IF NOT EXISTS documents_start ON documents(pack)
+    WHERE json_extract(meta, '$.start') IS NOT NULL;
 CREATE TABLE IF NOT EXISTS exercises(
     id INTEGER PRIMARY KEY, doc_id INTEGER, anchor TEXT, title TEXT, prompt TEXT, solution TEXT);
 CREATE TABLE IF NOT EXISTS problems(pack TEXT, path TEXT, line INTEGER, message TEXT);
