@@ -244,6 +244,7 @@ def test_without_libzim_the_import_says_what_to_install_and_what_the_licence_mea
     assert "Detected a Kiwix ZIM file" in result.stdout
     assert str(zim) in result.stderr
     assert "pip install 'lantern-kit[zim]'" in result.stderr and "GPL-3.0-or-later" in result.stderr
+    assert "build/build.py --with-zim" in result.stderr        # the stick's program
     assert not (data / "packs" / PACK).exists()
 
 

@@ -17,8 +17,9 @@ from kit.library.documents import ImportProblem
 MAGIC = b"ZIM\x04"          # the first 4 bytes of every ZIM file (0x044D495A little-endian)
 INSTALL_HINT = (
     "Reading ZIM files needs libzim, which this install does not have. Install it with "
-    "`pip install 'lantern-kit[zim]'` (or `pip install libzim`) and import again. Note: libzim "
-    "is GPL-3.0-or-later, so a kit you hand on with it installed is covered by the GPL; the "
+    "`pip install 'lantern-kit[zim]'` (or `pip install libzim`) and import again; for the "
+    "stick's program, build it with `build/build.py --with-zim`. Note: libzim is "
+    "GPL-3.0-or-later, so a kit you hand on with it included is covered by the GPL; the "
     "default install and the stick's program leave it out for that reason.")
 # Items a ZIM pack serves as they are. Never HTML, scripts or styles: articles are shown
 # sanitised as pages, and a script served from the kit's own address would run as the kit.
