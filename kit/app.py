@@ -100,8 +100,9 @@ def pack_asset(pack_id, relpath):
     (its redirects followed); send_from_directory refuses any path that leaves the pack folder."""
     root = catalog.pack_root(index_db(), pack_id) or abort(404)
     if item := zim_item(Path(root), relpath):
-        return redirect(document_url(pack_id, item.redirect_to)) if item.redirect_to else \
-            Response(item.chunks(), mimetype=item.mimetype, headers={"Cache-Control": "max-age=3600"})
+        if item.redirect_to:
+            return redirect(url_for("kit.document_page", pack_id=pack_id, slug=item.redirect_to))
+        return Response(item.chunks(), mimetype=item.mimetype, headers={"Cache-Control": "max-age=3600"})
     if Path(relpath).suffix.lower() not in ASSET_SUFFIXES:
         abort(404)
     return send_from_directory(root, relpath, max_age=3600)
