@@ -294,3 +294,19 @@ def test_a_zim_is_read_one_article_at_a_time_with_libzims_cache_kept_small(libra
     assert reader.get_cluster_cache_max_size() == IMPORT_CLUSTER_CACHE < before
     assert [doc.relpath for doc in documents] == ["A/Lighthouses", "A/Tides"]
     assert reader.get_cluster_cache_max_size() == before
+
+
+def test_without_libzim_an_imported_zim_pack_keeps_its_pages_and_search_but_not_its_images(
+        library, imported, monkeypatch):
+    """The stick's default program has no libzim: a ZIM pack indexed by the organiser's kit still
+    shows its articles and finds them (the index holds them), and its images are 404, not a crash."""
+    from kit.library.formats import zim_archive
+    monkeypatch.setitem(sys.modules, "libzim", None)      # `from libzim import reader` fails
+    zim_archive._cached_archive.cache_clear()
+    _, _, settings = library
+    app = create_app(settings)
+    assert app.config["INDEX_REPORT"].unchanged == len(ARTICLES) and not app.config["INDEX_REPORT"].problems
+    client = app.test_client()
+    assert "Fresnel lens" in client.get(f"/p/{PACK}/A/Lighthouses").get_data(as_text=True)
+    assert client.get(f"/p/{PACK}/I/lamp.png").status_code == 404
+    assert search(settings, "Fresnel")
