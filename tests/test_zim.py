@@ -123,6 +123,13 @@ def test_the_kits_own_search_finds_zim_articles_at_their_section(library, import
     assert not search(settings, "alert"), "script text must not be indexed"
 
 
+@pytest.mark.parametrize("zim_language, pack_language", [
+    ("eng", "en"), ("fra,eng", "fr"), ("por", "pt"), ("grc", "grc"), ("", "en")])
+def test_the_zims_language_code_becomes_the_packs(zim_language, pack_language):
+    from kit.library.formats.zim import pack_language as convert
+    assert convert(zim_language) == pack_language
+
+
 # ---------------------------------------------------------------------------------------------
 # Serving what is inside the ZIM
 
