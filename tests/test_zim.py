@@ -115,6 +115,14 @@ def test_article_html_is_sanitised(library, imported):
     assert "from the zim" not in body and "steal()" not in body and "example.org" not in body
 
 
+def test_an_article_page_shows_its_html_title_as_the_page_title_not_as_text(library, imported):
+    _, _, settings = library
+    page = create_app(settings).test_client().get(f"/p/{PACK}/A/Home").get_data(as_text=True)
+    article = page[page.index("<article"):page.index("</article>")]
+    assert "<title>Welcome to the test library" in page
+    assert "Welcome to the test library" not in article and '<h1 id="s-1">Welcome</h1>' in article
+
+
 def test_the_kits_own_search_finds_zim_articles_at_their_section(library, imported):
     _, _, settings = library
     assert search(settings, "wicks")[0].startswith(f"/p/{PACK}/A/Lighthouses#")

@@ -19,7 +19,7 @@ from kit.library.formats import format_named
 from kit.library.importers import Source, importer_for, read_text_file
 from kit.library.packs import Pack, candidate_pack_roots, document_files, load_pack, workshop_title
 
-INDEX_VERSION = "2"   # bump when importers change what they produce: forces a full rebuild
+INDEX_VERSION = "3"   # bump when importers change what they produce: forces a full rebuild
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS packs(
