@@ -1,13 +1,17 @@
 """`kit import PATH`: a Lantern pack, a folder of documents, or a published source (a HonKit
-book, an MkDocs folder, a Sphinx build) copied into the data folder's packs/ and indexed.
+book, an MkDocs folder, a Sphinx build, a Kiwix ZIM file) copied into the data folder's packs/
+and indexed.
 
-For a published source the format is detected and said, and the pack's id, title and language
-come from the source (book.json, mkdocs.yml, the HTML <title>); a book with LANGS.md becomes one
-pack per language. A pack already in the library is swapped for the new copy only once that
-copy is complete, so a failed import never loses what was there.
+For a published source the format is detected and said, and the pack's fields come from the
+source (book.json, mkdocs.yml, the HTML <title>, the ZIM's metadata); a flag given on the
+command line wins over what the source says. A book with LANGS.md becomes one pack per language.
+A big source shows a progress line while it is indexed. A pack already in the library is
+swapped for the new copy only once that copy is complete, so a failed import never loses what
+was there.
 """
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -19,6 +23,11 @@ from kit.library.formats import detect
 from kit.library.formats.copying import copy_source
 from kit.library.indexer import build_index
 from kit.library.packs import load_pack
+from kit.library.progress import Progress
+
+# What a pack.toml says when neither the flags nor the source do.
+DEFAULTS = {"description": "", "language": "en", "licence": "unknown", "authors": ["unknown"],
+            "version": "1.0.0"}
 
 
 @click.command(name="import")
@@ -27,34 +36,40 @@ from kit.library.packs import load_pack
                                         resolve_path=True))   # so `kit import .` has a name
 @click.option("--title", help="The pack's title, when PATH has no pack.toml (a published source "
                               "brings its own; this replaces it).")
-@click.option("--description", default="", help="With --title: the pack's description.")
-@click.option("--licence", default="unknown", help="With --title: the licence of the material.")
+@click.option("--description", help="The pack's description (replaces the source's).")
+@click.option("--licence", help="The licence of the material (default: the source's, else unknown).")
 @click.option("--language", help="The language code (default: the source's, else en).")
-@click.option("--author", "authors", multiple=True, help="With --title: an author (repeatable).")
+@click.option("--author", "authors", multiple=True, help="An author (repeatable; replaces the source's).")
 def import_pack(data, content, path, title, description, licence, language, authors):
-    """Copy the pack, folder of documents or published source at PATH into the library and
-    index it."""
+    """Copy the pack, folder of documents or published source (a book, a doc set, a .zim file)
+    at PATH into the library and index it."""
     settings = _settings(data_dir=data, content_dirs=_content_dirs(content))
+    flags = {"title": title, "description": description, "licence": licence, "language": language,
+             "authors": list(authors)}
     has_pack_toml = path.is_dir() and (path / "pack.toml").is_file()
     source_format = None if has_pack_toml else detect(path)
     if source_format is not None:
-        imported = _import_source(settings, path, source_format, title, description, licence,
-                                  language, authors)
+        imported, expected = _import_source(settings, path, source_format, flags)
+        progress = Progress(expected, unit=source_format.unit)
     else:
-        imported = [_import_pack_folder(settings, path, has_pack_toml, title, description,
-                                        licence, language, authors)]
-    report = build_index(settings)
+        imported = [_import_pack_folder(settings, path, has_pack_toml, flags)]
+        progress = Progress(None, unit="documents")
+    pack_ids = {pack_id for pack_id, _ in imported}
+    report = build_index(settings, on_document=lambda pack_id: pack_id in pack_ids and progress.advance())
+    progress.finish()
     for pack_id, target in imported:
         click.echo(f"Imported '{pack_id}' into {target}.")
     click.echo(f"Index: {report.summary()}")
     _print_problems(report)
 
 
-def _import_pack_folder(settings, path, has_pack_toml, title, description, licence, language, authors):
-    """A pack in Lantern's own format, or a plain folder given a pack.toml from the options."""
+def _import_pack_folder(settings, path: Path, has_pack_toml: bool, flags: dict):
+    """A pack in Lantern's own format, or a plain folder given a pack.toml from the flags."""
     if not path.is_dir():
-        raise click.UsageError(f"{path} is not a folder, nor a source Lantern can import.")
-    if not has_pack_toml and not title:
+        raise click.UsageError(f"{path} is a file Lantern cannot import as a pack. Import a pack "
+                               "folder, a folder of documents, a HonKit book, an MkDocs folder, a "
+                               "Sphinx build or a Kiwix .zim file.")
+    if not has_pack_toml and not flags["title"]:
         raise click.UsageError(f"{path} has no pack.toml, and is not a HonKit book, an MkDocs folder "
                                "or a Sphinx build. Write a pack.toml (see docs/packs.md), or pass "
                                "--title (and --licence, --author) to create it.")
@@ -63,15 +78,15 @@ def _import_pack_folder(settings, path, has_pack_toml, title, description, licen
             load_pack(path)
         except ImportProblem as problem:
             raise click.ClickException(f"{path / problem.path}: {problem.message} Nothing was imported.")
-    pack_toml = None if has_pack_toml else pack_toml_text(
-        title, description, language or "en", licence, authors or ["unknown"])
+    pack_toml = None if has_pack_toml else pack_toml_text(_fields({}, flags))
     pack_id = slugify(path.name)
     return pack_id, _install(settings, path, pack_id, pack_toml, settings.max_file_bytes)[0]
 
 
-def _import_source(settings, path, source_format, title, description, licence, language, authors):
-    label = getattr(source_format, "label", "") or source_format.name
-    click.echo(f"Detected format: {label} ({source_format.name}).")
+def _import_source(settings, path: Path, source_format, flags: dict):
+    """Each pack of the source (one, or one per language of a book), installed; returns them
+    with how many documents to expect (None when the source does not say)."""
+    click.echo(f"Detected format: {source_format.label or source_format.name} ({source_format.name}).")
     try:
         info = source_format.describe(path)
     except ImportProblem as problem:
@@ -81,18 +96,25 @@ def _import_source(settings, path, source_format, title, description, licence, l
     imported = []
     for part in parts:
         pack_id = slugify(part.id or path.stem)
-        pack_title = title if title and len(parts) == 1 else part.title
-        pack_language = language or part.language or "en"
-        click.echo(f"Pack '{pack_id}': \"{pack_title}\", language {pack_language}.")
-        toml = pack_toml_text(pack_title, description or part.description, pack_language, licence,
-                              list(authors) or part.authors or ["unknown"], source_format.name,
-                              part.version or "1.0.0")
-        target, skipped = _install(settings, part.root or path, pack_id, toml, settings.max_file_bytes,
-                                   lambda copy: source_format.after_copy(part, copy))
+        # A title names one pack: for a book of several languages each keeps its own.
+        fields = _fields(vars(part), {**flags, "title": flags["title"] if len(parts) == 1 else None})
+        count = f", {part.documents:,} {source_format.unit}" if part.documents else ""
+        click.echo(f"Pack '{pack_id}': \"{fields['title']}\", language {fields['language']}, "
+                   f"licence {fields['licence']}{count}.")
+        target, skipped = _install(settings, part.root or path, pack_id,
+                                   pack_toml_text(fields, source_format.name), settings.max_file_bytes,
+                                   lambda copy, part=part: source_format.after_copy(part, copy))
         for problem in skipped:
             click.echo(f"  problem in pack '{pack_id}': {problem}", err=True)
         imported.append((pack_id, target))
-    return imported
+    counts = [part.documents for part in parts]
+    return imported, sum(counts) if all(counts) else None
+
+
+def _fields(source: dict, flags: dict) -> dict:
+    """The pack.toml fields: a flag wins, then what the source says, then DEFAULTS."""
+    return {name: flags.get(name) or source.get(name) or DEFAULTS.get(name, "")
+            for name in ("title", *DEFAULTS)}
 
 
 def _install(settings, source: Path, pack_id: str, pack_toml: str | None, max_bytes: int,
@@ -117,13 +139,15 @@ def _install(settings, source: Path, pack_id: str, pack_toml: str | None, max_by
     return target, skipped
 
 
-def pack_toml_text(title, description, language, licence, authors, source_format: str = "",
-                   version: str = "1.0.0") -> str:
-    def quoted(text):
-        return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
-    lines = [f"title = {quoted(title)}", f"description = {quoted(description)}",
-             f"language = {quoted(language)}", f"licence = {quoted(licence)}",
-             f"authors = [{', '.join(quoted(a) for a in authors)}]", f"version = {quoted(version)}"]
+def pack_toml_text(fields: dict, source_format: str = "") -> str:
+    """A pack.toml from `fields` (_fields); `format` when the pack is a published source."""
+    def quoted(text):    # one line, no control characters: a ZIM's description may hold them
+        text = str(text).replace("\\", "\\\\").replace('"', '\\"')
+        return '"' + re.sub(r"[\x00-\x08\x0a-\x1f\x7f]", " ", text) + '"'
+    lines = [f"{name} = {quoted(fields[name])}" for name in
+             ("title", "description", "language", "licence")]
+    lines += [f"authors = [{', '.join(quoted(a) for a in fields['authors'])}]",
+              f"version = {quoted(fields['version'])}"]
     if source_format:
         lines.append(f"format = {quoted(source_format)}   # read by kit/library/formats/")
     return "\n".join([*lines, ""])

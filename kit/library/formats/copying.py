@@ -1,11 +1,15 @@
 """Copying a source into the library, leaving out text files too big to import.
 
+A source that is one file (a Kiwix ZIM, up to 90 GB) is hard-linked when the data folder is on
+the same disk: such files are replaced by a new edition, never edited in place.
+
 A 2 GB Markdown or HTML file would be refused by the indexer anyway (LANTERN_MAX_FILE_MB);
 copying it first would only fill the disk. Images and media are copied whatever their size:
 they are served as they are, never read.
 """
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -37,7 +41,16 @@ def copy_source(source: Path, target: Path, max_bytes: int) -> list[ImportProble
 
     if source.is_file():
         target.mkdir(parents=True)
-        shutil.copy2(source, target / source.name)
+        _link_or_copy(source, target / source.name)
     else:
         shutil.copytree(source, target, ignore=ignore)
     return left_out
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """A hard link where the data folder is on the same disk (a 90 GB ZIM is not copied), a
+    copy otherwise (another disk, a USB stick, a file system without links)."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)

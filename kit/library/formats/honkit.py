@@ -206,8 +206,8 @@ class HonKitFormat(SourceFormat):
             problems.extend(template.take_problems())
             position += 1
             doc = book_chapter(text, relpath, entry.title)
-            doc.position = position
-            doc.meta.update(relpath=relpath, depth=entry.depth,
+            doc.position, doc.relpath = position, relpath
+            doc.meta.update(depth=entry.depth,
                             parent=next((p for p in reversed(parents[:-1]) if p), ""), part=entry.part)
             yield doc
 

@@ -129,7 +129,8 @@ class MkDocsFormat(SourceFormat):
                 continue
             doc = book_chapter(rewrite_tabs(body), relpath, title)
             doc.position = position
-            doc.meta.update(relpath=relpath, depth=depth, parent=parents[-1] if parents else "", part=part)
+            doc.relpath = relpath
+            doc.meta.update(depth=depth, parent=parents[-1] if parents else "", part=part)
             parents.append(relpath)
             yield doc
 

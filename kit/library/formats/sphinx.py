@@ -150,7 +150,8 @@ class SphinxFormat(SourceFormat):
                 problems.append(problem)
                 continue
             doc.position = position
-            doc.meta.update(relpath=page, depth=depth, parent=parent, signature=signature)
+            doc.relpath = page
+            doc.meta.update(depth=depth, parent=parent, signature=signature)
             yield doc
 
 

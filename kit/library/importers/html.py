@@ -12,8 +12,9 @@ from kit.library.rendering import sanitise_html
 
 MAX_SECTION_WORDS = 250
 _SKIP_NAMES = re.compile(r"^(genindex.*|search|py-modindex|modindex)\.html?$", re.I)
+# "title": the <head>'s title is the page's title, not text shown above its first heading.
 _SKIP_TAGS = {"script", "style", "nav", "header", "footer", "aside", "noscript", "template",
-              "form", "button", "select", "textarea", "svg", "iframe"}
+              "form", "button", "select", "textarea", "svg", "iframe", "title"}
 _SKIP_CLASSES = {"sphinxsidebar", "related", "footer", "headerlink", "navigation", "nav",
                  "mobile-nav", "breadcrumbs"}
 _VOID = {"br", "hr", "img", "input", "meta", "link", "wbr", "col", "area", "source", "base"}
