@@ -386,6 +386,20 @@ def test_a_changed_sphinx_page_is_the_only_one_read_again(tmp_path, library_dirs
     assert build_index(make_settings()).updated == 3
 
 
+def test_a_page_deleted_from_a_sphinx_build_leaves_the_index_and_the_unchanged_pages_stay(
+        tmp_path, library_dirs, make_settings):
+    build = write_tree(tmp_path / "html", {
+        "index.html": sphinx_page("Knots", "a.html", [], "The knot book."),
+        "a.html": sphinx_page("Reef knot", "b.html", [], "Square and flat."),
+        "b.html": sphinx_page("Hitch", None, [], "A hitch ties to a post."),
+        "objects.inv": "# Sphinx inventory version 2\n# Project: Knots\n# Version: 1.0\n"})
+    kit_import(library_dirs, build)
+    (library_dirs[1] / "packs" / "knots-1-0" / "b.html").unlink()
+    again = build_index(make_settings())
+    assert (again.added, again.updated, again.unchanged, again.removed) == (0, 0, 2, 1)
+    assert search(make_settings, "hitch") == [] and search(make_settings, "square") == ["/p/knots-1-0/a.html#s"]
+
+
 # -- MkDocs folders --------------------------------------------------------------------------------
 
 MKDOCS = {

@@ -148,6 +148,12 @@ def test_the_pack_page_starts_at_the_zims_main_page_and_lists_its_articles(libra
     assert all(f'href="/p/{PACK}/{path}"' in page for path in ARTICLES)
 
 
+def test_a_zim_article_has_no_previous_and_next_links_as_address_order_is_no_reading_order(library, imported):
+    _, _, settings = library
+    page = create_app(settings).test_client().get(f"/p/{PACK}/A/Lighthouses").get_data(as_text=True)
+    assert 'class="prev-next"' not in page and 'rel="next"' not in page
+
+
 def test_a_pack_of_many_pages_lists_the_first_ones_and_says_how_many_there_are(library, tmp_path, monkeypatch):
     from kit.library import catalog
     monkeypatch.setattr(catalog, "PAGES_LISTED", 2)
@@ -193,6 +199,17 @@ def test_indexing_again_reads_nothing_when_the_zim_is_unchanged(library, importe
     report = build_index(settings)
     assert (report.added, report.updated, report.removed) == (0, 0, 0)
     assert report.unchanged == len(ARTICLES)
+
+
+def test_a_zim_is_written_in_batches_and_each_article_counts_on_the_progress_line(library, imported, monkeypatch):
+    from kit.library import indexer
+    monkeypatch.setattr(indexer, "SOURCE_BATCH", 2)       # 3 articles: two transactions
+    _, _, settings = library
+    settings.index_path.unlink()
+    counted: list[str] = []
+    report = build_index(settings, on_document=counted.append)
+    assert report.added == len(ARTICLES) and counted == [PACK] * len(ARTICLES)
+    assert documents(settings) == {path: title for path, (title, _) in ARTICLES.items()}
 
 
 def test_a_new_edition_of_the_zim_replaces_the_articles(library, imported, tmp_path):
