@@ -1,6 +1,6 @@
 """Build the Lantern program for the OS this runs on, into build/dist/<os>/.
 
-    python build/build.py [--onedir | --onefile] [--windowed] [--dist DIR]
+    python build/build.py [--onedir | --onefile] [--windowed] [--with-zim] [--dist DIR]
 
 Run it with the Python that has the kit installed (`.venv/bin/python build/build.py`, after
 `pip install -e '.[build]'`). PyInstaller cannot cross-compile: build on Windows for Windows,
@@ -41,7 +41,7 @@ def drop_duplicate_links(folder: Path) -> int:
 
 
 def build(onefile: bool = False, windowed: bool = False, dist: Path = HERE / "dist",
-          work: Path = HERE / "work") -> Path:
+          work: Path = HERE / "work", with_zim: bool = False) -> Path:
     """Run PyInstaller on build/lantern.spec; return the folder holding the program."""
     try:
         import PyInstaller  # noqa: F401
@@ -54,6 +54,7 @@ def build(onefile: bool = False, windowed: bool = False, dist: Path = HERE / "di
                "--log-level", "WARN", "--distpath", str(staging), "--workpath", str(work), "--"]
     command += ["--onefile"] if onefile else []
     command += ["--windowed"] if windowed else []
+    command += ["--with-zim"] if with_zim else []
     if subprocess.run(command).returncode != 0:
         raise SystemExit("PyInstaller failed: its messages are above.")
     target = dist / os_name()
@@ -78,11 +79,15 @@ def main(argv=None) -> int:
     mode.add_argument("--onefile", action="store_true", help="a single file: unpacks at every start")
     parser.add_argument("--windowed", action="store_true",
                         help="no console window (Windows/macOS); messages go to data/lantern.log")
+    parser.add_argument("--with-zim", action="store_true",
+                        help="bundle libzim (Kiwix ZIM import). It is GPL-3.0-or-later: the program "
+                             "you hand on is then covered by the GPL")
     parser.add_argument("--dist", type=Path, default=HERE / "dist",
                         help="where <os>/ is written (default build/dist)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    target = build(onefile=args.onefile, windowed=args.windowed, dist=args.dist.resolve())
+    target = build(onefile=args.onefile, windowed=args.windowed, dist=args.dist.resolve(),
+                   with_zim=args.with_zim)
     print(f"Built {'onefile' if args.onefile else 'onedir'} Lantern for {os_name()} in "
           f"{time.perf_counter() - started:.0f} s: {target} ({folder_size(target) / 1e6:.1f} MB). "
           f"Next: kit stick build DEST --executables {args.dist}")

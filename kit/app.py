@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
-from pathlib import Path
 
 from flask import (Blueprint, Flask, Response, abort, current_app, flash, jsonify, redirect,
-                   render_template, request, send_from_directory, session, url_for)
+                   render_template, request, session, url_for)
 
 from kit.classroom import report
 from kit.classroom.join_poster import FORMATS as QR_FORMATS
@@ -33,12 +32,10 @@ from kit.web.forms import chapter_from_form, search_arguments
 from kit.web.identity import (LEARNER_KEY, TEACHER_KEY, TEACHER_SESSION_S, current_learner, index_db,
                               init_identity, kit_urls, learner_required, loopback_only, safe_next,
                               store, teacher_required, workshops)
+from kit.web.pack_files import send_pack_file
 from kit.web.sse import event_stream_response
 from kit.web.wheels import find_links_response, init_wheels, send_download, setup_context, simple_response
 
-# Files a pack may serve as-is (images in chapters, media); anything else is not served.
-ASSET_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ico", ".pdf", ".mp3",
-                  ".ogg", ".mp4", ".webm"}
 
 kit = Blueprint("kit", __name__)
 
@@ -91,19 +88,12 @@ def pack_page(pack_id):
 def document_page(pack_id, slug):
     doc = catalog.get_document(index_db(), pack_id, slug)
     if doc is None:
-        return pack_asset(pack_id, slug)
-    pack = catalog.get_pack(index_db(), pack_id)
-    nav = catalog.chapter_neighbours(index_db(), doc) if doc["kind"] == "chapter" else None
+        return send_pack_file(catalog.pack_root(index_db(), pack_id) or abort(404), pack_id, slug)
+    pack = catalog.pack_info(index_db(), pack_id)
+    nav = catalog.reading_nav(index_db(), doc, pack)
     return render_template(f"library/{doc['kind']}.html", doc=doc, pack=pack, nav=nav, toc=catalog.sections(doc))
 
 
-def pack_asset(pack_id, relpath):
-    """An image or media file shipped in the pack; send_from_directory refuses any path that
-    leaves the pack folder."""
-    root = catalog.pack_root(index_db(), pack_id)
-    if root is None or Path(relpath).suffix.lower() not in ASSET_SUFFIXES:
-        abort(404)
-    return send_from_directory(root, relpath, max_age=3600)
 
 
 @kit.get("/search")

@@ -2,18 +2,15 @@
 doctor), the classroom (teacher) and the stick (start here; build/verify in cli/stick.py)."""
 from __future__ import annotations
 
-import shutil
 import sys
-from pathlib import Path
 
 import click
 
 from kit.cli.common import _common, _content_dirs, _hold_data_folder, _print_problems, _settings
+from kit.cli.importing import import_pack
 from kit.cli.stick import stick
 from kit.cli.wheels import wheels
-from kit.library.documents import ImportProblem, slugify
 from kit.library.indexer import build_index, connect
-from kit.library.packs import load_pack
 from kit.settings import ENGINE_CHOICES, THREADS_RANGE, Settings
 
 
@@ -26,6 +23,7 @@ def main():
 
 main.add_command(stick)
 main.add_command(wheels)
+main.add_command(import_pack)
 
 
 @main.command()
@@ -101,57 +99,6 @@ def index(data, content):
     report = build_index(settings)
     click.echo(report.summary())
     _print_problems(report)
-
-
-@main.command(name="import")
-@_common
-@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path,
-                                        resolve_path=True))   # so `kit import .` has a name
-@click.option("--title", help="Create a pack.toml with this title when PATH has none.")
-@click.option("--description", default="", help="With --title: the pack's description.")
-@click.option("--licence", default="unknown", help="With --title: the licence of the material.")
-@click.option("--language", default="en", help="With --title: the language code.")
-@click.option("--author", "authors", multiple=True, help="With --title: an author (repeatable).")
-def import_pack(data, content, path, title, description, licence, language, authors):
-    """Copy the pack (or a folder of documents) at PATH into the library and index it."""
-    settings = _settings(data_dir=data, content_dirs=_content_dirs(content))
-    has_pack_toml = (path / "pack.toml").is_file()
-    if not has_pack_toml and not title:
-        raise click.UsageError(f"{path} has no pack.toml. Write one (see docs/packs.md), or pass "
-                               "--title (and --licence, --author) to create it.")
-    if has_pack_toml:
-        try:
-            load_pack(path)
-        except ImportProblem as problem:
-            raise click.ClickException(f"{path / problem.path}: {problem.message} Nothing was imported.")
-    pack_id = slugify(path.name)
-    target = settings.imported_packs_dir / pack_id
-    staging = settings.imported_packs_dir / f".{pack_id}.importing"
-    shutil.rmtree(staging, ignore_errors=True)
-    shutil.copytree(path, staging)
-    if not has_pack_toml:
-        (staging / "pack.toml").write_text(_pack_toml(title, description, language, licence,
-                                                      authors or ["unknown"]), encoding="utf-8")
-    if target.exists():        # swap in the new copy only once it is complete
-        retired = settings.imported_packs_dir / f".{pack_id}.old"
-        shutil.rmtree(retired, ignore_errors=True)
-        target.rename(retired)
-        staging.rename(target)
-        shutil.rmtree(retired, ignore_errors=True)
-    else:
-        staging.rename(target)
-    report = build_index(settings)
-    click.echo(f"Imported '{pack_id}' into {target}. Index: {report.summary()}")
-    _print_problems(report)
-
-
-def _pack_toml(title, description, language, licence, authors) -> str:
-    def quoted(text):
-        return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return "\n".join([f"title = {quoted(title)}", f"description = {quoted(description)}",
-                      f"language = {quoted(language)}", f"licence = {quoted(licence)}",
-                      f"authors = [{', '.join(quoted(a) for a in authors)}]",
-                      'version = "1.0.0"', ""])
 
 
 @main.command()

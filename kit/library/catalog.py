@@ -5,34 +5,58 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
+from kit.library.formats import format_named
+
+# A ZIM can hold millions of pages: the pack page lists the first ones, search finds them all.
+PAGES_LISTED = 1000
+
 
 @dataclass
 class Neighbours:
-    previous: sqlite3.Row | None
-    next: sqlite3.Row | None
-    chapters: list[sqlite3.Row]
+    previous: dict | None
+    next: dict | None
+    chapters: list[dict]
+    tree: list[dict]         # the chapters nested as the source nests them (contents_tree)
 
 
 def list_packs(conn: sqlite3.Connection) -> list[dict]:
     """Every pack with its documents grouped: workshops (chapters in order), transcripts, pages."""
-    packs = []
-    for pack in conn.execute("SELECT * FROM packs ORDER BY title"):
-        packs.append({**dict(pack), "authors": json.loads(pack["authors"]),
-                      **pack_contents(conn, pack["id"])})
-    return packs
+    return [{**_pack_fields(pack), **pack_contents(conn, pack["id"])}
+            for pack in conn.execute("SELECT * FROM packs ORDER BY title").fetchall()]
 
 
 def get_pack(conn: sqlite3.Connection, pack_id: str) -> dict | None:
+    pack = pack_info(conn, pack_id)
+    return {**pack, **pack_contents(conn, pack_id)} if pack else None
+
+
+def pack_info(conn: sqlite3.Connection, pack_id: str) -> dict | None:
+    """The pack's own fields without its contents: what a document page needs (building the
+    contents of a 500-page doc set for every page view would be most of its cost)."""
     pack = conn.execute("SELECT * FROM packs WHERE id=?", (pack_id,)).fetchone()
-    if pack is None:
-        return None
-    return {**dict(pack), "authors": json.loads(pack["authors"]), **pack_contents(conn, pack_id)}
+    return _pack_fields(pack) if pack else None
+
+
+def _pack_fields(pack: sqlite3.Row) -> dict:
+    """A packs row as pages use it; `reading_order`: its pages have an order of their own, so
+    they are listed as contents and linked previous/next (a book, a Sphinx build, not a ZIM)."""
+    source_format = format_named(pack["format"]) if pack["format"] else None
+    return {**dict(pack), "authors": json.loads(pack["authors"]),
+            "reading_order": source_format is not None and source_format.reading_order}
 
 
 def pack_contents(conn: sqlite3.Connection, pack_id: str) -> dict:
-    docs = conn.execute("SELECT id, slug, kind, title, workshop, workshop_title,"
-                        " workshop_description, position, meta FROM documents WHERE pack=?"
+    """Workshops with their chapters, transcripts, and the first PAGES_LISTED pages in reading
+    order (with how many there are, and the page to start at when the source names one)."""
+    columns = "id, slug, kind, title, workshop, workshop_title, workshop_description, position, meta"
+    docs = conn.execute(f"SELECT {columns} FROM documents WHERE pack=? AND kind != 'page'"
                         " ORDER BY workshop, position, relpath", (pack_id,)).fetchall()
+    pages = conn.execute(f"SELECT {columns} FROM documents WHERE pack=? AND kind = 'page'"   # documents_by_kind
+                         " ORDER BY position, slug LIMIT ?", (pack_id, PAGES_LISTED)).fetchall()
+    pages_total = conn.execute("SELECT count(*) FROM documents WHERE pack=? AND kind = 'page'",
+                               (pack_id,)).fetchone()[0]
+    start = conn.execute("SELECT slug, title FROM documents WHERE pack=?"      # documents_start
+                         " AND json_extract(meta, '$.start') IS NOT NULL LIMIT 1", (pack_id,)).fetchone()
     workshops: dict[str, dict] = {}
     for doc in docs:
         if doc["kind"] == "chapter":
@@ -40,9 +64,38 @@ def pack_contents(conn: sqlite3.Connection, pack_id: str) -> dict:
                 "title": doc["workshop_title"], "description": doc["workshop_description"],
                 "chapters": []})
             workshop["chapters"].append(doc)
+    for workshop in workshops.values():
+        workshop["tree"] = contents_tree(workshop["chapters"])
     return {"workshops": list(workshops.values()),
             "transcripts": [d for d in docs if d["kind"] == "transcript"],
-            "pages": sorted((d for d in docs if d["kind"] == "page"), key=lambda d: d["slug"])}
+            "pages": pages, "pages_total": pages_total, "start": start,
+            "pages_tree": contents_tree(pages)}
+
+
+def contents_tree(docs) -> list[dict]:
+    """Documents in reading order as nested entries ({title, slug, children}): a page of a
+    published source sits under the page before it with a smaller depth (its meta `depth`),
+    and pages of a part (a HonKit "## Part" heading, an MkDocs nav section without a page of
+    its own) under an entry for the part, whose slug is "" (a label, not a link)."""
+    roots: list[dict] = []
+    stack: list[tuple[int, dict]] = []
+    part = ""
+    for doc in docs:
+        meta = doc if "depth" in doc.keys() else json.loads(doc["meta"] or "{}")
+        depth = int(meta.get("depth", 0) or 0)
+        if (meta.get("part") or "") != part:
+            part = meta.get("part") or ""
+            stack = []
+            if part:
+                label = {"title": part, "slug": "", "children": []}
+                roots.append(label)
+                stack = [(-1, label)]
+        entry = {"title": doc["title"], "slug": doc["slug"], "children": []}
+        while stack and stack[-1][0] >= depth:
+            stack.pop()
+        (stack[-1][1]["children"] if stack else roots).append(entry)
+        stack.append((depth, entry))
+    return roots
 
 
 def get_document(conn: sqlite3.Connection, pack_id: str, slug: str) -> dict | None:
@@ -54,15 +107,26 @@ def get_document(conn: sqlite3.Connection, pack_id: str, slug: str) -> dict | No
 
 
 def chapter_neighbours(conn: sqlite3.Connection, doc: dict) -> Neighbours:
-    """The chapters of the same workshop in order, and the ones before and after this one."""
-    chapters = conn.execute("SELECT slug, title FROM documents WHERE pack=? AND workshop=?"
-                            " AND kind='chapter' ORDER BY position, relpath",
-                            (doc["pack"], doc["workshop"])).fetchall()
+    """The documents of the same kind and workshop in order (a workshop's chapters, or a
+    published source's pages), and the ones before and after this one."""
+    chapters = conn.execute("SELECT slug, title, meta FROM documents WHERE pack=? AND workshop=?"
+                            " AND kind=? ORDER BY position, relpath",
+                            (doc["pack"], doc["workshop"], doc["kind"])).fetchall()
+    chapters = [{"slug": c["slug"], "title": c["title"], "depth": meta.get("depth", 0), "part": meta.get("part", "")}
+                for c in chapters for meta in [json.loads(c["meta"] or "{}")]]
     slugs = [c["slug"] for c in chapters]
     at = slugs.index(doc["slug"])
     return Neighbours(previous=chapters[at - 1] if at > 0 else None,
                       next=chapters[at + 1] if at + 1 < len(chapters) else None,
-                      chapters=chapters)
+                      chapters=chapters, tree=contents_tree(chapters))
+
+
+def reading_nav(conn: sqlite3.Connection, doc: dict, pack: dict) -> Neighbours | None:
+    """What sits beside a document: a workshop's chapters, and the pages of a published source
+    with a reading order of its own; nothing for a ZIM's pages (20,000 of them, in address order)."""
+    if doc["kind"] == "chapter" or pack["reading_order"]:
+        return chapter_neighbours(conn, doc)
+    return None
 
 
 def sections(doc: dict) -> list[tuple[str, str]]:

@@ -42,6 +42,7 @@ class Document:
     position: int = 0        # order inside its workshop
     meta: dict = field(default_factory=dict)   # objectives, speakers, recorded, description
     exercises: list[Exercise] = field(default_factory=list)
+    relpath: str = ""        # where a source format's document sits in its source (a ZIM path)
 
 
 def slugify(text: str, max_length: int = 60) -> str:

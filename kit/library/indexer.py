@@ -3,26 +3,35 @@
 Built incrementally: a file whose size, mtime and pack/workshop metadata are unchanged is not
 read again. A file that fails to import is reported and its previously indexed version stays,
 so a bad edit never makes material disappear from a classroom mid-session.
+
+Two ways in: a pack in Lantern's own format is read file by file (`_index_pack`, the importers);
+a pack made from a published source (`format = …` in pack.toml: a HonKit book, a Sphinx build,
+a ZIM…) is read through its format (`_index_source`, kit/library/formats/).
 """
 from __future__ import annotations
 
+import hashlib
+import itertools
 import json
+import os
 import re
 import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kit.library import fts
 from kit.library.documents import Document, ImportProblem, slugify
+from kit.library.formats import FORMATS, format_named
 from kit.library.importers import Source, importer_for, read_text_file
 from kit.library.packs import Pack, candidate_pack_roots, document_files, load_pack, workshop_title
 
-INDEX_VERSION = "2"   # bump when importers change what they produce: forces a full rebuild
+INDEX_VERSION = "4"   # bump when importers change what they produce: forces a full rebuild
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS packs(
     id TEXT PRIMARY KEY, root TEXT, title TEXT, description TEXT, language TEXT,
-    licence TEXT, authors TEXT, version TEXT);
+    licence TEXT, authors TEXT, version TEXT, format TEXT);
 CREATE TABLE IF NOT EXISTS documents(
     id INTEGER PRIMARY KEY, pack TEXT, relpath TEXT, slug TEXT, kind TEXT, title TEXT,
     workshop TEXT, workshop_title TEXT, workshop_description TEXT, position INTEGER,
@@ -32,14 +41,17 @@ CREATE TABLE IF NOT EXISTS passages(
     id INTEGER PRIMARY KEY, doc_id INTEGER, seq INTEGER, anchor TEXT, heading TEXT,
     speaker TEXT, start TEXT, text TEXT, html TEXT);
 CREATE INDEX IF NOT EXISTS passages_by_doc ON passages(doc_id, seq);
+-- The pack page of a ZIM with 20,000 articles: count pages and find the start page without
+-- reading every document row (kit/library/catalog.py pack_contents).
+CREATE INDEX IF NOT EXISTS documents_by_kind ON documents(pack, kind, position);
+CREATE INDEX IF NOT EXISTS documents_start ON documents(pack)
+    WHERE json_extract(meta, '$.start') IS NOT NULL;
 CREATE TABLE IF NOT EXISTS exercises(
     id INTEGER PRIMARY KEY, doc_id INTEGER, anchor TEXT, title TEXT, prompt TEXT, solution TEXT);
 CREATE TABLE IF NOT EXISTS problems(pack TEXT, path TEXT, line INTEGER, message TEXT);
 CREATE TABLE IF NOT EXISTS vocabulary(word TEXT PRIMARY KEY) WITHOUT ROWID;
-CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
-    title, heading, body, pack UNINDEXED, kind UNINDEXED,
-    tokenize = 'porter unicode61 remove_diacritics 2');
-"""
+""" + fts.create_statements()
+SOURCE_BATCH = 200   # documents per transaction when a source format streams them in
 _VOCABULARY_WORD = re.compile(r"[a-z][a-z0-9_]{3,30}")
 # Column weights for BM25: a match in a title counts most, then headings/speakers, then text.
 _RANK = "bm25(4.0, 2.0, 1.0)"
@@ -83,12 +95,13 @@ def _prepare(conn: sqlite3.Connection) -> None:
         pass
     if version != INDEX_VERSION:
         for table in ("meta", "packs", "documents", "passages", "exercises", "problems",
-                      "vocabulary", "passages_fts"):
+                      "vocabulary", *fts.TABLES):
             conn.execute(f"DROP TABLE IF EXISTS {table}")
     conn.executescript(_SCHEMA)
     with conn:
         conn.execute("INSERT OR REPLACE INTO meta VALUES('index_version', ?)", (INDEX_VERSION,))
-        conn.execute("INSERT INTO passages_fts(passages_fts, rank) VALUES('rank', ?)", (_RANK,))
+        for table in fts.TABLES:
+            conn.execute(f"INSERT INTO {table}({table}, rank) VALUES('rank', ?)", (_RANK,))
 
 
 def _signature(*paths: Path) -> str:
@@ -105,8 +118,9 @@ def _slug(relpath: str, kind: str) -> str:
 
 
 def _delete_document(conn: sqlite3.Connection, doc_id: int) -> None:
-    conn.execute("DELETE FROM passages_fts WHERE rowid IN "
-                 "(SELECT id FROM passages WHERE doc_id=?)", (doc_id,))
+    for table in fts.TABLES:
+        conn.execute(f"DELETE FROM {table} WHERE rowid IN "
+                     "(SELECT id FROM passages WHERE doc_id=?)", (doc_id,))
     conn.execute("DELETE FROM passages WHERE doc_id=?", (doc_id,))
     conn.execute("DELETE FROM exercises WHERE doc_id=?", (doc_id,))
     conn.execute("DELETE FROM documents WHERE id=?", (doc_id,))
@@ -115,39 +129,52 @@ def _delete_document(conn: sqlite3.Connection, doc_id: int) -> None:
 def _write_document(conn, pack: Pack, relpath: str, doc: Document, signature: str,
                     workshop: tuple[str, str, str], old_id: int | None) -> None:
     with conn:   # one transaction per document: a crash leaves the old or the new, never half
-        if old_id is not None:
-            _delete_document(conn, old_id)
-        cursor = conn.execute(
-            "INSERT INTO documents(pack, relpath, slug, kind, title, workshop, workshop_title,"
-            " workshop_description, position, meta, html, signature)"
-            " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
-            (pack.id, relpath, _slug(relpath, doc.kind), doc.kind, doc.title, *workshop,
-             doc.position, json.dumps(doc.meta, default=str), doc.html, signature))
-        doc_id = cursor.lastrowid
-        for seq, passage in enumerate(doc.passages):
-            row = conn.execute(
-                "INSERT INTO passages(doc_id, seq, anchor, heading, speaker, start, text, html)"
-                " VALUES(?,?,?,?,?,?,?,?)",
-                (doc_id, seq, passage.anchor, passage.heading, passage.speaker, passage.start,
-                 passage.text, passage.html)).lastrowid
-            conn.execute("INSERT INTO passages_fts(rowid, title, heading, body, pack, kind)"
-                         " VALUES(?,?,?,?,?,?)",
-                         (row, doc.title, passage.heading or passage.speaker, passage.text,
-                          pack.id, doc.kind))
-        # Words as written, for the tutor's spelling repair (kit/tutor/retrieval.py). Only ever
-        # added to: a word left behind by a deleted file just finds nothing.
-        words = {w for p in doc.passages for w in _VOCABULARY_WORD.findall(f"{p.heading} {p.text}".lower())}
-        conn.executemany("INSERT OR IGNORE INTO vocabulary VALUES(?)", [(w,) for w in words])
-        conn.executemany("INSERT INTO exercises(doc_id, anchor, title, prompt, solution)"
-                         " VALUES(?,?,?,?,?)",
-                         [(doc_id, e.anchor, e.title, e.prompt, e.solution) for e in doc.exercises])
+        _insert_document(conn, pack, relpath, doc, signature, workshop, old_id)
 
 
-def _index_pack(conn, pack: Pack, max_bytes: int, report: IndexReport) -> None:
+def _insert_document(conn, pack: Pack, relpath: str, doc: Document, signature: str,
+                     workshop: tuple[str, str, str], old_id: int | None) -> None:
+    """The document, its passages, words and exercises, in the caller's transaction."""
+    if old_id is not None:
+        _delete_document(conn, old_id)
+    cursor = conn.execute(
+        "INSERT INTO documents(pack, relpath, slug, kind, title, workshop, workshop_title,"
+        " workshop_description, position, meta, html, signature)"
+        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+        (pack.id, relpath, _slug(relpath, doc.kind), doc.kind, doc.title, *workshop,
+         doc.position, json.dumps(doc.meta, default=str), doc.html, signature))
+    doc_id = cursor.lastrowid
+    table = fts.table_for(pack.language)
+    for seq, passage in enumerate(doc.passages):
+        row = conn.execute(
+            "INSERT INTO passages(doc_id, seq, anchor, heading, speaker, start, text, html)"
+            " VALUES(?,?,?,?,?,?,?,?)",
+            (doc_id, seq, passage.anchor, passage.heading, passage.speaker, passage.start,
+             passage.text, passage.html)).lastrowid
+        conn.execute(f"INSERT INTO {table}(rowid, title, heading, body, pack, kind)"
+                     " VALUES(?,?,?,?,?,?)",
+                     (row, doc.title, passage.heading or passage.speaker, passage.text,
+                      pack.id, doc.kind))
+    # Words as written, for the tutor's spelling repair (kit/tutor/retrieval.py). Only ever
+    # added to: a word left behind by a deleted file just finds nothing.
+    words = {w for p in doc.passages for w in _VOCABULARY_WORD.findall(f"{p.heading} {p.text}".lower())}
+    conn.executemany("INSERT OR IGNORE INTO vocabulary VALUES(?)", [(w,) for w in words])
+    conn.executemany("INSERT INTO exercises(doc_id, anchor, title, prompt, solution)"
+                     " VALUES(?,?,?,?,?)",
+                     [(doc_id, e.anchor, e.title, e.prompt, e.solution) for e in doc.exercises])
+
+
+def _record_pack(conn, pack: Pack) -> None:
     with conn:
-        conn.execute("INSERT OR REPLACE INTO packs VALUES(?,?,?,?,?,?,?,?)",
+        conn.execute("INSERT OR REPLACE INTO packs VALUES(?,?,?,?,?,?,?,?,?)",
                      (pack.id, str(pack.root), pack.title, pack.description, pack.language,
-                      pack.licence, json.dumps(pack.authors), pack.version))
+                      pack.licence, json.dumps(pack.authors), pack.version, pack.format))
+
+
+def _index_pack(conn, pack: Pack, settings, report: IndexReport) -> None:
+    """A pack in Lantern's own format: each file read by the importer for its kind."""
+    _record_pack(conn, pack)
+    max_bytes = settings.max_file_bytes
     indexed = {row["relpath"]: (row["id"], row["signature"]) for row in
                conn.execute("SELECT id, relpath, signature FROM documents WHERE pack=?", (pack.id,))}
     workshops: dict[str, tuple[str, str]] = {}
@@ -192,8 +219,127 @@ def _index_pack(conn, pack: Pack, max_bytes: int, report: IndexReport) -> None:
             report.removed += 1
 
 
-def build_index(settings) -> IndexReport:
-    """Bring the index up to date with the packs on disk; returns what changed."""
+def _tree_signature(root: Path) -> str:
+    """Size and time of every file of a published source: any change re-reads the whole source,
+    since one edit (SUMMARY.md, an included file, a variable) can change many pages."""
+    digest = hashlib.sha256()
+    for folder, dirs, files in os.walk(root):
+        dirs.sort()
+        for name in sorted(files):
+            stat = os.stat(os.path.join(folder, name))
+            where = os.path.relpath(os.path.join(folder, name), root)   # the stick may move
+            digest.update(f"{where}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def _index_source(conn, pack: Pack, settings, report: IndexReport, on_document=None) -> None:
+    """A pack in a published-source format: its format yields the documents in reading order,
+    one at a time, written SOURCE_BATCH to a transaction, so memory stays bounded however big
+    the source is (a 90 GB ZIM). Unchanged files on disk: nothing is read. A page that fails
+    keeps its previous version; so does the whole pack when the source cannot be read at all
+    (or stops being readable part way). `on_document(pack_id)` is called per document (the
+    progress line)."""
+    _record_pack(conn, pack)
+    source_format = format_named(pack.format)
+    if source_format is None:
+        names = ", ".join(f.name for f in FORMATS)
+        report.problems.append((pack.id, ImportProblem(
+            "pack.toml", f"format '{pack.format}' is not one Lantern reads ({names}). Fix the "
+                         "line, or remove it for a pack in Lantern's own format.")))
+        return
+    signature = _tree_signature(pack.root)
+    if _source_unchanged(conn, pack, signature, report):
+        return
+    settled = _signature(pack.root / "pack.toml")   # its language picks the search table
+    # The relpaths written or kept this time, in SQLite rather than in memory (millions for a
+    # big ZIM): what is not among them afterwards has gone from the source.
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS source_seen(relpath TEXT PRIMARY KEY)")
+    with conn:
+        conn.execute("DELETE FROM source_seen")
+
+    def indexed(relpath: str):
+        return conn.execute("SELECT id, signature FROM documents WHERE pack=? AND relpath=?",
+                            (pack.id, relpath)).fetchone()
+
+    def unchanged(relpath: str, page_signature: str) -> bool:
+        """For an incremental format: is this page in the index as it is on disk?"""
+        old = indexed(relpath)
+        if old is None or old["signature"] != f"{page_signature}|{settled}":
+            return False
+        conn.execute("INSERT OR IGNORE INTO source_seen VALUES(?)", (relpath,))  # the next batch commits it
+        report.unchanged += 1
+        return True
+    problems: list[ImportProblem] = []
+    complete = False
+    try:
+        documents = source_format.documents(pack, settings, problems, unchanged=unchanged) \
+            if source_format.incremental else source_format.documents(pack, settings, problems)
+        while batch := list(itertools.islice(documents, SOURCE_BATCH)):
+            with conn:    # one transaction per batch: a crash keeps whole documents only
+                for doc in batch:
+                    _write_source_document(conn, pack, doc, indexed(doc.relpath), signature,
+                                           settled, problems, report)
+                    if on_document:
+                        on_document(pack.id)
+        complete = True
+    except ImportProblem as problem:        # the source as a whole could not be read
+        problems.append(problem)
+    except Exception as error:              # a format bug must not stop the other packs
+        problems.append(ImportProblem(pack.format, f"could not be read ({type(error).__name__}: "
+                                                   f"{error}). Please report this with the source."))
+    report.problems.extend((pack.id, problem) for problem in problems)
+    failed = {problem.path for problem in problems}
+    with conn:
+        if complete:     # what was not written again is gone from the source, unless it failed now
+            for row in conn.execute("SELECT id, relpath FROM documents WHERE pack=? AND relpath NOT IN"
+                                    " (SELECT relpath FROM source_seen)", (pack.id,)).fetchall():
+                if row["relpath"] not in failed:
+                    _delete_document(conn, row["id"])
+                    report.removed += 1
+            # the whole source as read: next time, unchanged files mean nothing to do
+            conn.execute("INSERT OR REPLACE INTO meta VALUES(?, ?)", (f"source:{pack.id}", signature))
+        conn.execute("INSERT OR REPLACE INTO meta VALUES(?, ?)", (f"problems:{pack.id}", json.dumps(
+            [(p.path, p.line, p.message) for p in problems])))
+        conn.execute("DELETE FROM source_seen")
+
+
+def _source_unchanged(conn, pack: Pack, signature: str, report: IndexReport) -> bool:
+    """True when the source's files are as they were when it was last read whole: its
+    documents are counted unchanged and the problems found then still stand."""
+    last = conn.execute("SELECT value FROM meta WHERE key=?", (f"source:{pack.id}",)).fetchone()
+    count = conn.execute("SELECT count(*) FROM documents WHERE pack=?", (pack.id,)).fetchone()[0]
+    if not count or last is None or last["value"] != signature:
+        return False
+    report.unchanged += count
+    row = conn.execute("SELECT value FROM meta WHERE key=?", (f"problems:{pack.id}",)).fetchone()
+    for path, line, message in json.loads(row["value"]) if row else []:
+        report.problems.append((pack.id, ImportProblem(path, message, line)))
+    return True
+
+
+def _write_source_document(conn, pack: Pack, doc: Document, old, signature: str, settled: str,
+                           problems: list[ImportProblem], report: IndexReport) -> None:
+    """One document of a source, in the batch's transaction. An incremental format's page is
+    signed by its own file (and pack.toml), so only it is read again when it changes."""
+    page_signature = doc.meta.pop("signature", None)
+    slug = _slug(doc.relpath, doc.kind)
+    if conn.execute("SELECT 1 FROM documents WHERE pack=? AND slug=? AND relpath != ?",
+                    (pack.id, slug, doc.relpath)).fetchone():
+        problems.append(ImportProblem(doc.relpath, "another page of the source has the same "
+                                                   "address. Rename one of them."))
+        return
+    workshop = (".", "Contents", "") if doc.kind == "chapter" else ("", "", "")
+    _insert_document(conn, pack, doc.relpath, doc,
+                     f"{page_signature}|{settled}" if page_signature else signature,
+                     workshop, old["id"] if old else None)
+    conn.execute("INSERT OR IGNORE INTO source_seen VALUES(?)", (doc.relpath,))
+    report.added += old is None
+    report.updated += old is not None
+
+
+def build_index(settings, on_document=None) -> IndexReport:
+    """Bring the index up to date with the packs on disk; returns what changed.
+    `on_document(pack_id)` is called per document a source format writes (a progress line)."""
     started = time.perf_counter()
     report = IndexReport()
     conn = connect(settings.index_path)
@@ -212,7 +358,10 @@ def build_index(settings) -> IndexReport:
                     str(root), f"another pack is already called '{pack.id}'. Rename the folder.")))
                 continue
             present.add(pack.id)
-            _index_pack(conn, pack, settings.max_file_bytes, report)
+            if pack.format:     # a HonKit book, a Sphinx build, a ZIM…: kit/library/formats/
+                _index_source(conn, pack, settings, report, on_document)
+            else:
+                _index_pack(conn, pack, settings, report)
         for row in conn.execute("SELECT id FROM packs").fetchall():
             if row["id"] not in present:
                 with conn:

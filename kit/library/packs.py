@@ -24,6 +24,7 @@ class Pack:
     authors: list[str]
     version: str
     titles: dict = field(default_factory=dict)
+    format: str = ""         # "" = Lantern's own format; else a published-source format's name
 
 
 def read_toml(path: Path, shown_as: str) -> dict:
@@ -55,7 +56,10 @@ def load_pack(root: Path) -> Pack:
     titles = data.get("titles", {})
     if not isinstance(titles, dict):
         raise ImportProblem(shown_as, "'[titles]' must be a table of \"file\" = \"Title\" lines.")
-    return Pack(id=pack_id, root=root, titles=titles,
+    source_format = data.get("format", "")
+    if not isinstance(source_format, str):
+        raise ImportProblem(shown_as, "field 'format' must be text in quotes, like format = \"honkit\".")
+    return Pack(id=pack_id, root=root, titles=titles, format=source_format,
                 **{name: data[name] for name in REQUIRED_FIELDS})
 
 

@@ -83,6 +83,7 @@ _ALLOWED_TAGS = {
 _ALLOWED_ATTRIBUTES = {
     "*": {"id", "class", "title", "lang"},
     "a": {"href"},
+    "details": {"open"},
     "img": {"src", "alt", "width", "height"},
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan"},

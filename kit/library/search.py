@@ -12,6 +12,8 @@ import re
 import sqlite3
 from dataclasses import asdict, dataclass
 
+from kit.library import fts
+
 _WORD = re.compile(r"\w+", re.UNICODE)
 _OPEN, _CLOSE = "\x02", "\x03"    # snippet markers, turned into <mark> after escaping
 KINDS = ("chapter", "transcript", "page")
@@ -60,25 +62,31 @@ def _snippet_html(raw: str) -> str:
     return escaped.replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
 
 
-_SQL = f"""
+_ONE_TABLE = f"""
+SELECT * FROM (
 SELECT p.id, p.anchor, p.heading, p.speaker, p.start, p.text, d.title, d.pack, d.kind, d.slug,
-       snippet(passages_fts, 2, '{_OPEN}', '{_CLOSE}', '…', 24) AS snip, rank
-FROM passages_fts
-JOIN passages p ON p.id = passages_fts.rowid
+       snippet({{t}}, 2, '{_OPEN}', '{_CLOSE}', '…', 24) AS snip, {{t}}.rank AS rank
+FROM {{t}}
+JOIN passages p ON p.id = {{t}}.rowid
 JOIN documents d ON d.id = p.doc_id
-WHERE passages_fts MATCH :match {{filters}}
-ORDER BY rank LIMIT :limit
+WHERE {{t}} MATCH :match {{filters}}
+ORDER BY rank LIMIT :limit)
 """
+# English packs and the others sit in two FTS5 tables (kit/library/fts.py): ask both, keep the
+# best of each, then the best overall. BM25 scores of the two are of the same kind.
+def _sql(filters: str) -> str:
+    return " UNION ALL ".join(_ONE_TABLE.replace("{filters}", filters).replace("{t}", table)
+                              for table in fts.TABLES) + " ORDER BY rank LIMIT :limit"
 
 
 def _run(conn: sqlite3.Connection, match: str, limit: int, pack: str | None,
          kind: str | None) -> list[SearchHit]:
     filters = ""
     if pack:
-        filters += " AND passages_fts.pack = :pack"
+        filters += " AND {t}.pack = :pack"
     if kind:
-        filters += " AND passages_fts.kind = :kind"
-    rows = conn.execute(_SQL.format(filters=filters),
+        filters += " AND {t}.kind = :kind"
+    rows = conn.execute(_sql(filters),
                         {"match": match, "limit": limit, "pack": pack, "kind": kind}).fetchall()
     return [SearchHit(title=r["title"], pack=r["pack"], kind=r["kind"],
                       url=document_url(r["pack"], r["slug"], r["anchor"]),
@@ -120,18 +128,21 @@ def search_passages(conn: sqlite3.Connection, query: str, limit: int = 10,
 
 def passages_matching(conn: sqlite3.Connection, word: str, limit_to: list[int] | None = None) -> set[int]:
     """Passage ids containing `word` as FTS5 sees it (stemmed), optionally among `limit_to`."""
-    sql = "SELECT rowid FROM passages_fts WHERE passages_fts MATCH ?"
-    args: list = [f'"{word}"']
-    if limit_to is not None:
-        sql += f" AND rowid IN ({','.join('?' * len(limit_to))})"
-        args += limit_to
-    return {row[0] for row in conn.execute(sql, args)}
+    found: set[int] = set()
+    for table in fts.TABLES:
+        sql = f"SELECT rowid FROM {table} WHERE {table} MATCH ?"
+        args: list = [f'"{word}"']
+        if limit_to is not None:
+            sql += f" AND rowid IN ({','.join('?' * len(limit_to))})"
+            args += limit_to
+        found |= {row[0] for row in conn.execute(sql, args)}
+    return found
 
 
 def passages_with(conn: sqlite3.Connection, word: str) -> int:
     """How many passages contain `word` (for its IDF weight)."""
-    return conn.execute("SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?",
-                        (f'"{word}"',)).fetchone()[0]
+    return sum(conn.execute(f"SELECT count(*) FROM {table} WHERE {table} MATCH ?",
+                            (f'"{word}"',)).fetchone()[0] for table in fts.TABLES)
 
 
 def passage_count(conn: sqlite3.Connection) -> int:

@@ -12,8 +12,9 @@ from kit.library.rendering import sanitise_html
 
 MAX_SECTION_WORDS = 250
 _SKIP_NAMES = re.compile(r"^(genindex.*|search|py-modindex|modindex)\.html?$", re.I)
+# "title": the <head>'s title is the page's title, not text shown above its first heading.
 _SKIP_TAGS = {"script", "style", "nav", "header", "footer", "aside", "noscript", "template",
-              "form", "button", "select", "textarea", "svg", "iframe"}
+              "form", "button", "select", "textarea", "svg", "iframe", "title"}
 _SKIP_CLASSES = {"sphinxsidebar", "related", "footer", "headerlink", "navigation", "nav",
                  "mobile-nav", "breadcrumbs"}
 _VOID = {"br", "hr", "img", "input", "meta", "link", "wbr", "col", "area", "source", "base"}
@@ -44,7 +45,8 @@ class _PageReader(HTMLParser):
         classes = set((attributes.get("class") or "").split())
         if tag == "title":
             self.in_title = True
-        opens_main = tag == "main" or attributes.get("role") == "main"
+        # Sphinx themes mark the text as role="main", some only as <div class="body">
+        opens_main = tag == "main" or attributes.get("role") == "main" or (tag == "div" and "body" in classes)
         opens_skip = tag in _SKIP_TAGS or bool(classes & _SKIP_CLASSES) \
             or attributes.get("role") == "navigation"
         if tag not in _VOID:
@@ -106,7 +108,7 @@ class HtmlImporter(Importer):
 
     def read(self, source: Source) -> Document:
         lowered = source.text.lower()
-        reader = _PageReader(main_only='role="main"' in lowered or "<main" in lowered)
+        reader = _PageReader(main_only=re.search(r'role="main"|<main\b|<div class="body"', lowered) is not None)
         reader.feed(source.text)
         reader.close()
         passages, taken = [], set()

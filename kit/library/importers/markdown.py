@@ -48,16 +48,10 @@ class ChapterImporter(Importer):
                                                 "('- ' lines).", _field_line(source.text, "objectives"))
         tokens = _PARSER.parse(body)
         title = str(meta.get("title") or self._first_heading(tokens) or source.title_from_pack_or_name())
-        sections, exercises = self._walk(tokens, title, source.relpath, offset)
-        passages = []
-        for section in sections:    # in reading order, exercises where they stand
-            for chunk in split_long_text([p for p in section.parts if p], MAX_SECTION_WORDS):
-                passages.append(Passage(anchor=section.anchor, heading=section.heading, text=chunk))
-        html = _PARSER.renderer.render(tokens, _PARSER.options, {})
-        return Document(kind="chapter", title=title, passages=passages, html=html,
-                        position=order, exercises=exercises,
-                        meta={"objectives": [str(o) for o in objectives],
-                              "description": str(meta.get("description", ""))})
+        return chapter_from_tokens(_PARSER, tokens, title, source.relpath, offset,
+                                   position=order,
+                                   meta={"objectives": [str(o) for o in objectives],
+                                         "description": str(meta.get("description", ""))})
 
     @staticmethod
     def _first_heading(tokens) -> str:
@@ -81,7 +75,7 @@ class ChapterImporter(Importer):
             if token.type == "heading_open":
                 in_heading = True
                 heading = _plain(tokens[position + 1].content)
-                anchor = unique_anchor("s-" + slugify(heading), taken)
+                anchor = unique_anchor(token.attrGet("id") or "s-" + slugify(heading), taken)
                 token.attrSet("id", anchor)
                 if token.tag in ("h1", "h2", "h3") and exercise is None and not in_solution:
                     heading_section = _Section(anchor, heading)
@@ -132,3 +126,18 @@ class ChapterImporter(Importer):
                     child.attrSet("href", re.sub(r"\.md(?=#|$)", "", href))
             elif child.type == "image" and _REMOTE.match(child.attrGet("src") or ""):
                 child.attrs.pop("src", None)
+
+
+def chapter_from_tokens(parser, tokens, title: str, relpath: str, offset: int = 0,
+                        position: int = 0, meta: dict | None = None) -> Document:
+    """A chapter Document from parsed Markdown: sections as passages, exercises found, HTML
+    rendered. Shared with the book formats (kit/library/formats/), which prepare the tokens
+    their own way first (included files, heading ids, code captions)."""
+    sections, exercises = ChapterImporter()._walk(tokens, title, relpath, offset)
+    passages = []
+    for section in sections:    # in reading order, exercises where they stand
+        for chunk in split_long_text([p for p in section.parts if p], MAX_SECTION_WORDS):
+            passages.append(Passage(anchor=section.anchor, heading=section.heading, text=chunk))
+    html = parser.renderer.render(tokens, parser.options, {})
+    return Document(kind="chapter", title=title, passages=passages, html=html,
+                    position=position, exercises=exercises, meta=meta or {})
