@@ -27,10 +27,12 @@ from kit.tutor.admission import AskRefused, answer_in_turn, question_for_class, 
 from kit.tutor.answering import MODES, Tutor, engine_chooser, whole_answer
 from kit.tutor.fair_queue import ModelQueue
 from kit.web.csrf import init_csrf, rotate_csrf_token
+from kit.web.document_pages import document_response, init_document_pages
 from kit.web.errors import init_errors, init_security_headers
 from kit.web.identity import (LEARNER_KEY, TEACHER_KEY, TEACHER_SESSION_S, current_learner,
                               index_db, init_identity, kit_urls, learner_required, safe_next, store,
                               teacher_required, workshops)
+from kit.web.slots import init_slots
 from kit.web.sse import event_stream_response
 
 # Files a pack may serve as-is (images in chapters, media); anything else is not served.
@@ -63,6 +65,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_identity(app)
     init_security_headers(app)
     init_errors(app)
+    init_slots(app)
+    init_document_pages(app)
     app.context_processor(ask_context)
     app.register_blueprint(kit)
     return app
@@ -86,12 +90,8 @@ def pack_page(pack_id):
 # redirect that turns an absolute path into one inside it.
 @kit.get("/p/<pack_id>/<path:slug>", merge_slashes=False)
 def document_page(pack_id, slug):
-    doc = catalog.get_document(index_db(), pack_id, slug)
-    if doc is None:
-        return pack_asset(pack_id, slug)
-    pack = catalog.get_pack(index_db(), pack_id)
-    nav = catalog.chapter_neighbours(index_db(), doc) if doc["kind"] == "chapter" else None
-    return render_template(f"library/{doc['kind']}.html", doc=doc, pack=pack, nav=nav, toc=catalog.sections(doc))
+    """Rendered once, then served as bytes with this person's parts filled in (web/document_pages.py)."""
+    return document_response(pack_id, slug) or pack_asset(pack_id, slug)
 
 
 def pack_asset(pack_id, relpath):

@@ -1,0 +1,88 @@
+"""Document pages (chapters, transcripts, HTML pages): rendered once, served as bytes.
+
+The first request for a page renders it in a clean request context — no cookies, so no
+learner, teacher or token can be in it — with markers where the per-person slots go
+(kit/web/slots.py), and caches the result (kit/web/page_cache.py). Every request then fills the
+slots for the person asking and joins bytes: no SQLite query, no render of the document.
+
+HTTP caching: a strong ETag of what this person receives (the shared text's digest plus a
+digest of their slots, "-gz" when gzipped), 304 on a matching If-None-Match (or, for pages
+with nothing personal, If-Modified-Since). `Cache-Control: no-cache` makes the browser ask
+again each time — a 304 is cheap — and pages with someone's nickname, ticks, notes or CSRF
+token are `private`, so no shared cache keeps them. `Vary: Cookie, Accept-Encoding`.
+"""
+from __future__ import annotations
+
+import hashlib
+
+from flask import Flask, Response, current_app, render_template, request
+
+from kit.library import catalog
+from kit.web.gzip_parts import accepts_gzip, deflate_piece, gzip_join
+from kit.web.identity import current_learner, index_db, is_teacher
+from kit.web.page_cache import CachedPage, PageCache, cached_page
+from kit.web.slots import fill_slots, marking_slots, split_marked
+
+
+def init_document_pages(app: Flask) -> None:
+    settings = app.config["LANTERN"]
+    app.extensions["page_cache"] = PageCache(settings.index_path, settings.page_cache_mb * 1024 * 1024)
+
+
+def document_response(pack_id: str, slug: str) -> Response | None:
+    """The page of document `slug` in pack `pack_id` for the person asking; None when the pack
+    has no such document (it may be one of the pack's images)."""
+    page = current_app.extensions["page_cache"].get(
+        (pack_id, slug), lambda modified: _render(pack_id, slug, modified))
+    return None if page is None else _compose(page)
+
+
+def _render(pack_id: str, slug: str, modified: float) -> CachedPage | None:
+    app = current_app._get_current_object()
+    # A new app context too: `g` (the learner, their progress) must not be shared with it.
+    with app.app_context(), app.test_request_context(request.path):
+        doc = catalog.get_document(index_db(), pack_id, slug)
+        if doc is None:
+            return None
+        pack = catalog.get_pack(index_db(), pack_id)
+        nav = catalog.chapter_neighbours(index_db(), doc) if doc["kind"] == "chapter" else None
+        with marking_slots():
+            html = render_template(f"library/{doc['kind']}.html", doc=doc, pack=pack, nav=nav,
+                                   toc=catalog.sections(doc))
+    return cached_page(split_marked(html), modified)
+
+
+def _compose(page: CachedPage) -> Response:
+    filled = [html.encode() for html in fill_slots(page.slots, lazy_csrf=True)]
+    personal = current_learner() is not None or is_teacher() or any(
+        name == "flashes" and html for (name, *_), html in zip(page.slots, filled, strict=True))
+    etag = page.etag + "-" + hashlib.blake2b(b"\0".join(filled), digest_size=8).hexdigest()
+    gzipped = accepts_gzip(request)
+    headers = {"Cache-Control": "private, no-cache" if personal else "no-cache",
+               "Vary": "Cookie, Accept-Encoding",
+               "ETag": f'"{etag}-gz"' if gzipped else f'"{etag}"'}
+    if not personal:
+        headers["Last-Modified"] = _http_date(page.last_modified)
+    if _not_modified(etag, None if personal else page.last_modified):
+        return Response(status=304, headers=headers)
+    if gzipped:
+        pieces = [(page.texts[0], page.deflated[0])]
+        for html, text, deflated in zip(filled, page.texts[1:], page.deflated[1:], strict=True):
+            pieces += [(html, deflate_piece(html)), (text, deflated)]
+        headers["Content-Encoding"] = "gzip"
+        body = gzip_join(pieces)
+    else:
+        body = b"".join(part for pair in zip(page.texts, [*filled, b""], strict=True) for part in pair)
+    return Response(body, mimetype="text/html", headers=headers)
+
+
+def _not_modified(etag: str, last_modified: float | None) -> bool:
+    if request.if_none_match:
+        return request.if_none_match.contains(etag) or request.if_none_match.contains(etag + "-gz")
+    since = request.if_modified_since
+    return last_modified is not None and since is not None and since.timestamp() >= int(last_modified)
+
+
+def _http_date(seconds: float) -> str:
+    from werkzeug.http import http_date
+    return http_date(int(seconds))
