@@ -14,12 +14,15 @@ token are `private`, so no shared cache keeps them. `Vary: Cookie, Accept-Encodi
 from __future__ import annotations
 
 import hashlib
+import json
+from dataclasses import dataclass
 
 from flask import Flask, Response, current_app, render_template, request
+from werkzeug.http import http_date
 
 from kit.library import catalog
 from kit.web.gzip_parts import accepts_gzip, deflate_piece, gzip_join
-from kit.web.identity import current_learner, index_db, is_teacher
+from kit.web.identity import current_learner, index_db, is_teacher, store
 from kit.web.page_cache import CachedPage, PageCache, cached_page
 from kit.web.slots import fill_slots, marking_slots, split_marked
 
@@ -52,28 +55,67 @@ def _render(pack_id: str, slug: str, modified: float) -> CachedPage | None:
     return cached_page(split_marked(html), modified)
 
 
+@dataclass(frozen=True)
+class Composed:
+    """One person's page: its ETag (before the "-gz" of the gzip form) and both bodies."""
+    etag: str
+    personal: bool
+    plain: bytes
+    gzip: bytes | None
+
+
 def _compose(page: CachedPage) -> Response:
-    filled = [html.encode() for html in fill_slots(page.slots, lazy_csrf=True)]
-    personal = current_learner() is not None or is_teacher() or any(
-        name == "flashes" and html for (name, *_), html in zip(page.slots, filled, strict=True))
-    etag = page.etag + "-" + hashlib.blake2b(b"\0".join(filled), digest_size=8).hexdigest()
-    gzipped = accepts_gzip(request)
-    headers = {"Cache-Control": "private, no-cache" if personal else "no-cache",
+    """The page for the person asking. A browser with no session cookie is nobody in
+    particular: its page depends only on the class's settings, so it is joined once per
+    settings and kept with the page; everyone else's slots are filled for them."""
+    if request.cookies.get(current_app.config["SESSION_COOKIE_NAME"]) is None:
+        state = _class_state()
+        composed = page.everyone.get(state)
+        if composed is None:
+            composed = _join(page, fill_slots(page.slots, lazy_csrf=True), personal=False, gzip=True)
+            page.everyone.clear()
+            page.everyone[state] = composed
+    else:
+        filled = fill_slots(page.slots, lazy_csrf=True)
+        personal = current_learner() is not None or is_teacher() or any(
+            name == "flashes" and html for (name, *_), html in zip(page.slots, filled, strict=True))
+        composed = _join(page, filled, personal, gzip=accepts_gzip(request))
+    return _respond(page, composed)
+
+
+def _join(page: CachedPage, filled: list[str], personal: bool, gzip: bool) -> Composed:
+    slots = [html.encode() for html in filled]
+    etag = page.etag + "-" + hashlib.blake2b(b"\0".join(slots), digest_size=8).hexdigest()
+    plain = b"".join(part for pair in zip(page.texts, [*slots, b""], strict=True) for part in pair)
+    gzipped = None
+    if gzip:
+        pieces = [(page.texts[0], page.deflated[0])]
+        for html, text, deflated in zip(slots, page.texts[1:], page.deflated[1:], strict=True):
+            pieces += [(html, deflate_piece(html)), (text, deflated)]
+        gzipped = gzip_join(pieces)
+    return Composed(etag, personal, plain, gzipped)
+
+
+def _respond(page: CachedPage, composed: Composed) -> Response:
+    gzipped = composed.gzip is not None and accepts_gzip(request)
+    etag = composed.etag
+    headers = {"Cache-Control": "private, no-cache" if composed.personal else "no-cache",
                "Vary": "Cookie, Accept-Encoding",
                "ETag": f'"{etag}-gz"' if gzipped else f'"{etag}"'}
-    if not personal:
-        headers["Last-Modified"] = _http_date(page.last_modified)
-    if _not_modified(etag, None if personal else page.last_modified):
+    if not composed.personal:
+        headers["Last-Modified"] = http_date(int(page.last_modified))
+    if _not_modified(etag, None if composed.personal else page.last_modified):
         return Response(status=304, headers=headers)
     if gzipped:
-        pieces = [(page.texts[0], page.deflated[0])]
-        for html, text, deflated in zip(filled, page.texts[1:], page.deflated[1:], strict=True):
-            pieces += [(html, deflate_piece(html)), (text, deflated)]
         headers["Content-Encoding"] = "gzip"
-        body = gzip_join(pieces)
-    else:
-        body = b"".join(part for pair in zip(page.texts, [*filled, b""], strict=True) for part in pair)
-    return Response(body, mimetype="text/html", headers=headers)
+    return Response(composed.gzip if gzipped else composed.plain, mimetype="text/html", headers=headers)
+
+
+def _class_state() -> tuple:
+    """What a page for nobody in particular depends on besides the document: the teacher's
+    class settings (announcement, tutor on or off, modes) and whether the tutor can answer."""
+    return (json.dumps(store().class_settings(), sort_keys=True),
+            current_app.extensions["tutor"].problem())
 
 
 def _not_modified(etag: str, last_modified: float | None) -> bool:
@@ -81,8 +123,3 @@ def _not_modified(etag: str, last_modified: float | None) -> bool:
         return request.if_none_match.contains(etag) or request.if_none_match.contains(etag + "-gz")
     since = request.if_modified_since
     return last_modified is not None and since is not None and since.timestamp() >= int(last_modified)
-
-
-def _http_date(seconds: float) -> str:
-    from werkzeug.http import http_date
-    return http_date(int(seconds))

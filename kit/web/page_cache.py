@@ -15,7 +15,7 @@ import hashlib
 import os
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kit.web.gzip_parts import deflate_piece
@@ -28,10 +28,13 @@ class CachedPage:
     slots: list[tuple]              # (name, *args) of each slot, in page order
     etag: str                       # of the shared text; per-person parts are added per request
     last_modified: float            # seconds since the epoch
+    # The page joined for nobody in particular (no cookie), per class settings: one entry.
+    everyone: dict = field(default_factory=dict, compare=False)
 
     @property
     def size(self) -> int:
-        return sum(map(len, self.texts)) + sum(map(len, self.deflated)) + 200
+        """Bytes held, counting the joined copy in `everyone` (about as much again)."""
+        return 2 * (sum(map(len, self.texts)) + sum(map(len, self.deflated))) + 400
 
 
 def cached_page(parts: list, last_modified: float) -> CachedPage:
