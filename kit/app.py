@@ -33,6 +33,7 @@ from kit.web.identity import (LEARNER_KEY, TEACHER_KEY, TEACHER_SESSION_S, curre
                               index_db, init_identity, kit_urls, learner_required, safe_next, store,
                               teacher_required, workshops)
 from kit.web.slots import init_slots
+from kit.web.static_files import init_static_files
 from kit.web.sse import event_stream_response
 
 # Files a pack may serve as-is (images in chapters, media); anything else is not served.
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_errors(app)
     init_slots(app)
     init_document_pages(app)
+    init_static_files(app)
     app.context_processor(ask_context)
     app.register_blueprint(kit)
     return app

@@ -51,9 +51,10 @@ def index_stamp(index_path: Path) -> tuple:
     for path in (index_path, index_path.with_name(index_path.name + "-wal")):
         try:
             stat = os.stat(path)
-            stamp += [stat.st_size, stat.st_mtime_ns]
         except OSError:
-            stamp += [None, None]
+            stat = None
+        # An empty WAL holds no change: the first read-only connection makes one.
+        stamp += [stat.st_size, stat.st_mtime_ns] if stat and stat.st_size else [None, None]
     return tuple(stamp)
 
 
@@ -69,6 +70,7 @@ class PageCache:
         self._stamp: tuple | None = None
         self._lock = threading.Lock()
         self._rendering: dict[tuple, threading.Lock] = {}
+        self.renders = 0                # pages rendered so far (tests and the bench read it)
 
     def get(self, key: tuple, render) -> CachedPage | None:
         """The cached page for `key`, or `render(stamp_mtime)`'s result (None: no such page,
@@ -89,6 +91,7 @@ class PageCache:
             if page is not None:
                 return page
             page = render((stamp[1] or 0) / 1e9)
+            self.renders += 1
             with self._lock:
                 self._rendering.pop(key, None)
                 if page is not None and stamp == self._stamp and page.size <= self.max_bytes:
