@@ -21,6 +21,7 @@ from kit.classroom.rules import COMMENT_MAX, NICKNAME_MAX
 from kit.classroom.store import NotAllowed, NotFound, Store, StoreError, TeacherLocked
 from kit.library import catalog
 from kit.library.indexer import build_index
+from kit.library.packs import ASSET_SUFFIXES
 from kit.library.search import KINDS, document_url, search_passages
 from kit.settings import PAGE_THREADS, Settings, load_settings
 from kit.tutor.admission import AskRefused, answer_in_turn, question_for_class, take_a_place
@@ -36,9 +37,6 @@ from kit.web.slots import init_slots
 from kit.web.static_files import init_static_files
 from kit.web.sse import event_stream_response
 
-# Files a pack may serve as-is (images in chapters, media); anything else is not served.
-ASSET_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ico", ".pdf", ".mp3",
-                  ".ogg", ".mp4", ".webm"}
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 kit = Blueprint("kit", __name__)

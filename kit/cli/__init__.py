@@ -12,7 +12,7 @@ from kit.cli.common import _common, _content_dirs, _hold_data_folder, _print_pro
 from kit.cli.stick import stick
 from kit.library.documents import ImportProblem, slugify
 from kit.library.indexer import build_index, connect
-from kit.library.packs import load_pack
+from kit.library.packs import copy_pack_files, load_pack
 from kit.settings import ENGINE_CHOICES, THREADS_RANGE, Settings
 
 
@@ -126,7 +126,7 @@ def import_pack(data, content, path, title, description, licence, language, auth
     target = settings.imported_packs_dir / pack_id
     staging = settings.imported_packs_dir / f".{pack_id}.importing"
     shutil.rmtree(staging, ignore_errors=True)
-    shutil.copytree(path, staging)
+    copy_pack_files(path, staging)       # its documents, images and .toml files only
     if not has_pack_toml:
         (staging / "pack.toml").write_text(_pack_toml(title, description, language, licence,
                                                       authors or ["unknown"]), encoding="utf-8")

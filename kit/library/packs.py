@@ -1,6 +1,7 @@
 """Finding content packs on disk and reading their `pack.toml` (see docs/packs.md)."""
 from __future__ import annotations
 
+import shutil
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,9 @@ from kit.library.importers import importer_for
 REQUIRED_FIELDS = {"title": str, "description": str, "language": str, "licence": str,
                    "authors": list, "version": str}
 META_FILES = {"pack.toml", "workshop.toml"}
+# Files a pack may serve as-is (images in chapters, media); anything else is not served.
+ASSET_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ico", ".pdf", ".mp3",
+                  ".ogg", ".mp4", ".webm"}
 
 
 @dataclass
@@ -73,15 +77,35 @@ def candidate_pack_roots(pack_dirs) -> list[Path]:
 
 def document_files(pack: Pack) -> list[tuple[Path, str]]:
     """(path, '/'-separated path inside the pack) of every file an importer reads."""
-    found = []
-    for path in sorted(pack.root.rglob("*")):
-        relative = path.relative_to(pack.root)
-        # '.hidden' and '_build'-style folders (Sphinx's _sources, _static) are not documents
-        if any(part.startswith((".", "_")) for part in relative.parts) or path.name in META_FILES:
-            continue
-        if path.is_file() and importer_for(path) is not None:
-            found.append((path, relative.as_posix()))
-    return found
+    return [(path, path.relative_to(pack.root).as_posix()) for path in sorted(pack.root.rglob("*"))
+            if _is_document(path, path.relative_to(pack.root))]
+
+
+def _is_document(path: Path, relative: Path) -> bool:
+    # '.hidden' and '_build'-style folders (Sphinx's _sources, _static) are not documents
+    if any(part.startswith((".", "_")) for part in relative.parts) or path.name in META_FILES:
+        return False
+    return path.is_file() and importer_for(path) is not None
+
+
+def used_by_the_kit(path: Path, relative: Path) -> bool:
+    """What `kit import` copies into the library: the pack's documents, the files its pages
+    may show (ASSET_SUFFIXES) and its .toml files. A doc set's sources, scripts and own search
+    index (Sphinx's _sources/, _static/) are never read or served, so they are not kept twice."""
+    if any(part.startswith(".") for part in relative.parts):
+        return False
+    return (path.name in META_FILES or path.suffix.lower() in ASSET_SUFFIXES
+            or _is_document(path, relative))
+
+
+def copy_pack_files(source: Path, target: Path) -> None:
+    """Copy the files of the pack at `source` that the kit uses (used_by_the_kit) to `target`."""
+    for path in sorted(source.rglob("*")):
+        relative = path.relative_to(source)
+        if path.is_file() and used_by_the_kit(path, relative):
+            (target / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target / relative)
+    target.mkdir(parents=True, exist_ok=True)
 
 
 def workshop_title(pack: Pack, folder: str) -> tuple[str, str]:
