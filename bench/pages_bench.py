@@ -167,10 +167,12 @@ HEADER = (f"{'':<34} {'Lantern':>8} {'p50 ms':>7} {'p99 ms':>7} {'err':>5}   "
 
 
 class Asker:
-    """A joined learner asking the tutor one question after another, in a thread."""
+    """A joined learner asking the tutor one question after another, in a thread; it notes
+    when tokens arrive, so the bench can say how much of a measurement the model was busy."""
 
     def __init__(self, base: str):
         self.base, self.answers, self.stop = base, 0, threading.Event()
+        self.token_times: list[float] = []
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
         page = self.opener.open(base + "/join").read().decode()
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
@@ -187,10 +189,26 @@ class Asker:
                 {"Content-Type": "application/json", "X-CSRF-Token": self.token})
             try:
                 with self.opener.open(request, timeout=300) as response:
-                    body = response.read().decode()
-                self.answers += "event: done" in body
+                    for line in response:
+                        if line.startswith(b"event: token"):
+                            self.token_times.append(time.monotonic())
+                        elif line.startswith(b"event: done"):
+                            self.answers += 1
+                        elif line.startswith(b"event: error"):
+                            time.sleep(1)
             except OSError:
                 time.sleep(1)
+
+    def wait_for_tokens(self, seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        while not self.token_times and time.monotonic() < deadline:
+            time.sleep(0.2)
+        return bool(self.token_times)
+
+    def busy_share(self, start: float, end: float) -> float:
+        """The share of [start, end] with a token less than a second before (generating)."""
+        busy_seconds = {int(t - start) for t in self.token_times if start <= t <= end}
+        return len(busy_seconds) / max(1, int(end - start))
 
 
 def bench(args) -> None:
@@ -228,12 +246,16 @@ def bench(args) -> None:
         print(f"\nWhile the tutor answers (engine {args.engine}, one learner asking again and again):")
         asker = Asker(ours_base)
         asker.thread.start()
-        time.sleep(3)                                   # the model is loaded and generating
+        if not asker.wait_for_tokens(180):
+            print("the tutor gave no token in 180 s: the model did not answer here")
         for connections in (1, 50):
+            started = time.monotonic()
             ours = wrk(f"{ours_base}/p/html/{PAGES[0]}", connections, args.seconds)
-            print(row(f"{PAGES[0]} c={connections} (answering)", ours, None), flush=True)
+            share = asker.busy_share(started, time.monotonic())
+            print(row(f"{PAGES[0]} c={connections} (answering)", ours, None)
+                  + f"   model generating {share:.0%} of the time", flush=True)
         asker.stop.set()
-        print(f"answers finished while measuring: {asker.answers}")
+        print(f"answers finished: {asker.answers}; tokens streamed: {len(asker.token_times)}")
 
         print("\nSearch, 20 connections (Lantern /api/search vs kiwix /search):")
         for query in SEARCHES:
