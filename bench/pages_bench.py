@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import http.cookiejar
 import json
+import math
 import os
 import re
 import shutil
@@ -208,7 +209,7 @@ class Asker:
     def busy_share(self, start: float, end: float) -> float:
         """The share of [start, end] with a token less than a second before (generating)."""
         busy_seconds = {int(t - start) for t in self.token_times if start <= t <= end}
-        return len(busy_seconds) / max(1, int(end - start))
+        return len(busy_seconds) / max(1, math.ceil(end - start))
 
 
 def bench(args) -> None:
