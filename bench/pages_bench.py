@@ -139,9 +139,10 @@ def kiwix_page_url(base: str, page: str) -> str:
     sys.exit(f"kiwix-serve does not serve {page} under any known URL")
 
 
-def wrk(url: str, connections: int, seconds: int) -> dict:
+def wrk(url: str, connections: int, seconds: int, cookie: str = "") -> dict:
+    headers = ["-H", f"Cookie: {cookie}"] if cookie else []
     out = subprocess.run(["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s",
-                          "--timeout", "5s", "--latency", url], capture_output=True, text=True,
+                          "--timeout", "5s", "--latency", *headers, url], capture_output=True, text=True,
                          check=True).stdout
 
     def ms(label):
@@ -174,7 +175,8 @@ class Asker:
     def __init__(self, base: str):
         self.base, self.answers, self.stop = base, 0, threading.Event()
         self.token_times: list[float] = []
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
         page = self.opener.open(base + "/join").read().decode()
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
         self.opener.open(base + "/join", urllib.parse.urlencode(
@@ -199,6 +201,9 @@ class Asker:
                             time.sleep(1)
             except OSError:
                 time.sleep(1)
+
+    def cookie(self) -> str:
+        return "; ".join(f"{c.name}={c.value}" for c in self.cookies)
 
     def wait_for_tokens(self, seconds: float) -> bool:
         deadline = time.monotonic() + seconds
@@ -244,8 +249,13 @@ def bench(args) -> None:
             print(f"Lantern {page}: {at[page, 50]['rps']:.0f} req/s at 50 {verdict} "
                   f"{at[page, 1]['rps']:.0f} at 1")
 
-        print(f"\nWhile the tutor answers (engine {args.engine}, one learner asking again and again):")
         asker = Asker(ours_base)
+        print("\nA joined learner (their cookie: nickname, CSRF token, ticks filled in per request):")
+        for connections in (1, 50):
+            ours = wrk(f"{ours_base}/p/html/{PAGES[0]}", connections, args.seconds, asker.cookie())
+            print(row(f"{PAGES[0]} c={connections} (learner)", ours, None), flush=True)
+
+        print(f"\nWhile the tutor answers (engine {args.engine}, one learner asking again and again):")
         asker.thread.start()
         if not asker.wait_for_tokens(180):
             print("the tutor gave no token in 180 s: the model did not answer here")
