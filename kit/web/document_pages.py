@@ -16,13 +16,15 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import Flask, Response, current_app, render_template, request
+from werkzeug.datastructures import ETags
 from werkzeug.http import http_date
 
 from kit.library import catalog
 from kit.web.gzip_parts import accepts_gzip, deflate_piece, gzip_join
-from kit.web.identity import current_learner, index_db, is_teacher, store
+from kit.web.identity import current_learner, index_db, is_teacher
 from kit.web.page_cache import CachedPage, PageCache, cached_page
 from kit.web.slots import fill_slots, marking_slots, split_marked
 
@@ -69,7 +71,7 @@ def _compose(page: CachedPage) -> Response:
     particular: its page depends only on the class's settings, so it is joined once per
     settings and kept with the page; everyone else's slots are filled for them."""
     if request.cookies.get(current_app.config["SESSION_COOKIE_NAME"]) is None:
-        state = _class_state()
+        state = class_state(current_app)
         composed = page.everyone.get(state)
         if composed is None:
             composed = _join(page, fill_slots(page.slots, lazy_csrf=True), personal=False, gzip=True)
@@ -97,29 +99,35 @@ def _join(page: CachedPage, filled: list[str], personal: bool, gzip: bool) -> Co
 
 
 def _respond(page: CachedPage, composed: Composed) -> Response:
-    gzipped = composed.gzip is not None and accepts_gzip(request)
+    status, headers, body = page_reply(page, composed, accepts_gzip(request),
+                                       request.if_none_match, request.if_modified_since)
+    return Response(body, status=status, headers=headers, mimetype="text/html")
+
+
+def page_reply(page: CachedPage, composed: Composed, gzip_ok: bool, if_none_match: ETags,
+               if_modified_since: datetime | None) -> tuple[int, dict, bytes]:
+    """(status, headers, body) of a composed page: 304 when the browser has it already."""
+    gzipped = composed.gzip is not None and gzip_ok
     etag = composed.etag
     headers = {"Cache-Control": "private, no-cache" if composed.personal else "no-cache",
                "Vary": "Cookie, Accept-Encoding",
                "ETag": f'"{etag}-gz"' if gzipped else f'"{etag}"'}
     if not composed.personal:
         headers["Last-Modified"] = http_date(int(page.last_modified))
-    if _not_modified(etag, None if composed.personal else page.last_modified):
-        return Response(status=304, headers=headers)
+    if if_none_match:
+        not_modified = if_none_match.contains(etag) or if_none_match.contains(etag + "-gz")
+    else:
+        not_modified = (not composed.personal and if_modified_since is not None
+                        and if_modified_since.timestamp() >= int(page.last_modified))
+    if not_modified:
+        return 304, headers, b""
     if gzipped:
         headers["Content-Encoding"] = "gzip"
-    return Response(composed.gzip if gzipped else composed.plain, mimetype="text/html", headers=headers)
+    return 200, headers, composed.gzip if gzipped else composed.plain
 
 
-def _class_state() -> tuple:
+def class_state(app: Flask) -> tuple:
     """What a page for nobody in particular depends on besides the document: the teacher's
     class settings (announcement, tutor on or off, modes) and whether the tutor can answer."""
-    return (json.dumps(store().class_settings(), sort_keys=True),
-            current_app.extensions["tutor"].problem())
-
-
-def _not_modified(etag: str, last_modified: float | None) -> bool:
-    if request.if_none_match:
-        return request.if_none_match.contains(etag) or request.if_none_match.contains(etag + "-gz")
-    since = request.if_modified_since
-    return last_modified is not None and since is not None and since.timestamp() >= int(last_modified)
+    return (json.dumps(app.extensions["store"].class_settings(), sort_keys=True),
+            app.extensions["tutor"].problem())
