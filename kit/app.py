@@ -30,6 +30,7 @@ from kit.tutor.fair_queue import ModelQueue
 from kit.web.csrf import init_csrf, rotate_csrf_token
 from kit.web.document_pages import document_response, init_document_pages
 from kit.web.errors import init_errors, init_security_headers
+from kit.web.fast_lane import FastLane
 from kit.web.identity import (LEARNER_KEY, TEACHER_KEY, TEACHER_SESSION_S, current_learner,
                               index_db, init_identity, kit_urls, learner_required, safe_next, store,
                               teacher_required, workshops)
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_errors(app)
     init_slots(app)
     init_document_pages(app)
+    app.wsgi_app = FastLane(app.wsgi_app, app)     # cached pages for no one in particular
     init_static_files(app)
     app.context_processor(ask_context)
     app.register_blueprint(kit)

@@ -8,9 +8,11 @@ import gzip
 import re
 import threading
 import urllib.request
+
 from pathlib import Path
 
 import pytest
+import werkzeug.test
 
 from kit.library.indexer import build_index
 from kit.web.gzip_parts import deflate_piece, gzip_join
@@ -121,6 +123,39 @@ def test_pack_images_have_an_etag_and_are_answered_304(site):
     first = anonymous(site, "/p/club/images/dot.svg")
     assert first.status == 200 and first.headers["etag"]
     assert anonymous(site, "/p/club/images/dot.svg", {"If-None-Match": first.headers["etag"]}).status == 304
+
+
+@pytest.mark.parametrize("headers", [{}, {"Accept-Encoding": "gzip"}])
+def test_the_fast_lane_answers_exactly_as_flask_does(site, headers):
+    """No cookie: answered before Flask (kit/web/fast_lane.py), on the real server. The same
+    request to the Flask app behind it, in-process: same status, headers and bytes."""
+    lane = site.app.wsgi_app
+    anonymous(site, ROUTES)                                   # rendered and joined by Flask
+    before = lane.served
+    fast = anonymous(site, ROUTES, headers)
+    assert lane.served == before + 1
+    slow = werkzeug.test.Client(lane.wsgi_app).get(ROUTES, headers=headers)
+    assert lane.served == before + 1
+    assert (fast.status, fast.body) == (slow.status_code, slow.data)
+    slow_headers = {k.lower(): v for k, v in slow.headers.items()}
+    fast_headers = {k: v for k, v in fast.headers.items() if k not in ("date", "server", "connection")}
+    assert fast_headers == slow_headers
+    assert anonymous(site, ROUTES, {"If-None-Match": fast.headers["etag"]}).status == 304
+    assert lane.served == before + 2
+    head = WebClient(site.url).request("HEAD", ROUTES)
+    assert head.status == 200 and head.body == b"" and head.headers["etag"] == fast.headers["etag"].replace("-gz", "")
+
+
+def test_the_fast_lane_leaves_learners_other_urls_and_unknown_pages_to_flask(site):
+    lane = site.app.wsgi_app
+    anonymous(site, ROUTES)
+    before = lane.served
+    ana = join(site, "Ana")
+    assert ">Ana</a>" in ana.get(ROUTES).text
+    assert anonymous(site, "/p/club/w/no-such-chapter").status == 404
+    assert anonymous(site, "/p/club/").status == 200
+    assert anonymous(site, "/p/club//w/02-routes").status == 404
+    assert lane.served == before
 
 
 # -- render once, invalidated by re-indexing ----------------------------------------------------

@@ -102,6 +102,15 @@ class PageCache:
                         self._bytes -= dropped.size
             return page
 
+    def peek(self, key: tuple) -> CachedPage | None:
+        """The cached page for `key` if it is there and the index has not changed; never renders."""
+        stamp = index_stamp(self.index_path)
+        with self._lock:
+            page = self._pages.get(key) if stamp == self._stamp else None
+            if page is not None:
+                self._pages.move_to_end(key)
+            return page
+
     def stats(self) -> dict:
         with self._lock:
             return {"pages": len(self._pages), "bytes": self._bytes, "max_bytes": self.max_bytes}
