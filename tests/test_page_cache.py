@@ -105,6 +105,13 @@ def test_a_learners_gzipped_page_has_their_own_parts(site):
     assert b"Ana&#39;s note about routes" in plain and b"Joined as" in plain
 
 
+def test_other_pages_with_a_learners_data_are_private(site):
+    ana = join(site, "Ana")
+    ana.post("/notes", {"pack": "club", "doc": "w/02-routes", "text": "Ana-private-note"})
+    for path in ("/me", "/", "/search?q=route", "/join"):
+        assert ana.get(path).headers["cache-control"] == "private, no-cache", path
+
+
 def test_static_files_are_versioned_cached_and_answered_304(site):
     page = anonymous(site, ROUTES).text
     css = re.search(r'href="(/static/style\.css\?v=[0-9a-f]+)"', page).group(1)
