@@ -9,7 +9,7 @@ VENV   ?= .venv
 APT    := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 ARGS   ?=
 
-.PHONY: run test bench system-packages browser-packages
+.PHONY: run test bench bench-pages system-packages browser-packages
 
 run: $(VENV)/.installed
 	$(VENV)/bin/kit serve $(ARGS)
@@ -20,6 +20,11 @@ test: $(VENV)/.installed-test browser-packages
 
 bench: $(VENV)/.installed-test
 	$(VENV)/bin/python bench/library_bench.py
+
+# Pages and search side by side with kiwix-serve (installs python3.11-doc, zim-tools,
+# kiwix-tools and wrk from Debian when missing); see bench/pages_bench.py.
+bench-pages: $(VENV)/.installed-test
+	$(VENV)/bin/python bench/pages_bench.py $(ARGS)
 
 # Debian's Python needs python3-venv; llama-cpp-python compiles with a C++ compiler.
 system-packages:

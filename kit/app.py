@@ -27,12 +27,16 @@ from kit.tutor.answering import Tutor, engine_chooser, whole_answer
 from kit.tutor.fair_queue import ModelQueue
 from kit.web.ask_box import ask_context
 from kit.web.csrf import init_csrf, rotate_csrf_token
+from kit.web.document_pages import document_response, init_document_pages
 from kit.web.errors import init_errors, init_security_headers
 from kit.web.forms import chapter_from_form, search_arguments
 from kit.web.identity import (LEARNER_KEY, TEACHER_KEY, TEACHER_SESSION_S, current_learner, index_db,
                               init_identity, kit_urls, learner_required, loopback_only, safe_next,
                               store, teacher_required, workshops)
 from kit.web.pack_files import send_pack_file
+from kit.web.fast_lane import FastLane
+from kit.web.slots import init_slots
+from kit.web.static_files import init_static_files
 from kit.web.sse import event_stream_response
 from kit.web.wheels import find_links_response, init_wheels, send_download, setup_context, simple_response
 
@@ -63,6 +67,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_security_headers(app)
     init_errors(app)
     init_wheels(app, settings)
+    init_slots(app)
+    init_document_pages(app)
+    app.wsgi_app = FastLane(app.wsgi_app, app)     # cached pages for no one in particular
+    init_static_files(app)
     app.context_processor(ask_context)
     app.register_blueprint(kit)
     return app
@@ -86,12 +94,10 @@ def pack_page(pack_id):
 # redirect that turns an absolute path into one inside it.
 @kit.get("/p/<pack_id>/<path:slug>", merge_slashes=False)
 def document_page(pack_id, slug):
-    doc = catalog.get_document(index_db(), pack_id, slug)
-    if doc is None:
-        return send_pack_file(catalog.pack_root(index_db(), pack_id) or abort(404), pack_id, slug)
-    pack = catalog.pack_info(index_db(), pack_id)
-    nav = catalog.reading_nav(index_db(), doc, pack)
-    return render_template(f"library/{doc['kind']}.html", doc=doc, pack=pack, nav=nav, toc=catalog.sections(doc))
+    """Rendered once, then served as bytes with this person's parts filled in (web/document_pages.py);
+    else one of the pack's images or media, or for a ZIM pack an item of the ZIM."""
+    return document_response(pack_id, slug) or send_pack_file(
+        catalog.pack_root(index_db(), pack_id) or abort(404), pack_id, slug)
 
 
 

@@ -56,6 +56,8 @@ class Settings:
     model_slots: int = 1
     max_file_mb: int = 20
     max_request_kb: int = 256
+    # Rendered document pages kept in memory as bytes (kit/web/page_cache.py), plain and gzip.
+    page_cache_mb: int = 64
     # "Think first": characters a learner writes about what they tried before Hint/Debug.
     think_first_min: int = 20
     # The tutor's engine: "auto" (Ollama when it runs and has the model, else embedded),
@@ -205,6 +207,7 @@ _PARSERS = {
     "threads": ("LANTERN_THREADS", lambda name, raw: _positive_int(name, raw, *THREADS_RANGE)),
     "max_file_mb": ("LANTERN_MAX_FILE_MB", lambda name, raw: _positive_int(name, raw, 1, 4096)),
     "max_request_kb": ("LANTERN_MAX_REQUEST_KB", lambda name, raw: _positive_int(name, raw, 1, 65536)),
+    "page_cache_mb": ("LANTERN_PAGE_CACHE_MB", lambda name, raw: _positive_int(name, raw, 1, 4096)),
     "model_slots": ("LANTERN_MODEL_SLOTS", lambda name, raw: _positive_int(name, raw, 1, 16)),
     "think_first_min": ("LANTERN_THINK_FIRST_MIN", lambda name, raw: _positive_int(name, raw, 0, 2000)),
     "engine": ("LANTERN_ENGINE", _engine_name),

@@ -119,6 +119,21 @@ def test_import_copies_the_pack_into_the_data_folder_and_indexes_it(library_dirs
     assert search(data, "worms") == ["/p/garden-club/w/01-soil#s-compost"]
 
 
+def test_import_keeps_documents_images_and_toml_but_not_a_doc_sets_sources_or_scripts(library_dirs, source):
+    """A Sphinx build's _sources/ and _static/ are never read or served: not copied twice."""
+    content, data = library_dirs
+    write_pack(source, "docs", {"index.html": "<h1>Docs</h1><p>Worms in the compost.</p>",
+                                "_images/worm.png": b"\x89PNG", "_sources/index.rst.txt": "Docs",
+                                "_static/doctools.js": "var x;", "_static/basic.css": "p{}",
+                                ".git/config": "[core]"})
+    result = kit("import", source / "docs", "--data", data, "--content", content)
+    assert result.returncode == 0, result.stderr
+    kept = sorted(p.relative_to(data / "packs" / "docs").as_posix()
+                  for p in (data / "packs" / "docs").rglob("*") if p.is_file())
+    assert kept == ["_images/worm.png", "index.html", "pack.toml"]
+    assert search(data, "worms") == ["/p/docs/index.html#s-1"]
+
+
 def test_import_of_a_folder_without_pack_toml_is_refused_and_says_what_to_do(library_dirs, source):
     content, data = library_dirs
     write_pack(source, "notes", CHAPTER)

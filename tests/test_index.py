@@ -146,3 +146,24 @@ def test_bumping_the_index_version_rebuilds_everything(animals, monkeypatch):
     monkeypatch.setattr(kit.library.indexer, "INDEX_VERSION", kit.library.indexer.INDEX_VERSION + "-next")
     assert counts(build_index(settings)) == (3, 0, 0, 0)
     assert finds(settings, "necks") == ["w/01-giraffes"]
+
+
+def test_a_documents_html_is_stored_compressed_and_read_back_whole(library_dirs, make_settings):
+    """The index keeps each page's HTML once, compressed; rows from an older kit (plain text)
+    still read back."""
+    from kit.library import catalog
+    paragraph = "<p>" + "Giraffes have long necks and sleep little. " * 200 + "</p>"
+    write_pack(library_dirs[0], "animals", {"giraffes.html": f"<h1>Giraffes</h1>{paragraph}"})
+    settings = make_settings()
+    build_index(settings)
+    conn = connect(settings.index_path)
+    try:
+        stored = conn.execute("SELECT html FROM documents").fetchone()[0]
+        html = catalog.get_document(conn, "animals", "giraffes.html")["html"]
+        assert isinstance(stored, bytes) and len(stored) < len(html) / 5
+        assert html.count("Giraffes have long necks") == 200
+        with conn:
+            conn.execute("UPDATE documents SET html=?", (html,))      # as an older kit wrote it
+        assert catalog.get_document(conn, "animals", "giraffes.html")["html"] == html
+    finally:
+        conn.close()

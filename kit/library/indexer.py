@@ -24,6 +24,7 @@ from kit.library import fts
 from kit.library.documents import Document, ImportProblem, slugify
 from kit.library.formats import FORMATS, format_named
 from kit.library.importers import Source, importer_for, read_text_file
+from kit.library.stored_html import pack_html
 from kit.library.packs import Pack, candidate_pack_roots, document_files, load_pack, workshop_title
 
 INDEX_VERSION = "4"   # bump when importers change what they produce: forces a full rebuild
@@ -142,7 +143,7 @@ def _insert_document(conn, pack: Pack, relpath: str, doc: Document, signature: s
         " workshop_description, position, meta, html, signature)"
         " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
         (pack.id, relpath, _slug(relpath, doc.kind), doc.kind, doc.title, *workshop,
-         doc.position, json.dumps(doc.meta, default=str), doc.html, signature))
+         doc.position, json.dumps(doc.meta, default=str), pack_html(doc.html), signature))
     doc_id = cursor.lastrowid
     table = fts.table_for(pack.language)
     for seq, passage in enumerate(doc.passages):

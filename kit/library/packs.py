@@ -11,6 +11,9 @@ from kit.library.importers import importer_for
 REQUIRED_FIELDS = {"title": str, "description": str, "language": str, "licence": str,
                    "authors": list, "version": str}
 META_FILES = {"pack.toml", "workshop.toml"}
+# Files a pack may serve as-is (images in chapters, media); anything else is not served.
+ASSET_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ico", ".pdf", ".mp3",
+                  ".ogg", ".mp4", ".webm"}
 
 
 @dataclass
@@ -77,15 +80,15 @@ def candidate_pack_roots(pack_dirs) -> list[Path]:
 
 def document_files(pack: Pack) -> list[tuple[Path, str]]:
     """(path, '/'-separated path inside the pack) of every file an importer reads."""
-    found = []
-    for path in sorted(pack.root.rglob("*")):
-        relative = path.relative_to(pack.root)
-        # '.hidden' and '_build'-style folders (Sphinx's _sources, _static) are not documents
-        if any(part.startswith((".", "_")) for part in relative.parts) or path.name in META_FILES:
-            continue
-        if path.is_file() and importer_for(path) is not None:
-            found.append((path, relative.as_posix()))
-    return found
+    return [(path, path.relative_to(pack.root).as_posix()) for path in sorted(pack.root.rglob("*"))
+            if _is_document(path, path.relative_to(pack.root))]
+
+
+def _is_document(path: Path, relative: Path) -> bool:
+    # '.hidden' and '_build'-style folders (Sphinx's _sources, _static) are not documents
+    if any(part.startswith((".", "_")) for part in relative.parts) or path.name in META_FILES:
+        return False
+    return path.is_file() and importer_for(path) is not None
 
 
 def workshop_title(pack: Pack, folder: str) -> tuple[str, str]:

@@ -152,6 +152,9 @@ def engine_chooser(settings):
     return provide
 
 
+PROBLEM_RECHECK_S = 5.0
+
+
 class Tutor:
     """Answers questions with one engine over one library index."""
 
@@ -163,15 +166,22 @@ class Tutor:
         self.answer_tokens = answer_tokens
         self.seed = seed
         self.think_first_min = think_first_min
+        self._problem: tuple[float, str | None] = (-PROBLEM_RECHECK_S - 1, None)   # (when, what)
 
     def problem(self) -> str | None:
         """Why the tutor cannot answer on this computer, once that is known (the ask box says
-        so; pages and search are not affected)."""
+        so; pages and search are not affected). Every page asks, so the engine's answer is
+        kept PROBLEM_RECHECK_S: `available()` reads files and package metadata, which cost
+        a quarter of a cached page's time when it ran on each request."""
         chosen = getattr(self.engine_provider, "chosen", None)
         if not chosen:
             return None
-        ok, reason = chosen[0][0].available()
-        return None if ok else reason
+        checked_at, problem = self._problem
+        if time.monotonic() - checked_at > PROBLEM_RECHECK_S:
+            ok, reason = chosen[0][0].available()
+            problem = None if ok else reason
+            self._problem = (time.monotonic(), problem)
+        return problem
 
     def warm_up(self) -> threading.Thread:
         """In the background: choose the engine and start the model worker (probing the CPU on

@@ -1,5 +1,6 @@
-"""What every response gets: security headers, and one error handler that answers JSON to
-/api/ and data URLs and a page that says what to do to everyone else."""
+"""What every response gets: security headers (and `private` for HTML that says nothing about
+caching), and one error handler that answers JSON to /api/ and data URLs and a page that says
+what to do to everyone else."""
 from __future__ import annotations
 
 from flask import Flask, current_app, jsonify, render_template, request
@@ -19,6 +20,10 @@ def init_security_headers(app: Flask) -> None:
     def add_security_headers(response):
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        # A page that says nothing about caching may hold a learner's nickname, notes or token
+        # (/me, the teacher's view, forms): only this browser keeps it, and asks again.
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Cache-Control", "private, no-cache")
         return response
 
 

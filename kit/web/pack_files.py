@@ -11,10 +11,8 @@ from pathlib import Path
 from flask import Response, abort, redirect, send_from_directory, url_for
 
 from kit.library.formats.zim_archive import zim_item
+from kit.library.packs import ASSET_SUFFIXES   # files a pack folder may serve as-is; else 404
 
-# Files a pack folder may serve as-is (images in chapters, media); anything else is a 404.
-ASSET_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ico", ".pdf", ".mp3",
-                  ".ogg", ".mp4", ".webm"}
 MAX_AGE = 3600
 
 

@@ -16,6 +16,16 @@ from pathlib import Path
 from kit.library.documents import ImportProblem
 
 TEXT_SUFFIXES = {".md", ".markdown", ".html", ".htm", ".txt", ".vtt", ".srt", ".json", ".yml", ".yaml"}
+# Never read and never served (kit/web/pack_files.py serves media only), so not kept twice: a
+# Sphinx build's copy of its reST sources, scripts and stylesheets, and hidden files (.git).
+NOT_KEPT_FOLDERS = {"_sources"}
+NOT_KEPT_SUFFIXES = {".js", ".css", ".map"}
+
+
+def kept(path: Path) -> bool:
+    if path.name.startswith(".") or (path.is_dir() and path.name in NOT_KEPT_FOLDERS):
+        return False
+    return path.is_dir() or path.suffix.lower() not in NOT_KEPT_SUFFIXES
 
 
 def too_big(size: int, max_bytes: int) -> str:
@@ -25,15 +35,17 @@ def too_big(size: int, max_bytes: int) -> str:
 
 
 def copy_source(source: Path, target: Path, max_bytes: int) -> list[ImportProblem]:
-    """Copy the folder (or single file) `source` to `target`; the text files left out, as
-    problems naming them."""
+    """Copy the folder (or single file) `source` to `target`, but what is never `kept`; the
+    text files too big to import left out, as problems naming them."""
     left_out: list[ImportProblem] = []
 
     def ignore(folder, names):
         skipped = []
         for name in names:
             path = Path(folder) / name
-            if path.suffix.lower() in TEXT_SUFFIXES and path.is_file() and path.stat().st_size > max_bytes:
+            if not kept(path):
+                skipped.append(name)
+            elif path.suffix.lower() in TEXT_SUFFIXES and path.is_file() and path.stat().st_size > max_bytes:
                 left_out.append(ImportProblem(path.relative_to(source).as_posix(),
                                               "not copied: " + too_big(path.stat().st_size, max_bytes)))
                 skipped.append(name)

@@ -1,0 +1,300 @@
+"""Pages side by side with kiwix-serve, on the same documents, in one run.
+
+Debian's python3.11-doc HTML is imported into Lantern (`kit import`) and packed into a ZIM
+(`zimwriterfs`); both are served on loopback — Lantern by `kit serve` (real waitress), the ZIM
+by `kiwix-serve` — and `wrk` loads the same documents at 1, 4, 20 and 50 connections. Then the
+same while the tutor answers (POST /api/ask, embedded engine), both sizes on disk, and search
+throughput against kiwix's full-text search. Targets (issue 11): Lantern ≥ 1.0× kiwix-serve's
+req/s at 50 connections with p99 < 100 ms and 0 errors; Lantern at 50 ≥ Lantern at 1; search
+≥ 10× kiwix's throughput; the library ≤ 3× the ZIM.
+
+    .venv/bin/python bench/pages_bench.py [--seconds 10] [--work DIR]
+
+Missing Debian packages (python3.11-doc, zim-tools, kiwix-tools, wrk) are installed with apt-get:
+a bench tool, never needed by the kit. Numbers depend on what else the machine runs.
+"""
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import json
+import math
+import os
+import re
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+import zlib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = Path("/usr/share/doc/python3.11/html")
+PAGES = ["library/functools.html", "tutorial/controlflow.html"]   # ~90 KB and ~55 KB
+CONNECTIONS = [1, 4, 20, 50]
+SEARCHES = ["partial function", "dictionary comprehension", "asyncio event loop"]
+APT_PACKAGES = {"python3.11-doc": DOCS, "zim-tools": "zimwriterfs", "kiwix-tools": "kiwix-serve",
+                "wrk": "wrk"}
+
+
+def ensure_debian_packages() -> None:
+    missing = [name for name, needs in APT_PACKAGES.items()
+               if not (needs.is_dir() if isinstance(needs, Path) else shutil.which(needs))]
+    if not missing:
+        return
+    apt = ["apt-get"] if os.geteuid() == 0 else ["sudo", "apt-get"]
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run([*apt, "update", "-qq"], check=True, env=env)
+    subprocess.run([*apt, "install", "-y", "-qq", *missing], check=True, env=env)
+
+
+def kit_program() -> str:
+    here = ROOT / ".venv" / "bin" / "kit"
+    return str(here) if here.exists() else shutil.which("kit") or sys.exit("no `kit` program")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def png_48() -> bytes:
+    """A 48x48 grey PNG: zimwriterfs insists on an illustration."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\x00" + b"\x80\x80\x80" * 48 for _ in range(48))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 48, 48, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def only_imported(work: Path) -> Path:
+    """An empty content folder: the library holds the imported docs and nothing else."""
+    (work / "no-other-packs").mkdir(exist_ok=True)
+    return work / "no-other-packs"
+
+
+def build_lantern(work: Path) -> Path:
+    data = work / "lantern-data"
+    if not (data / "index.sqlite").exists():
+        started = time.perf_counter()
+        subprocess.run([kit_program(), "import", str(DOCS), "--data", str(data), "--content", str(only_imported(work)),
+                        "--title", "Python 3.11 documentation", "--licence", "PSF-2.0",
+                        "--author", "Python Software Foundation"], check=True, stdout=subprocess.DEVNULL)
+        print(f"kit import: {time.perf_counter() - started:.0f} s")
+    return data
+
+
+def build_zim(work: Path) -> Path:
+    zim = work / "python3.11-docs.zim"
+    if not zim.exists():
+        source = work / "zim-source"
+        shutil.rmtree(source, ignore_errors=True)
+        shutil.copytree(DOCS, source, symlinks=False)
+        (source / "lantern-illustration.png").write_bytes(png_48())
+        started = time.perf_counter()
+        subprocess.run(["zimwriterfs", "--welcome=index.html", "--illustration=lantern-illustration.png",
+                        "--language=eng", "--title=Python 3.11 documentation",
+                        "--description=Debian python3.11-doc", "--creator=Python Software Foundation",
+                        "--publisher=Lantern bench", "--name=python3.11-docs", str(source), str(zim)],
+                       check=True, stdout=subprocess.DEVNULL)
+        shutil.rmtree(source)
+        print(f"zimwriterfs: {time.perf_counter() - started:.0f} s")
+    return zim
+
+
+def wait_for(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            sys.exit(f"{process.args[0]} exited with {process.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except OSError:
+            time.sleep(0.3)
+    sys.exit(f"{url} did not answer in {seconds:.0f} s")
+
+
+def start(args: list[str], log: Path, env: dict | None = None) -> subprocess.Popen:
+    return subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log.open("wb"),
+                            stderr=subprocess.STDOUT, env=env)
+
+
+def kiwix_page_url(base: str, page: str) -> str:
+    """kiwix-serve 3.3 serves /content/<book>/<path>; older ones /<book>/A/<path>."""
+    for pattern in ("/content/python3.11-docs/{}", "/python3.11-docs/A/{}", "/python3.11-docs/{}"):
+        url = base + pattern.format(page)
+        try:
+            if urllib.request.urlopen(url, timeout=5).status == 200:
+                return url
+        except OSError:
+            continue
+    sys.exit(f"kiwix-serve does not serve {page} under any known URL")
+
+
+def wrk(url: str, connections: int, seconds: int, cookie: str = "") -> dict:
+    headers = ["-H", f"Cookie: {cookie}"] if cookie else []
+    out = subprocess.run(["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s",
+                          "--timeout", "5s", "--latency", *headers, url], capture_output=True, text=True,
+                         check=True).stdout
+
+    def ms(label):
+        found = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        if not found:
+            return float("nan")
+        return float(found.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[found.group(2)]
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+            "p50": ms("50"), "p99": ms("99"), "errors": errors + (int(non_2xx.group(1)) if non_2xx else 0)}
+
+
+def row(label: str, ours: dict, theirs: dict | None) -> str:
+    ratio = f"{ours['rps'] / theirs['rps']:.2f}×" if theirs and theirs["rps"] else "—"
+    peer = (f"{theirs['rps']:8.0f} {theirs['p50']:7.1f} {theirs['p99']:7.1f} {theirs['errors']:5d}"
+            if theirs else " " * 30)
+    return (f"{label:<34} {ours['rps']:8.0f} {ours['p50']:7.1f} {ours['p99']:7.1f} {ours['errors']:5d}"
+            f"   {peer}   {ratio:>6}")
+
+
+HEADER = (f"{'':<34} {'Lantern':>8} {'p50 ms':>7} {'p99 ms':>7} {'err':>5}   "
+          f"{'kiwix':>8} {'p50 ms':>7} {'p99 ms':>7} {'err':>5}   {'L÷k':>6}")
+
+
+class Asker:
+    """A joined learner asking the tutor one question after another, in a thread; it notes
+    when tokens arrive, so the bench can say how much of a measurement the model was busy."""
+
+    def __init__(self, base: str):
+        self.base, self.answers, self.stop = base, 0, threading.Event()
+        self.token_times: list[float] = []
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
+        page = self.opener.open(base + "/join").read().decode()
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        self.opener.open(base + "/join", urllib.parse.urlencode(
+            {"nickname": f"bench{os.getpid()}", "next": "/", "csrf_token": token}).encode())
+        page = self.opener.open(base + "/me").read().decode()
+        self.token = re.search(r'<meta name="csrf-token" content="([^"]+)">', page).group(1)
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            request = urllib.request.Request(self.base + "/api/ask", json.dumps(
+                {"question": "What does functools.partial return?", "mode": "explain"}).encode(),
+                {"Content-Type": "application/json", "X-CSRF-Token": self.token})
+            try:
+                with self.opener.open(request, timeout=300) as response:
+                    for line in response:
+                        if line.startswith(b"event: token"):
+                            self.token_times.append(time.monotonic())
+                        elif line.startswith(b"event: done"):
+                            self.answers += 1
+                        elif line.startswith(b"event: error"):
+                            time.sleep(1)
+            except OSError:
+                time.sleep(1)
+
+    def cookie(self) -> str:
+        return "; ".join(f"{c.name}={c.value}" for c in self.cookies)
+
+    def wait_for_tokens(self, seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        while not self.token_times and time.monotonic() < deadline:
+            time.sleep(0.2)
+        return bool(self.token_times)
+
+    def busy_share(self, start: float, end: float) -> float:
+        """The share of [start, end] with a token less than a second before (generating)."""
+        busy_seconds = {int(t - start) for t in self.token_times if start <= t <= end}
+        return len(busy_seconds) / max(1, math.ceil(end - start))
+
+
+def bench(args) -> None:
+    ensure_debian_packages()
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="lantern-pages-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    data, zim = build_lantern(work), build_zim(work)
+    kiwix_port, kit_port = free_port(), free_port()
+    kiwix = start(["kiwix-serve", "--address", "127.0.0.1", "--port", str(kiwix_port), str(zim)],
+                  work / "kiwix.log")
+    kit = start([kit_program(), "serve", "--data", str(data), "--content", str(only_imported(work)),
+                 "--port", str(kit_port)], work / "kit.log",
+                env={**os.environ, "LANTERN_ENGINE": args.engine})
+    try:
+        ours_base, theirs_base = f"http://127.0.0.1:{kit_port}", f"http://127.0.0.1:{kiwix_port}"
+        wait_for(ours_base + "/", kit)
+        wait_for(theirs_base + "/", kiwix)
+        print(f"{os.cpu_count()} CPUs; wrk {args.seconds} s per cell; other work on this machine "
+              "shares the CPU.\n")
+        print(HEADER)
+        at = {}
+        for page in PAGES:
+            ours_url, theirs_url = f"{ours_base}/p/html/{page}", kiwix_page_url(theirs_base, page)
+            urllib.request.urlopen(ours_url).read()     # the first request renders; then bytes
+            for connections in CONNECTIONS:
+                ours = wrk(ours_url, connections, args.seconds)
+                theirs = wrk(theirs_url, connections, args.seconds)
+                at[page, connections] = ours
+                print(row(f"{page} c={connections}", ours, theirs), flush=True)
+        for page in PAGES:
+            verdict = "≥" if at[page, 50]["rps"] >= at[page, 1]["rps"] else "<"
+            print(f"Lantern {page}: {at[page, 50]['rps']:.0f} req/s at 50 {verdict} "
+                  f"{at[page, 1]['rps']:.0f} at 1")
+
+        asker = Asker(ours_base)
+        print("\nA joined learner (their cookie: nickname, CSRF token, ticks filled in per request):")
+        for connections in (1, 50):
+            ours = wrk(f"{ours_base}/p/html/{PAGES[0]}", connections, args.seconds, asker.cookie())
+            print(row(f"{PAGES[0]} c={connections} (learner)", ours, None), flush=True)
+
+        print(f"\nWhile the tutor answers (engine {args.engine}, one learner asking again and again):")
+        asker.thread.start()
+        if not asker.wait_for_tokens(180):
+            print("the tutor gave no token in 180 s: the model did not answer here")
+        for connections in (1, 50):
+            started = time.monotonic()
+            ours = wrk(f"{ours_base}/p/html/{PAGES[0]}", connections, args.seconds)
+            share = asker.busy_share(started, time.monotonic())
+            print(row(f"{PAGES[0]} c={connections} (answering)", ours, None)
+                  + f"   model generating {share:.0%} of the time", flush=True)
+        asker.stop.set()
+        print(f"answers finished: {asker.answers}; tokens streamed: {len(asker.token_times)}")
+
+        print("\nSearch, 20 connections (Lantern /api/search vs kiwix /search):")
+        for query in SEARCHES:
+            q = urllib.parse.quote(query)
+            ours = wrk(f"{ours_base}/api/search?q={q}&limit=10", 20, args.seconds)
+            theirs = wrk(f"{theirs_base}/search?content=python3.11-docs&pattern={q}", 20, args.seconds)
+            print(row(f"search “{query}”", ours, theirs), flush=True)
+
+        index = (data / "index.sqlite").stat().st_size
+        packs = sum(p.stat().st_size for p in (data / "packs").rglob("*") if p.is_file())
+        size = zim.stat().st_size
+        print(f"\nOn disk: ZIM {size / 1e6:.1f} MB; Lantern {(index + packs) / 1e6:.1f} MB "
+              f"(index {index / 1e6:.1f} MB + imported pack folder {packs / 1e6:.1f} MB) = "
+              f"{(index + packs) / size:.1f}× the ZIM")
+    finally:
+        for process in (kit, kiwix):
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if not args.work:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=10, help="wrk duration per cell")
+    parser.add_argument("--work", help="keep the ZIM and the imported library here (reused next time)")
+    parser.add_argument("--engine", default="embedded", help="LANTERN_ENGINE while answering")
+    bench(parser.parse_args())
