@@ -110,7 +110,7 @@ def solution_copied(answer: str, solution: str, taught: list[str]) -> list[str]:
     """What of `solution` the answer hands over: each solution line of meaningful length that
     the library does not already teach elsewhere, found in the answer (whitespace ignored), and
     any piece of LONG_COPY or more characters the answer shares with the solution that is not
-    taught text either. Independent of kit/tutor/leak_guard.py, which it checks."""
+    taught text either. Independent of kit/tutor/guards/leak.py, which it checks."""
     said, solution_text = normalised(answer), normalised(solution)
 
     def is_taught(piece: str) -> bool:

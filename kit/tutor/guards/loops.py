@@ -1,0 +1,86 @@
+"""The loop guard: a small model that starts repeating itself is stopped, and the repeat is not
+shown.
+
+SmolLM2-135M, asked in a low temperature, sometimes writes the same paragraph, code line or
+sentence again and again until the token cap. A repeat says nothing new, so the guard cuts the
+answer where the repeat begins: a line or sentence (of MIN_REPEAT characters or more) said a
+second time, or a run of RUN_WORDS words said a second time. It holds back the last
+`holdback` characters, more than such a run, so the first words of a repeat never reach the
+learner before it is recognised.
+"""
+from __future__ import annotations
+
+import re
+
+MIN_REPEAT = 24           # characters: shorter lines ("return x", "```") repeat legitimately
+RUN_WORDS = 10            # words in a row said twice = a loop, whatever the punctuation
+_PIECE_END = re.compile(r"\n+|(?<=[.!?])\s+")
+_WORD = re.compile(r"\S+")
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def repeat_start(text: str, complete: bool = False) -> int | None:
+    """Where in `text` a repeat begins (the start of the second occurrence), or None. The last
+    line or sentence counts only when `complete` (it may still be growing)."""
+    cuts = []
+    seen: set[str] = set()
+    start = 0
+    pieces = []
+    for end in _PIECE_END.finditer(text):
+        pieces.append((start, text[start:end.start()]))
+        start = end.end()
+    if complete and start < len(text):
+        pieces.append((start, text[start:]))
+    for position, piece in pieces:
+        normal = _normal(piece)
+        if len(normal) < MIN_REPEAT:
+            continue
+        if normal in seen:
+            cuts.append(position)
+            break
+        seen.add(normal)
+    words = list(_WORD.finditer(text))
+    runs: dict[str, int] = {}
+    for i in range(len(words) - RUN_WORDS + 1):
+        run = " ".join(w.group().lower() for w in words[i:i + RUN_WORDS])
+        if run in runs and runs[run] + RUN_WORDS <= i:     # not an overlap of the same words
+            cuts.append(words[i].start())
+            break
+        runs.setdefault(run, i)
+    return min(cuts) if cuts else None
+
+
+class LoopGuard:
+    """Feed it streamed chunks; it returns what is safe to show. Once the model repeats itself,
+    `stopped` is True and nothing from the repeat onwards is released."""
+
+    def __init__(self, holdback: int = 160):
+        self.holdback = holdback
+        self.text = ""
+        self.sent = 0
+        self.looped = False
+
+    @property
+    def stopped(self) -> bool:
+        return self.looped
+
+    def feed(self, chunk: str) -> str:
+        if self.looped:
+            return ""
+        self.text += chunk
+        return self._release(len(self.text) - self.holdback, complete=False)
+
+    def finish(self) -> str:
+        return "" if self.looped else self._release(len(self.text), complete=True)
+
+    def _release(self, upto: int, complete: bool) -> str:
+        cut = repeat_start(self.text, complete)
+        if cut is not None:
+            self.looped = True
+            upto = len(self.text[:cut].rstrip())
+        out = self.text[self.sent:max(self.sent, upto)]
+        self.sent = max(self.sent, upto)
+        return out
