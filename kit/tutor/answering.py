@@ -35,6 +35,11 @@ BASE_RULES = (
     "You are Lantern, a patient tutor in an offline coding class. Answer ONLY from the numbered "
     "sources below. If the sources do not contain the answer, say: \"The material does not "
     "cover this.\" Do not invent facts, commands or links. Use short sentences and plain words.")
+# With quotes the kit has already judged the question covered and shown the answer's lines: a
+# small model told how to refuse copies the refusal instead of explaining (measured: 4 of 31).
+QUOTED_RULES = (
+    "You are Lantern, a patient tutor in an offline coding class. Answer ONLY from the numbered "
+    "sources below. Do not invent facts, commands or links. Use short sentences and plain words.")
 MODE_RULES = {   # the quoted lines carry the facts; the model only explains them, briefly
     "explain": "Explain the quoted lines to the learner in at most three short sentences. "
                "Do not repeat the quote and do not write new code.",
@@ -126,7 +131,8 @@ def build_messages(question: Question, retrieval: Retrieval, quotes: list[Quote]
     user += f"Question: {question.text}"
     if question.tried:
         user += f"\n\nWhat I tried or expect: {question.tried}"
-    return [{"role": "system", "content": f"{BASE_RULES}\n{MODE_RULES[question.mode]}"},
+    rules = QUOTED_RULES if quotes else BASE_RULES
+    return [{"role": "system", "content": f"{rules}\n{MODE_RULES[question.mode]}"},
             {"role": "user", "content": user}]
 
 
@@ -136,6 +142,30 @@ def related_solutions(conn: sqlite3.Connection, question: Question, retrieval: R
     if question.context.get("pack") and question.context.get("doc"):
         pages.add((question.context["pack"], question.context["doc"]))
     return catalog.exercise_solutions(conn, pages)
+
+
+def quotes_for(conn: sqlite3.Connection, question: Question, retrieval: Retrieval,
+               solutions: list[str]) -> list[Quote]:
+    """The lines of the material that open the answer (kit/tutor/quoting.py), chosen among the
+    retriever's five best passages: the prompt's budget keeps only the first one to three as
+    the model's sources, but a quote costs the model nothing."""
+    if not retrieval.grounded:
+        return []
+    return choose_quotes(retrieval.nearest, word_weights(conn, retrieval.keywords), question.mode,
+                         asked=f"{question.text} {question.tried}", error=pasted_error(question),
+                         solutions=solutions)
+
+
+def sources_shown(retrieval: Retrieval, quotes: list[Quote]):
+    """The sources the learner is shown: the model's sources, then any passage a quote comes
+    from that is not among them (every quote links to a listed source)."""
+    if not retrieval.grounded:
+        return retrieval.nearest
+    shown = list(retrieval.passages)
+    for hit in retrieval.nearest:
+        if any(q.url == hit.url for q in quotes) and all(s.url != hit.url for s in shown):
+            shown.append(hit)
+    return shown
 
 
 def tutorial_step(retrieval: Retrieval) -> dict | None:
@@ -164,7 +194,7 @@ def engine_chooser(settings):
 class Tutor:
     """Answers questions with one engine over one library index."""
 
-    def __init__(self, index_path, engine_provider, record_exchange=None, *, answer_tokens=220,
+    def __init__(self, index_path, engine_provider, record_exchange=None, *, answer_tokens=160,
                  seed=42, think_first_min=Settings.think_first_min):
         self.index_path = index_path
         self.engine_provider = engine_provider      # () -> (engine, reason); may raise EngineError
@@ -216,7 +246,9 @@ class Tutor:
         stream = None
         try:
             retrieval = self.retrieve(conn, question)
-            shown = retrieval.passages if retrieval.grounded else retrieval.nearest
+            solutions = related_solutions(conn, question, retrieval) if question.mode == "hint" else []
+            quotes = quotes_for(conn, question, retrieval, solutions)
+            shown = sources_shown(retrieval, quotes)
             record["passages"] = [{"url": h.url, "score": h.score} for h in shown]
             yield "sources", [hit.public() for hit in shown]
             if not retrieval.grounded:
@@ -225,17 +257,13 @@ class Tutor:
                 yield "done", {"grounded": False, "engine": None, "model": None, "ttft_ms": None,
                                "tokens": 0, "tokens_per_s": None}
                 return
-            solutions = related_solutions(conn, question, retrieval) if question.mode == "hint" else []
-            quotes = choose_quotes(retrieval.passages, word_weights(conn, retrieval.keywords),
-                                   question.mode, asked=f"{question.text} {question.tried}",
-                                   error=pasted_error(question), solutions=solutions)
             record["quotes"] = [quote.public() for quote in quotes]
             for quote in quotes:
                 yield "quote", quote.public()
-            faithfulness = FaithfulnessGuard(*(hit.text for hit in retrieval.passages),
+            faithfulness = FaithfulnessGuard(*(hit.text for hit in shown), *(q.text for q in quotes),
                                              question.text, question.tried)
             leak = LeakGuard(solutions) if question.mode == "hint" else None
-            loops = LoopGuard()
+            loops = LoopGuard(already_said=[q.text for q in quotes])
             guards = GuardChain(loops, leak, faithfulness)
             if wait_turn is not None:
                 yield from wait_turn()

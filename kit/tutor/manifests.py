@@ -68,7 +68,8 @@ _FIELDS = {
     "languages": (list, "a list"), "context_length": (int, "a whole number"),
     "min_ram_gb": ((int, float), "a number"), "tier": (str, "a string"),
 }
-_OPTION_TYPES = {"num_ctx": int, "temperature": (int, float), "think": bool, "seed": int,
+_OPTION_TYPES = {"num_ctx": int, "temperature": (int, float), "repeat_penalty": (int, float),
+                 "think": bool, "seed": int,
                  "num_predict": int, "stop": list, "keep_alive": (str, int)}
 
 

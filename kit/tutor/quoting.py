@@ -18,9 +18,11 @@ from dataclasses import asdict, dataclass
 
 from kit.tutor.guards.leak import first_overlap
 
-MAX_QUOTE_CHARS = 520         # the quote is read first, on a phone too: a few lines
+MAX_QUOTE_CHARS = 600         # the quote is read first, on a phone too: a few lines
 MAX_CODE_LINES = 8
-RANK_FACTOR = 0.85            # a lower-ranked source must match clearly better to be quoted
+CODE_PREFERENCE = 1.5        # "how do I…" is answered by the command or code, in a workshop
+_HOW = re.compile(r"\s*(how|what command|which command)\b", re.I)
+RANK_FACTOR = 0.6            # a lower-ranked source must match clearly better to be quoted
 _WORD = re.compile(r"[a-z_][a-z0-9_]*|\d+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'`\-\d])")
 
@@ -90,25 +92,19 @@ def _allowed(unit: str, code: bool, mode: str, error: tuple[str, str] | None,
     return True
 
 
-def choose_quotes(passages, weights: dict[str, float], mode: str = "explain", *, asked: str = "",
-                  error: tuple[str, str] | None = None, solutions: list[str] = ()) -> list[Quote]:
-    """The quote that opens an answer: the run of consecutive units (sentences, list items,
-    table cells, a code block) of one source passage, at most MAX_QUOTE_CHARS, that contains
-    the most of the question's weighted words; earlier-ranked passages preferred. Empty when no
-    unit shares a word with the question."""
-    asked_words = _words(asked)
+def _best_window(passages, weights: dict[str, float], allowed, max_chars: int,
+                 prefer_code: bool = False):
+    """(passage, units, value) of the best run of consecutive units within `max_chars`."""
     best, best_value = None, 0.0
-    searched = [p for p in passages if not (mode == "hint" and p.anchor.startswith("ex-"))]
-    for rank, passage in enumerate(searched):
+    for rank, passage in enumerate(passages):
         found = [(_best_code_window(text, weights) if code else text, code)
-                 for text, code in units(passage.text)
-                 if _allowed(text, code, mode, error, list(solutions), asked_words)]
+                 for text, code in units(passage.text) if allowed(text, code)]
         for start in range(len(found)):
             if score(found[start][0], weights) <= 0:
                 continue            # a quote starts with a line that answers
             window, used = [], 0
             for text, code in found[start:]:
-                if window and used + len(text) > MAX_QUOTE_CHARS:
+                if window and used + len(text) > max_chars:
                     break
                 window.append((text, code))
                 used += len(text)
@@ -116,12 +112,40 @@ def choose_quotes(passages, weights: dict[str, float], mode: str = "explain", *,
                     and score(window[-2][0], weights) <= 0:
                 window.pop()        # one line of context after the last match, not more
             value = score("\n".join(text for text, _ in window), weights) * RANK_FACTOR ** rank
+            if prefer_code and any(code for _, code in window):
+                value *= CODE_PREFERENCE
             if value > best_value:
                 best, best_value = (passage, window), value
-    if best is None:
+    return best
+
+
+def choose_quotes(passages, weights: dict[str, float], mode: str = "explain", *, asked: str = "",
+                  error: tuple[str, str] | None = None, solutions: list[str] = ()) -> list[Quote]:
+    """The quotes that open an answer: the run of consecutive units (sentences, list items,
+    table cells, a code block) of one passage that contains the most of the question's
+    weighted words (earlier-ranked passages preferred), then, if room is left, the best run of
+    another passage for the words the first did not contain. Empty when no unit shares a word
+    with the question."""
+    asked_words = _words(asked)
+
+    def allowed(text: str, code: bool) -> bool:
+        return _allowed(text, code, mode, error, list(solutions), asked_words)
+
+    searched = [p for p in passages if not (mode == "hint" and p.anchor.startswith("ex-"))]
+    prefer_code = mode == "explain" and bool(_HOW.match(asked))
+    first = _best_window(searched, weights, allowed, MAX_QUOTE_CHARS * 2 // 3, prefer_code)
+    if first is None:
         return []
-    passage, window = best
-    return [Quote(text, passage.url, _label(passage), code) for text, code in window]
+    quotes = [Quote(text, first[0].url, _label(first[0]), code) for text, code in first[1]]
+    said = _words(" ".join(q.text for q in quotes))
+    rest = {w: v for w, v in weights.items() if score(w, {w: v}) and w not in said
+            and not any(s.startswith(w[:5]) for s in said if len(w) >= 6)}
+    room = MAX_QUOTE_CHARS - sum(len(q.text) for q in quotes)
+    others = [p for p in searched if p.url != first[0].url]
+    second = _best_window(others, rest, allowed, room) if rest and room > 80 else None
+    if second is not None:
+        quotes += [Quote(text, second[0].url, _label(second[0]), code) for text, code in second[1]]
+    return quotes
 
 
 def _label(hit) -> str:

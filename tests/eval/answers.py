@@ -14,7 +14,9 @@ module's own, not with the kit's guards (kit/tutor/guards/), which it checks:
   (a `token` event without `unsupported: true`);
 - in-scope refusals: answerable questions the learner is told the material does not cover.
 
-Run `python -m tests.eval.answers` to print the numbers (tests/test_answer_eval.py asserts them).
+Run `python -m tests.eval.answers [-v] [repeat_penalty=1.1 temperature=0.2]` to print the numbers
+(tests/test_answer_eval.py asserts them); the sampler settings in model_manifests/ were chosen
+with it.
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ LOOP_WORDS = 12
 REFUSALS = ("does not cover", "doesn't cover", "not covered", "not in the material")
 # A token is code-like when it has one of these inside it (not just at its end: "done." is prose).
 _CODE_MARKS = re.compile(r"[_(){}\[\]<>=/\\]|^--?\w|\w\.\w|^@\w|%\}|\{%")
+_CITATION = re.compile(r"\[\d+\]")         # "[2]": the prompt numbers the sources
 _EDGE = "\"'`,;:!?*“”‘’"
 
 
@@ -42,7 +45,7 @@ def code_tokens(text: str) -> list[str]:
     tokens = []
     for raw in text.split():
         token = raw.strip(_EDGE).rstrip(".")
-        if len(token) >= 3 and _CODE_MARKS.search(token):
+        if len(token) >= 3 and _CODE_MARKS.search(token) and not _CITATION.fullmatch(token):
             tokens.append(token)
     return tokens
 
@@ -99,17 +102,25 @@ class _Recording(Tutor):
         return self.last
 
 
-def ask_all(settings, evaluation: dict | None = None) -> list[Shown]:
+def ask_all(settings, evaluation: dict | None = None, sampler: dict | None = None) -> list[Shown]:
+    """Every question with facts, asked of the engine `settings` choose; `sampler` overrides
+    the model manifest's options (to measure other settings)."""
     evaluation = evaluation or load_eval()
-    tutor = _Recording(settings.index_path, engine_chooser(settings))
+    provider = engine_chooser(settings)
+    if sampler:
+        provider()[0].default_options.update(sampler)
+    tutor = _Recording(settings.index_path, provider)
     shown = []
     for item in evaluation["answerable"]:
         if not item.get("facts"):
             continue
         question = Question(item["question"], item.get("mode", "explain"), item.get("tried", ""))
         one = Shown(item["question"] + "\n" + item.get("tried", ""), item["facts"])
+        urls = []
         for name, data in tutor.answer(question):
-            if name == "quote":
+            if name == "sources":
+                urls = [source["url"] for source in data]
+            elif name == "quote":
                 one.quotes += data["text"] + "\n"
             elif name == "token":
                 one.words += data["text"]
@@ -117,7 +128,8 @@ def ask_all(settings, evaluation: dict | None = None) -> list[Shown]:
                     one.unmarked += data["text"]
             elif name == "done":
                 one.done, one.grounded = data, bool(data.get("grounded"))
-        one.sources_text = "\n".join(hit.text for hit in (tutor.last.passages if tutor.last else []))
+        hits = (tutor.last.passages + tutor.last.nearest) if tutor.last else []
+        one.sources_text = "\n".join(hit.text for hit in hits if hit.url in urls)
         shown.append(one)
     return shown
 
@@ -169,13 +181,14 @@ def main() -> None:
     settings = load_settings(environ={}, content_dirs=(project_root() / "content",), engine="embedded",
                              data_dir=data, engine_dir=data / "engine")
     build_index(settings)
-    shown = ask_all(settings)
+    sampler = {name: float(value) for name, value in (a.split("=") for a in sys.argv[1:] if "=" in a)}
+    shown = ask_all(settings, sampler=sampler)
     scores = score(shown)
     print("\n".join(scores.details))
     if "-v" in sys.argv:
         for s in shown:
             print("=" * 80, "\nQ:", s.question.strip(), "\nQUOTES:", s.quotes.strip(), "\nTUTOR:", s.words.strip())
-    print(f"{len(shown)} answers: {scores.report()}")
+    print(f"{len(shown)} answers{' with ' + str(sampler) if sampler else ''}: {scores.report()}")
 
 
 if __name__ == "__main__":

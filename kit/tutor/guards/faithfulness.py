@@ -20,6 +20,7 @@ MARK_OPEN, MARK_CLOSE = "\x0e", "\x0f"
 # Inside a token (not only at its end: "done." is prose): code punctuation, a dotted name, a
 # flag, a decorator, a template tag.
 _CODE = re.compile(r"[_(){}\[\]<>=/\\$`]|^--?\w|\w\.\w|^@\w|^%|%\}|\{%|^#\w|[a-z][A-Z]")
+_CITATION = re.compile(r"\[\d+\]")     # "[2]": the prompt numbers the sources
 _EDGE = "\"'`,;:!?*“”‘’"
 
 
@@ -36,7 +37,7 @@ def is_code(token: str, in_code_block: bool = False) -> bool:
     """Code-like: an identifier with `_` or a dot, a call, a path, a flag, a tag. Inside a
     ``` block every word of three or more characters is code."""
     word = core(token)
-    if len(word) < 3 or word.startswith("```"):
+    if len(word) < 3 or word.startswith("```") or _CITATION.fullmatch(word):
         return False
     return in_code_block and any(ch.isalpha() for ch in word) or bool(_CODE.search(word))
 

@@ -4,7 +4,8 @@ shown.
 SmolLM2-135M, asked in a low temperature, sometimes writes the same paragraph, code line or
 sentence again and again until the token cap. A repeat says nothing new, so the guard cuts the
 answer where the repeat begins: a line or sentence (of MIN_REPEAT characters or more) said a
-second time, or a run of RUN_WORDS words said a second time. It holds back the last
+second time, or a run of RUN_WORDS words said a second time — also when the first time was the
+kit's quote, which the learner has just read. It holds back the last
 `holdback` characters, more than such a run, so the first words of a repeat never reach the
 learner before it is recognised.
 """
@@ -22,9 +23,14 @@ def _normal(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def repeat_start(text: str, complete: bool = False) -> int | None:
+def repeat_start(text: str, complete: bool = False, before: str = "") -> int | None:
     """Where in `text` a repeat begins (the start of the second occurrence), or None. The last
-    line or sentence counts only when `complete` (it may still be growing)."""
+    line or sentence counts only when `complete` (it may still be growing). `before` is what
+    the learner was already shown (the quotes): saying it again is a repeat too."""
+    if before:
+        joined = before + "\n"
+        cut = repeat_start(joined + text, complete)
+        return None if cut is None else max(cut - len(joined), 0)
     cuts = []
     seen: set[str] = set()
     start = 0
@@ -57,8 +63,9 @@ class LoopGuard:
     """Feed it streamed chunks; it returns what is safe to show. Once the model repeats itself,
     `stopped` is True and nothing from the repeat onwards is released."""
 
-    def __init__(self, holdback: int = 160):
+    def __init__(self, holdback: int = 160, already_said: list[str] = ()):
         self.holdback = holdback
+        self.before = "\n".join(already_said)
         self.text = ""
         self.sent = 0
         self.looped = False
@@ -77,7 +84,7 @@ class LoopGuard:
         return "" if self.looped else self._release(len(self.text), complete=True)
 
     def _release(self, upto: int, complete: bool) -> str:
-        cut = repeat_start(self.text, complete)
+        cut = repeat_start(self.text, complete, self.before)
         if cut is not None:
             self.looped = True
             upto = len(self.text[:cut].rstrip())
