@@ -5,9 +5,8 @@ SmolLM2-135M, asked in a low temperature, sometimes writes the same paragraph, c
 sentence again and again until the token cap. A repeat says nothing new, so the guard cuts the
 answer where the repeat begins: a line or sentence (of MIN_REPEAT characters or more) said a
 second time, or a run of RUN_WORDS words said a second time — also when the first time was the
-kit's quote, which the learner has just read. It holds back the last
-`holdback` characters, more than such a run, so the first words of a repeat never reach the
-learner before it is recognised.
+kit's quote, which the learner has just read. What could be the first words of a repeat is held
+back until it is clear, so a repeat never reaches the learner.
 """
 from __future__ import annotations
 
@@ -61,10 +60,12 @@ def repeat_start(text: str, complete: bool = False, before: str = "") -> int | N
 
 class LoopGuard:
     """Feed it streamed chunks; it returns what is safe to show. Once the model repeats itself,
-    `stopped` is True and nothing from the repeat onwards is released."""
+    `stopped` is True and nothing from the repeat onwards is released.
 
-    def __init__(self, holdback: int = 160, already_said: list[str] = ()):
-        self.holdback = holdback
+    Only what could be the start of a repeat is held back: the longest tail of the text (up to
+    RUN_WORDS words) that was already said earlier. New words flow on at once."""
+
+    def __init__(self, already_said: list[str] = ()):
         self.before = "\n".join(already_said)
         self.text = ""
         self.sent = 0
@@ -78,10 +79,19 @@ class LoopGuard:
         if self.looped:
             return ""
         self.text += chunk
-        return self._release(len(self.text) - self.holdback, complete=False)
+        return self._release(self._held_from(), complete=False)
 
     def finish(self) -> str:
         return "" if self.looped else self._release(len(self.text), complete=True)
+
+    def _held_from(self) -> int:
+        """Where the tail that repeats earlier words (a repeat in the making) begins."""
+        words = list(_WORD.finditer(self.text))
+        for word in words[max(0, len(words) - RUN_WORDS - 1):]:
+            tail = _normal(self.text[word.start():])
+            if tail and tail in _normal(self.before + "\n" + self.text[:word.start()]):
+                return word.start()
+        return len(self.text) if self.text[-1:].isspace() else (words[-1].start() if words else 0)
 
     def _release(self, upto: int, complete: bool) -> str:
         cut = repeat_start(self.text, complete, self.before)
