@@ -145,7 +145,8 @@ def hint_answers(settings, evaluation) -> list[tuple[dict, str, dict]]:
         question = parse_question({"question": item["question"], "mode": item["mode"],
                                    "tried": item["tried"], "context": page_context(item["page"])})
         events = list(tutor.answer(question))
-        received = "".join(data["text"] for name, data in events if name == "token")
+        # everything the learner is shown: the kit's quotes as well as the model's words
+        received = "\n".join(data["text"] for name, data in events if name in ("quote", "token"))
         answers.append((item, received, events[-1][1] if events[-1][0] == "done" else {}))
     return answers
 
