@@ -131,7 +131,7 @@ def choose_quotes(passages, weights: dict[str, float], mode: str = "explain", *,
     def allowed(text: str, code: bool) -> bool:
         return _allowed(text, code, mode, error, list(solutions), asked_words)
 
-    searched = [p for p in passages if not (mode == "hint" and p.anchor.startswith("ex-"))]
+    searched = [p for p in passages if not p.anchor.startswith("ex-")]   # a task answers nothing
     prefer_code = mode == "explain" and bool(_HOW.match(asked))
     first = _best_window(searched, weights, allowed, MAX_QUOTE_CHARS * 2 // 3, prefer_code)
     if first is None:

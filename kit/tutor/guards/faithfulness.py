@@ -37,9 +37,11 @@ def is_code(token: str, in_code_block: bool = False) -> bool:
     """Code-like: an identifier with `_` or a dot, a call, a path, a flag, a tag. Inside a
     ``` block every word of three or more characters is code."""
     word = core(token)
-    if len(word) < 3 or word.startswith("```") or _CITATION.fullmatch(word):
+    if len(word) < 2 or word.startswith("```") or _CITATION.fullmatch(word):
         return False
-    return in_code_block and any(ch.isalpha() for ch in word) or bool(_CODE.search(word))
+    if in_code_block and len(word) >= 3 and any(ch.isalpha() for ch in word):
+        return True
+    return bool(_CODE.search(word))       # "{}" is code too, short as it is
 
 
 class FaithfulnessGuard:

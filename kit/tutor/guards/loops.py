@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-MIN_REPEAT = 24           # characters: shorter lines ("return x", "```") repeat legitimately
+MIN_REPEAT = 20           # characters: shorter lines ("return x", "```") repeat legitimately
 RUN_WORDS = 10            # words in a row said twice = a loop, whatever the punctuation
 _PIECE_END = re.compile(r"\n+|(?<=[.!?])\s+")
 _WORD = re.compile(r"\S+")
