@@ -212,8 +212,12 @@ def _ask_and_print(tutor, question) -> bool:
     for name, event in tutor.answer(question):
         if name == "sources":
             sources = event
+        elif name == "quote":
+            click.echo("".join(f"> {line}\n" for line in event["text"].splitlines())
+                       + f"  — {event['title']} ({event['url']})\n")
         elif name == "token":
-            click.echo(event["text"], nl=False)
+            text = event["text"]
+            click.echo(f"[{text} ⚠ not in the material]" if event.get("unsupported") else text, nl=False)
         elif name == "error":
             failed = True
             click.echo(f"The tutor could not answer: {event['message']}", err=True)
