@@ -22,6 +22,7 @@ MAX_QUOTE_CHARS = 600         # the quote is read first, on a phone too: a few l
 MAX_CODE_LINES = 8
 CODE_PREFERENCE = 1.5        # "how do I…" is answered by the command or code, in a workshop
 _HOW = re.compile(r"\s*(how|what command|which command)\b", re.I)
+_WHAT = re.compile(r"\s*(what|why|whats|when)\b", re.I)       # … is answered by the prose
 RANK_FACTOR = 0.6            # a lower-ranked source must match clearly better to be quoted
 _WORD = re.compile(r"[a-z_][a-z0-9_]*|\d+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'`\-\d])")
@@ -93,7 +94,7 @@ def _allowed(unit: str, code: bool, mode: str, error: tuple[str, str] | None,
 
 
 def _best_window(passages, weights: dict[str, float], allowed, max_chars: int,
-                 prefer_code: bool = False):
+                 prefer_code: bool | None = None):
     """(passage, units, value) of the best run of consecutive units within `max_chars`."""
     best, best_value = None, 0.0
     for rank, passage in enumerate(passages):
@@ -112,7 +113,7 @@ def _best_window(passages, weights: dict[str, float], allowed, max_chars: int,
                     and score(window[-2][0], weights) <= 0:
                 window.pop()        # one line of context after the last match, not more
             value = score("\n".join(text for text, _ in window), weights) * RANK_FACTOR ** rank
-            if prefer_code and any(code for _, code in window):
+            if prefer_code is not None and any(code for _, code in window) == prefer_code:
                 value *= CODE_PREFERENCE
             if value > best_value:
                 best, best_value = (passage, window), value
@@ -132,7 +133,8 @@ def choose_quotes(passages, weights: dict[str, float], mode: str = "explain", *,
         return _allowed(text, code, mode, error, list(solutions), asked_words)
 
     searched = [p for p in passages if not p.anchor.startswith("ex-")]   # a task answers nothing
-    prefer_code = mode == "explain" and bool(_HOW.match(asked))
+    prefer_code = (True if _HOW.match(asked) else False if _WHAT.match(asked) else None) \
+        if mode == "explain" else None
     first = _best_window(searched, weights, allowed, MAX_QUOTE_CHARS * 2 // 3, prefer_code)
     if first is None:
         return []
