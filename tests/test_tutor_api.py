@@ -426,6 +426,10 @@ def test_every_exchange_is_recorded(site, learner):
     assert covered["seconds"] > 0 and covered["stats"]["tokens"] == event(events, "done")["tokens"]
     assert refused["question"] == NOT_IN_LIBRARY and refused["answer"] == NOT_COVERED
     assert refused["seconds"] >= 0
+    # what the learner was shown besides the words, and how faithful the words were
+    assert covered["quotes"] == [e.data for e in events if e.name == "quote"] != []
+    assert isinstance(covered["unsupported"], list) and 0 <= covered["unsupported_share"] <= 1
+    assert covered["looped"] in (True, False)
 
 
 # ---------------------------------------------------------------------------------------------
