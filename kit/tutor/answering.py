@@ -195,13 +195,16 @@ class Tutor:
     """Answers questions with one engine over one library index."""
 
     def __init__(self, index_path, engine_provider, record_exchange=None, *, answer_tokens=160,
-                 seed=42, think_first_min=Settings.think_first_min):
+                 seed=42, think_first_min=Settings.think_first_min, stop_loops=True):
         self.index_path = index_path
         self.engine_provider = engine_provider      # () -> (engine, reason); may raise EngineError
         self.record_exchange = record_exchange      # (record, learner_id) -> id; the class store
         self.answer_tokens = answer_tokens
         self.seed = seed
         self.think_first_min = think_first_min
+        # Off only to watch the model unguarded (a test that needs one long answer to hold the
+        # model); read when an answer starts, like answer_tokens.
+        self.stop_loops = stop_loops
 
     def problem(self) -> str | None:
         """Why the tutor cannot answer on this computer, once that is known (the ask box says
@@ -263,7 +266,7 @@ class Tutor:
             faithfulness = FaithfulnessGuard(*(hit.text for hit in shown), *(q.text for q in quotes),
                                              question.text, question.tried)
             leak = LeakGuard(solutions) if question.mode == "hint" else None
-            loops = LoopGuard(already_said=[q.text for q in quotes])
+            loops = LoopGuard(already_said=[q.text for q in quotes]) if self.stop_loops else None
             guards = GuardChain(loops, leak, faithfulness)
             if wait_turn is not None:
                 yield from wait_turn()
@@ -280,12 +283,12 @@ class Tutor:
             if leak and leak.leaked:
                 yield from _shown(LEAK_NOTE, record)
             record.update(unsupported=faithfulness.unsupported, unsupported_share=faithfulness.share(),
-                          looped=loops.looped)
+                          looped=bool(loops and loops.looped))
             stats = dict(getattr(stream, "stats", None) or {})
             done = {"grounded": True, "engine": engine.name, "model": engine.model,
                     "ttft_ms": stats.get("ttft_ms"), "tokens": stats.get("tokens", 0),
                     "tokens_per_s": stats.get("tokens_per_s"), "trimmed": bool(leak and leak.leaked),
-                    "looped": loops.looped, "unsupported": len(faithfulness.unsupported)}
+                    "looped": bool(loops and loops.looped), "unsupported": len(faithfulness.unsupported)}
             if question.mode == "debug":
                 done["tutorial_step"] = tutorial_step(retrieval)
             record["stats"] = done
