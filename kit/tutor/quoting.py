@@ -7,9 +7,14 @@ with quotes taken word for word from the best passages — the sentences, list i
 that share the most (rare) words with the question — each linked to its passage. The model then
 only has to explain, and its words are shown as the tutor's, below the quotes.
 
-Per mode: Explain quotes what answers the question; Hint quotes only prose of the chapter (never
-code, never an exercise, nothing that overlaps a related solution); Debug quotes the lines of
-the tutorial step that fix the error, not the lines that repeat the error itself.
+Per mode: Explain quotes what answers the question (a "how" question prefers the code, a
+"what/why" question the prose); Hint quotes only prose of the chapter (never code, nothing that
+overlaps a related solution); Debug quotes the lines of the tutorial step that fix the error, not
+the lines that repeat the error itself. No mode quotes an exercise's task (it answers nothing)
+or a line that only repeats the learner's own words.
+
+The choice is lexical, like the retriever, and its constants were tuned on tests/eval (see
+tests/eval/answers.py): it finds the line with the fact in about two questions of three.
 """
 from __future__ import annotations
 
@@ -20,10 +25,10 @@ from kit.tutor.guards.leak import first_overlap
 
 MAX_QUOTE_CHARS = 600         # the quote is read first, on a phone too: a few lines
 MAX_CODE_LINES = 8
-CODE_PREFERENCE = 1.5        # "how do I…" is answered by the command or code, in a workshop
+CODE_PREFERENCE = 1.5         # "how do I…" is answered by the command or code, in a workshop
 _HOW = re.compile(r"\s*(how|what command|which command)\b", re.I)
 _WHAT = re.compile(r"\s*(what|why|whats|when)\b", re.I)       # … is answered by the prose
-RANK_FACTOR = 0.6            # a lower-ranked source must match clearly better to be quoted
+RANK_FACTOR = 0.6             # a lower-ranked source must match clearly better to be quoted
 _WORD = re.compile(r"[a-z_][a-z0-9_]*|\d+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'`\-\d])")
 
