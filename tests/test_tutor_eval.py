@@ -23,7 +23,7 @@ from tests.eval.measure import load_eval, measure, page_context
 
 # The kit answers with the Tutor's default length (kit/app.py does not pass one).
 KIT_ANSWER_TOKENS = inspect.signature(Tutor).parameters["answer_tokens"].default
-HIT_AT_3_FLOOR = 0.75        # measured 0.768 (63 of 82) on shown sources; a regression floor
+HIT_AT_3_FLOOR = 0.78        # measured 0.805 (66 of 82) on shown sources (0.768 before quoted passages joined them)
 MEANINGFUL_LINE = 12         # non-space characters: shorter solution lines are too generic to count
 LONG_COPY = 40               # characters copied from a solution in one piece
 
@@ -69,7 +69,7 @@ def test_retrieval_hit_at_3_stays_above_its_floor(measurement):
     assert measurement.hit_at_3 >= HIT_AT_3_FLOOR, "misses:\n" + "\n".join(measurement.misses)
 
 
-@pytest.mark.xfail(strict=True, reason="lexical retrieval plateaus at ~0.77 on the shown sources: "
+@pytest.mark.xfail(strict=True, reason="lexical retrieval plateaus at ~0.8 on the shown sources: "
                    "misses are vocabulary mismatches and right passages ranked below a first one "
                    "that fills the prompt (see bench/calibrate_grounding.py --show-misses)")
 def test_retrieval_reaches_the_issues_target_hit_at_3(measurement):
