@@ -101,3 +101,10 @@ def test_the_chain_keeps_the_leak_guard_s_promise():
     shown, _ = streamed(chain, "Here it is:\n" + solution + "\nGood luck.")
     assert chain.stopped
     assert 'request.form.get("title", "").strip()' not in shown
+
+
+def test_a_line_the_quotes_share_is_not_the_model_repeating_itself():
+    line = 'count = conn.execute("SELECT COUNT(*) FROM books").fetchone()[0]'
+    guard = LoopGuard(already_said=[line, "Reading rows back:", line])
+    shown, _ = streamed(guard, "fetchone returns one row, fetchall a list of all rows.")
+    assert shown == "fetchone returns one row, fetchall a list of all rows." and not guard.looped

@@ -25,11 +25,10 @@ def _normal(text: str) -> str:
 def repeat_start(text: str, complete: bool = False, before: str = "") -> int | None:
     """Where in `text` a repeat begins (the start of the second occurrence), or None. The last
     line or sentence counts only when `complete` (it may still be growing). `before` is what
-    the learner was already shown (the quotes): saying it again is a repeat too."""
-    if before:
-        joined = before + "\n"
-        cut = repeat_start(joined + text, complete)
-        return None if cut is None else max(cut - len(joined), 0)
+    the learner was already shown (the quotes): saying it again is a repeat too, while a line
+    said twice within `before` itself is not the model's doing."""
+    offset = len(before) + 1 if before else 0
+    text = before + "\n" + text if before else text
     cuts = []
     seen: set[str] = set()
     start = 0
@@ -43,7 +42,7 @@ def repeat_start(text: str, complete: bool = False, before: str = "") -> int | N
         normal = _normal(piece)
         if len(normal) < MIN_REPEAT:
             continue
-        if normal in seen:
+        if normal in seen and position >= offset:
             cuts.append(position)
             break
         seen.add(normal)
@@ -51,11 +50,11 @@ def repeat_start(text: str, complete: bool = False, before: str = "") -> int | N
     runs: dict[str, int] = {}
     for i in range(len(words) - RUN_WORDS + 1):
         run = " ".join(w.group().lower() for w in words[i:i + RUN_WORDS])
-        if run in runs and runs[run] + RUN_WORDS <= i:     # not an overlap of the same words
-            cuts.append(words[i].start())
+        if run in runs and runs[run] + RUN_WORDS <= i and words[i].start() >= offset:
+            cuts.append(words[i].start())     # not an overlap of the same words
             break
         runs.setdefault(run, i)
-    return min(cuts) if cuts else None
+    return min(cuts) - offset if cuts else None
 
 
 class LoopGuard:
