@@ -150,10 +150,11 @@ def choose_quotes(passages, weights: dict[str, float], mode: str = "explain", *,
     quotes = [Quote(text, first[0].url, _label(first[0]), code) for text, code in first[1]]
     room = MAX_QUOTE_CHARS - sum(len(q.text) for q in quotes)
     others = [p for p in searched if p.url != first[0].url]
-    quoted = {_normal(q.text) for q in quotes}
+    quoted = {_normal(line) for q in quotes for line in q.text.splitlines() if line.strip()}
 
     def new_and_allowed(text: str, code: bool) -> bool:      # a line two passages share, once
-        return _normal(text) not in quoted and allowed(text, code)
+        return not any(_normal(line) in quoted for line in text.splitlines() if line.strip()) \
+            and allowed(text, code)
     second = _best_window(others, weights, new_and_allowed, room, prefer_code) if room > 80 else None
     if second is not None:
         quotes += [Quote(text, second[0].url, _label(second[0]), code) for text, code in second[1]]
