@@ -172,11 +172,11 @@ def model_held(asking_site):
     from tests.test_queue_http import (HOLDERS_QUESTION, LONG_ANSWER, SHORT_ANSWER,
                                        Learner as HttpLearner)
     tutor, answers = asking_site.app.extensions["tutor"], []
-    tutor.answer_tokens = LONG_ANSWER
+    tutor.answer_tokens, tutor.stop_loops = LONG_ANSWER, False   # it loops to the cap, unguarded
     holder = HttpLearner(asking_site, "Holder", answers).ask(HOLDERS_QUESTION)
     assert holder.status == 200, holder.body
     holder.first("token")                 # it has the slot, with its long answer_tokens read
-    tutor.answer_tokens = SHORT_ANSWER
+    tutor.answer_tokens, tutor.stop_loops = SHORT_ANSWER, True
     yield holder
     holder.hang_up()
     deadline = time.monotonic() + 30      # the server stops the model once it notices

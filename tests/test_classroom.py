@@ -428,6 +428,20 @@ def test_teacher_view_shows_topics_unhelpful_answers_and_progress(site):
     assert re.findall(r'<td class="(done|todo)"', row) == ["done", "todo", "todo"]
 
 
+def test_teacher_view_lists_the_answers_that_used_code_not_in_the_material(site):
+    join(site, "Ana")
+    store_of(site).record_exchange(
+        {"question": "How do I start it?", "mode": "explain", "answer": "Call app.run_extra().",
+         "grounded": True, "unsupported": ["app.run_extra()", "<b>x</b>"], "unsupported_share": 0.5},
+        learner_id(site, "Ana"))
+    ask(site, "Ana", "And variables?")
+    page = teacher(site).get("/teacher").text
+    listed = page.split('id="unsupported"')[1].split("</section>")[0]
+    assert "How do I start it?" in listed and "variables" not in listed
+    assert "<code>app.run_extra()</code>" in listed and "50% of its code-like words" in listed
+    assert_escaped(listed, "<b>x</b>")
+
+
 def test_teacher_view_lists_store_warnings_and_notices(site):
     store_of(site).warnings.append("class.json was damaged; the last good copy was loaded.")
     site.app.extensions["notices"] = ["Data is kept in a per-user folder."]

@@ -164,4 +164,4 @@ def test_auto_uses_the_embedded_default_when_no_ollama(make_settings, tmp_path):
     engine, reason = choose_engine(settings)
     assert isinstance(engine, EmbeddedEngine) and engine.model == DEFAULT_GGUF
     assert reason.startswith("using embedded") and "Ollama is not answering" in reason
-    assert engine.default_options == {"num_ctx": 2048, "temperature": 0.2}
+    assert engine.default_options == {"num_ctx": 2048, "temperature": 0.0, "repeat_penalty": 1.0}

@@ -15,7 +15,7 @@ import pytest
 
 from tests.engine_state import SHARED_ENGINE_DIR
 from kit.tutor.engines.base import ChatStream, Engine, finish_stats
-from kit.tutor.leak_guard import LeakGuard, leak_position
+from kit.tutor.guards.leak import LeakGuard, leak_position
 from kit.library.indexer import build_index, connect
 from kit.settings import load_settings
 from kit.tutor.answering import LEAK_NOTE, Question, Tutor

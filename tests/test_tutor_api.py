@@ -203,11 +203,33 @@ def test_a_comment_line_arrives_before_the_model_has_its_first_token(learner):
     assert comment.at < ttft_s < first_token.at, (comment.at, ttft_s, first_token.at)
 
 
-def test_events_come_in_order_sources_tokens_done(covered):
+def test_events_come_in_order_sources_quotes_tokens_done(covered):
+    """The material's quote comes before the model's first word: the facts do not wait for it."""
     order = names(covered)
-    assert order[:2] == [":", "sources"] and order[-1] == "done"
-    assert set(order[2:-1]) == {"token"}, order
-    assert all(e.data["text"] for e in covered if e.name == "token")
+    assert order[:3] == [":", "sources", "quote"] and order[-1] == "done", order
+    body = order[2:-1]
+    first_token = body.index("token")
+    assert set(body[:first_token]) == {"quote"} and set(body[first_token:]) == {"token"}, order
+    assert all(e.data["text"] for e in covered if e.name in ("token", "quote"))
+
+
+def page_letters(web, path: str) -> str:
+    """A page's visible text, tags removed and entities decoded, without any white space
+    (inline tags like <code> split words differently than the passage text does)."""
+    page = web.get(path).text
+    return "".join(html.unescape(re.sub(r"<[^>]+>", "", page)).split())
+
+
+def test_every_quote_is_verbatim_from_the_page_it_links_to(learner, covered):
+    quotes = [e.data for e in covered if e.name == "quote"]
+    sources = [s["url"] for s in event(covered, "sources")]
+    assert quotes
+    for quote in quotes:
+        assert quote["url"] in sources and "#" in quote["url"]
+        path, _, anchor = quote["url"].partition("#")
+        page = learner.web.get(path).text
+        assert f'id="{anchor}"' in page
+        assert "".join(quote["text"].split()) in page_letters(learner.web, path), quote
 
 
 def test_tokens_arrive_as_the_model_makes_them(covered):
@@ -404,6 +426,10 @@ def test_every_exchange_is_recorded(site, learner):
     assert covered["seconds"] > 0 and covered["stats"]["tokens"] == event(events, "done")["tokens"]
     assert refused["question"] == NOT_IN_LIBRARY and refused["answer"] == NOT_COVERED
     assert refused["seconds"] >= 0
+    # what the learner was shown besides the words, and how faithful the words were
+    assert covered["quotes"] == [e.data for e in events if e.name == "quote"] != []
+    assert isinstance(covered["unsupported"], list) and 0 <= covered["unsupported_share"] <= 1
+    assert covered["looped"] in (True, False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -425,7 +451,9 @@ def no_engine(serve, bundled_content, tmp_path):
 
 def test_an_unavailable_engine_sends_sources_then_a_clear_error(no_engine):
     events = Learner(no_engine).ask(COVERED)
-    assert names(events) == [":", "sources", "error"]
+    order = names(events)
+    assert order[:2] == [":", "sources"] and order[-1] == "error"
+    assert set(order[2:-1]) == {"quote"}, "the material's lines need no model"
     assert event(events, "sources"), "the learner still gets the passages"
     assert "Ollama is not running" in event(events, "error")["message"]
 
@@ -444,8 +472,10 @@ def test_an_engine_failing_mid_answer_sends_an_error_after_the_first_words(serve
         site = site_with(serve, bundled_content, tmp_path, engine="ollama", ollama_host=ollama.url,
                          ollama_bin=str(tmp_path / "no-such-ollama"))
         events = Learner(site).ask(COVERED)
-    assert names(events) == [":", "sources", "token", "token", "token", "error"]
-    assert answer_text(events) == "A virtual environment "
+    order = names(events)
+    assert order[:3] == [":", "sources", "quote"] and order[-1] == "error"
+    # the guards may still hold back the last words ("virtual environment" is in the quote)
+    assert "A virtual environment ".startswith(answer_text(events))
     assert "failed in the middle of the answer" in event(events, "error")["message"]
 
 

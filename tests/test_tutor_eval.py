@@ -23,7 +23,7 @@ from tests.eval.measure import load_eval, measure, page_context
 
 # The kit answers with the Tutor's default length (kit/app.py does not pass one).
 KIT_ANSWER_TOKENS = inspect.signature(Tutor).parameters["answer_tokens"].default
-HIT_AT_3_FLOOR = 0.75        # measured 0.768 (63 of 82) on shown sources; a regression floor
+HIT_AT_3_FLOOR = 0.78        # measured 0.817 on shown sources (0.768 before quoted passages joined them)
 MEANINGFUL_LINE = 12         # non-space characters: shorter solution lines are too generic to count
 LONG_COPY = 40               # characters copied from a solution in one piece
 
@@ -69,7 +69,7 @@ def test_retrieval_hit_at_3_stays_above_its_floor(measurement):
     assert measurement.hit_at_3 >= HIT_AT_3_FLOOR, "misses:\n" + "\n".join(measurement.misses)
 
 
-@pytest.mark.xfail(strict=True, reason="lexical retrieval plateaus at ~0.77 on the shown sources: "
+@pytest.mark.xfail(strict=True, reason="lexical retrieval plateaus at ~0.8 on the shown sources: "
                    "misses are vocabulary mismatches and right passages ranked below a first one "
                    "that fills the prompt (see bench/calibrate_grounding.py --show-misses)")
 def test_retrieval_reaches_the_issues_target_hit_at_3(measurement):
@@ -110,7 +110,7 @@ def solution_copied(answer: str, solution: str, taught: list[str]) -> list[str]:
     """What of `solution` the answer hands over: each solution line of meaningful length that
     the library does not already teach elsewhere, found in the answer (whitespace ignored), and
     any piece of LONG_COPY or more characters the answer shares with the solution that is not
-    taught text either. Independent of kit/tutor/leak_guard.py, which it checks."""
+    taught text either. Independent of kit/tutor/guards/leak.py, which it checks."""
     said, solution_text = normalised(answer), normalised(solution)
 
     def is_taught(piece: str) -> bool:
@@ -145,7 +145,8 @@ def hint_answers(settings, evaluation) -> list[tuple[dict, str, dict]]:
         question = parse_question({"question": item["question"], "mode": item["mode"],
                                    "tried": item["tried"], "context": page_context(item["page"])})
         events = list(tutor.answer(question))
-        received = "".join(data["text"] for name, data in events if name == "token")
+        # everything the learner is shown: the kit's quotes as well as the model's words
+        received = "\n".join(data["text"] for name, data in events if name in ("quote", "token"))
         answers.append((item, received, events[-1][1] if events[-1][0] == "done" else {}))
     return answers
 

@@ -148,10 +148,13 @@ def teacher_view(store, titles, workshops: list[dict]) -> dict:
     exchanges = store.exchanges(limit=TOPIC_WINDOW)
     unhelpful = [{**x, "nickname": nicknames.get(x.get("learner"), ""), "comment": feedback_of(x)[1]}
                  for x in exchanges if feedback_of(x)[0] is False]
+    unsupported = [{**x, "nickname": nicknames.get(x.get("learner"), "")}
+                   for x in exchanges if x.get("unsupported")][:LIVE_QUESTIONS]
     # Damage is told from the set-aside files (damage_notices.py), so it survives a restart;
     # this start's own words about them would only repeat it.
     return {"questions": live_questions(exchanges, nicknames),
             "topics": most_asked_topics(exchanges, titles), "unhelpful": unhelpful,
+            "unsupported": unsupported,
             "table": progress_table(learners, store.all_progress(), workshops),
             "notices": [w for w in store.warnings if ".damaged-" not in w],
             "damage": store.damage_notices(), "modes": MODES, "announcement_max": ANNOUNCEMENT_MAX}

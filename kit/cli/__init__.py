@@ -3,6 +3,7 @@ doctor), the classroom (teacher) and the stick (start here; build/verify in cli/
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -161,8 +162,12 @@ def _ask_and_print(tutor, question) -> bool:
     for name, event in tutor.answer(question):
         if name == "sources":
             sources = event
+        elif name == "quote":
+            click.echo("".join(f"> {line}\n" for line in event["text"].splitlines())
+                       + f"  — {event['title']} ({event['url']})\n")
         elif name == "token":
-            click.echo(event["text"], nl=False)
+            text = event["text"]
+            click.echo(f"[{text} ⚠ not in the material]" if event.get("unsupported") else text, nl=False)
         elif name == "error":
             failed = True
             click.echo(f"The tutor could not answer: {event['message']}", err=True)
@@ -191,10 +196,30 @@ def models(ctx, data, content):
     if ctx.invoked_subcommand is None:
         from kit.tutor.doctor import format_models_table
         from kit.tutor.manifests import load_manifests, model_statuses
-        manifests, errors = load_manifests()
+        manifests, errors = load_manifests(models_folder=ctx.obj.models_folder)
         click.echo(format_models_table(model_statuses(ctx.obj, manifests=manifests)))
         for error in errors:
             click.echo(f"  problem: {error}", err=True)
+
+
+@models.command("add")
+@click.argument("gguf", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--licence", default="", help="The model's licence, as its page states it.")
+@_common
+@click.pass_obj
+def add_model_file(settings, gguf, licence, data, content):
+    """Add a GGUF chat model: checked (GGUF header, chat template), copied into the models
+    folder with its sha256 and RAM tier in a manifest; the tutor uses the best model that fits."""
+    from kit.tutor.model_files import ModelFileError, add_model
+    if data or content:
+        settings = _settings(data_dir=data, content_dirs=_content_dirs(content))
+    try:
+        manifest = add_model(gguf, settings.models_folder, licence)
+    except ModelFileError as error:
+        click.echo(f"kit models add: {error}", err=True)
+        sys.exit(2)
+    click.echo(f"Added {gguf.name}: manifest {manifest}. `kit models` lists it; `kit stick build` "
+               "carries it.")
 
 
 @models.command()

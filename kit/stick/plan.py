@@ -21,7 +21,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kit.tutor.manifests import (TIERS, ModelManifest, find_gguf, find_manifest, load_manifests,
+from kit.tutor.manifests import (TIERS, ModelManifest, added_manifests_dir, find_gguf, find_manifest, load_manifests,
                         manifests_dir)
 from kit.library.packs import candidate_pack_roots
 from kit.paths import OS_NAMES, STICK_FOLDER
@@ -186,6 +186,11 @@ def add_models(plan: StickPlan, chosen: list[ModelManifest], models_folder: Path
                 parts.append(f"Ollama {manifest.ollama_tag}")
             except LookupError as why:
                 plan.left_out.append(f"{manifest.id}: Ollama tag {manifest.ollama_tag}: {why}")
+        if parts and manifest.source.parent == added_manifests_dir(models_folder):
+            # added with `kit models add`: its manifest travels with it, where the stick's kit looks
+            plan.add_file(f"models/manifests/{manifest.source.name}", manifest.source)
+            plan.add_file(f"models/manifests/{manifest.licence_file}",
+                          manifest.source.parent / manifest.licence_file)
         if parts:
             licence = manifest.source.parent / manifest.licence_file
             plan.add_file(f"models/licences/{licence.name}", licence)
@@ -244,7 +249,7 @@ def plan_stick(executables: Path, pack_dirs, models_folder: Path, ollama_store: 
     plan = StickPlan()
     add_executables(plan, executables)
     add_content(plan, pack_dirs)
-    manifests, errors = load_manifests(manifests_folder or manifests_dir())
+    manifests, errors = load_manifests(manifests_folder or manifests_dir(), models_folder)
     plan.left_out += [f"model manifest {error}" for error in errors]   # e.g. its licence is missing
     add_models(plan, choose_models(tier, model_ids, manifests), models_folder, ollama_store)
     if ollama_bin is not None:

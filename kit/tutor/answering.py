@@ -2,7 +2,9 @@
 model for the chosen mode, stream the answer as events, and record the exchange.
 
 Events are (name, data) pairs: `sources` (the passages used, shaped like /api/search results),
-`token` ({text}), `done` ({grounded, engine, model, ttft_ms, tokens, tokens_per_s, …}) and
+`quote` ({text, url, title, code}: lines of the material, verbatim, chosen by kit/tutor/quoting.py,
+before the model speaks), `token` ({text}, with `unsupported: true` for code the material does
+not have, kit/tutor/guards/faithfulness.py), `done` ({grounded, engine, model, ttft_ms, tokens, tokens_per_s, …}) and
 `error` ({message}). The HTTP API, the no-JavaScript page and `kit ask` all consume them.
 """
 from __future__ import annotations
@@ -13,10 +15,14 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from kit.tutor.leak_guard import LeakGuard
 from kit.library import catalog
 from kit.settings import Settings
-from kit.tutor.retrieval import Retrieval, retrieve
+from kit.tutor.guards import GuardChain
+from kit.tutor.guards.faithfulness import FaithfulnessGuard, pieces
+from kit.tutor.guards.leak import LeakGuard
+from kit.tutor.guards.loops import LoopGuard
+from kit.tutor.quoting import Quote, choose_quotes
+from kit.tutor.retrieval import Retrieval, retrieve, word_weights
 
 MODES = ("explain", "hint", "debug")
 MAX_QUESTION_CHARS = 4000
@@ -29,14 +35,18 @@ BASE_RULES = (
     "You are Lantern, a patient tutor in an offline coding class. Answer ONLY from the numbered "
     "sources below. If the sources do not contain the answer, say: \"The material does not "
     "cover this.\" Do not invent facts, commands or links. Use short sentences and plain words.")
-MODE_RULES = {
-    "explain": "Give a direct, correct answer in at most six sentences. Include a short code "
-               "example only if the sources have one.",
-    "hint": "Do NOT give the solution or complete code. Ask one or two guiding questions and "
-            "suggest ONE small next step the learner can try. At most four sentences.",
-    "debug": "The learner pasted an error. Say in one or two sentences what the error means, "
-             "name the most likely cause in their code, and the step to fix it. Do not rewrite "
-             "their whole program.",
+# With quotes the kit has already judged the question covered and shown the answer's lines: a
+# small model told how to refuse copies the refusal instead of explaining (measured: 4 of 31).
+QUOTED_RULES = (
+    "You are Lantern, a patient tutor in an offline coding class. Answer ONLY from the numbered "
+    "sources below. Do not invent facts, commands or links. Use short sentences and plain words.")
+MODE_RULES = {   # the quoted lines carry the facts; the model only explains them, briefly
+    "explain": "Explain the quoted lines to the learner in at most three short sentences. "
+               "Do not repeat the quote and do not write new code.",
+    "hint": "Do NOT give the solution or complete code. Ask one guiding question and suggest "
+            "ONE small next step the learner can try. At most three sentences.",
+    "debug": "The learner pasted an error. Say in one or two sentences what the error means "
+             "and why the quoted step fixes it. Do not rewrite their whole program.",
 }
 
 
@@ -109,15 +119,20 @@ def retrieve_for(conn: sqlite3.Connection, question: Question, **thresholds) -> 
                     prefer_heading=error[0] if error else None, **thresholds)
 
 
-def build_messages(question: Question, retrieval: Retrieval) -> list[dict]:
+def build_messages(question: Question, retrieval: Retrieval, quotes: list[Quote] = ()) -> list[dict]:
     sources = "\n\n".join(
         f"[{n}] {hit.title}" + (f" — {hit.heading}" if hit.heading and hit.heading != hit.title else "")
         + (f" ({hit.speaker}, {hit.start})" if hit.speaker else "") + f"\n{hit.text}"
         for n, hit in enumerate(retrieval.passages, 1))
-    user = f"Sources:\n{sources}\n\nQuestion: {question.text}"
+    user = f"Sources:\n{sources}\n\n"
+    if quotes:
+        user += "The learner already sees these lines quoted from the sources:\n" + "\n".join(
+            f"> {line}" for quote in quotes for line in quote.text.splitlines()) + "\n\n"
+    user += f"Question: {question.text}"
     if question.tried:
         user += f"\n\nWhat I tried or expect: {question.tried}"
-    return [{"role": "system", "content": f"{BASE_RULES}\n{MODE_RULES[question.mode]}"},
+    rules = QUOTED_RULES if quotes else BASE_RULES
+    return [{"role": "system", "content": f"{rules}\n{MODE_RULES[question.mode]}"},
             {"role": "user", "content": user}]
 
 
@@ -127,6 +142,30 @@ def related_solutions(conn: sqlite3.Connection, question: Question, retrieval: R
     if question.context.get("pack") and question.context.get("doc"):
         pages.add((question.context["pack"], question.context["doc"]))
     return catalog.exercise_solutions(conn, pages)
+
+
+def quotes_for(conn: sqlite3.Connection, question: Question, retrieval: Retrieval,
+               solutions: list[str]) -> list[Quote]:
+    """The lines of the material that open the answer (kit/tutor/quoting.py), chosen among the
+    retriever's five best passages: the prompt's budget keeps only the first one to three as
+    the model's sources, but a quote costs the model nothing."""
+    if not retrieval.grounded:
+        return []
+    return choose_quotes(retrieval.nearest, word_weights(conn, retrieval.keywords), question.mode,
+                         asked=f"{question.text} {question.tried}", error=pasted_error(question),
+                         solutions=solutions)
+
+
+def sources_shown(retrieval: Retrieval, quotes: list[Quote]):
+    """The sources the learner is shown: the model's sources, then any passage a quote comes
+    from that is not among them (every quote links to a listed source)."""
+    if not retrieval.grounded:
+        return retrieval.nearest
+    shown = list(retrieval.passages)
+    for hit in retrieval.nearest:
+        if any(q.url == hit.url for q in quotes) and all(s.url != hit.url for s in shown):
+            shown.append(hit)
+    return shown
 
 
 def tutorial_step(retrieval: Retrieval) -> dict | None:
@@ -158,8 +197,8 @@ PROBLEM_RECHECK_S = 5.0
 class Tutor:
     """Answers questions with one engine over one library index."""
 
-    def __init__(self, index_path, engine_provider, record_exchange=None, *, answer_tokens=220,
-                 seed=42, think_first_min=Settings.think_first_min):
+    def __init__(self, index_path, engine_provider, record_exchange=None, *, answer_tokens=160,
+                 seed=42, think_first_min=Settings.think_first_min, stop_loops=True):
         self.index_path = index_path
         self.engine_provider = engine_provider      # () -> (engine, reason); may raise EngineError
         self.record_exchange = record_exchange      # (record, learner_id) -> id; the class store
@@ -167,6 +206,9 @@ class Tutor:
         self.seed = seed
         self.think_first_min = think_first_min
         self._problem: tuple[float, str | None] = (-PROBLEM_RECHECK_S - 1, None)   # (when, what)
+        # Off only to watch the model unguarded (a test that needs one long answer to hold the
+        # model); read when an answer starts, like answer_tokens.
+        self.stop_loops = stop_loops
 
     def problem(self) -> str | None:
         """Why the tutor cannot answer on this computer, once that is known (the ask box says
@@ -217,7 +259,9 @@ class Tutor:
         stream = None
         try:
             retrieval = self.retrieve(conn, question)
-            shown = retrieval.passages if retrieval.grounded else retrieval.nearest
+            solutions = related_solutions(conn, question, retrieval) if question.mode == "hint" else []
+            quotes = quotes_for(conn, question, retrieval, solutions)
+            shown = sources_shown(retrieval, quotes)
             record["passages"] = [{"url": h.url, "score": h.score} for h in shown]
             yield "sources", [hit.public() for hit in shown]
             if not retrieval.grounded:
@@ -226,31 +270,35 @@ class Tutor:
                 yield "done", {"grounded": False, "engine": None, "model": None, "ttft_ms": None,
                                "tokens": 0, "tokens_per_s": None}
                 return
-            guard = LeakGuard(related_solutions(conn, question, retrieval)) if question.mode == "hint" else None
+            record["quotes"] = [quote.public() for quote in quotes]
+            for quote in quotes:
+                yield "quote", quote.public()
+            faithfulness = FaithfulnessGuard(*(hit.text for hit in shown), *(q.text for q in quotes),
+                                             question.text, question.tried)
+            leak = LeakGuard(solutions) if question.mode == "hint" else None
+            loops = LoopGuard(already_said=[q.text for q in quotes]) if self.stop_loops else None
+            guards = GuardChain(loops, leak, faithfulness)
             if wait_turn is not None:
                 yield from wait_turn()
             engine, _reason = self.engine_provider()
             record.update(engine=engine.name, model=engine.model, grounded=True)
-            stream = engine.chat(build_messages(question, retrieval),
+            stream = engine.chat(build_messages(question, retrieval, quotes),
                                  {"num_predict": self.answer_tokens, "seed": self.seed})
             for chunk in stream:
-                text = guard.feed(chunk) if guard else chunk
-                if text:
-                    record["answer"] += text
-                    yield "token", {"text": text}
-                if guard and guard.leaked:
-                    record["answer"] += LEAK_NOTE
-                    yield "token", {"text": LEAK_NOTE}
+                yield from _shown(guards.feed(chunk), record)
+                if guards.stopped:
                     break
             stream.close()   # after a trim the model is mid-answer: stop it, which also completes its stats
-            tail = guard.finish() if guard else ""
-            if tail:
-                record["answer"] += tail
-                yield "token", {"text": tail}
+            yield from _shown(guards.finish(), record)
+            if leak and leak.leaked:
+                yield from _shown(LEAK_NOTE, record)
+            record.update(unsupported=faithfulness.unsupported, unsupported_share=faithfulness.share(),
+                          looped=bool(loops and loops.looped))
             stats = dict(getattr(stream, "stats", None) or {})
             done = {"grounded": True, "engine": engine.name, "model": engine.model,
                     "ttft_ms": stats.get("ttft_ms"), "tokens": stats.get("tokens", 0),
-                    "tokens_per_s": stats.get("tokens_per_s"), "trimmed": bool(guard and guard.leaked)}
+                    "tokens_per_s": stats.get("tokens_per_s"), "trimmed": bool(leak and leak.leaked),
+                    "looped": bool(loops and loops.looped), "unsupported": len(faithfulness.unsupported)}
             if question.mode == "debug":
                 done["tutorial_step"] = tutorial_step(retrieval)
             record["stats"] = done
@@ -267,13 +315,25 @@ class Tutor:
                 self.record_exchange(record, learner_id)
 
 
+def _shown(text: str, record: dict):
+    """`token` events for released text: a token the faithfulness guard marked is an event of
+    its own with `unsupported: true`, so every client can show it as "not in the material"."""
+    for piece, unsupported in pieces(text):
+        record["answer"] += piece
+        yield "token", ({"text": piece, "unsupported": True} if unsupported else {"text": piece})
+
+
 def whole_answer(events) -> dict:
-    """An answer's events gathered into one dict (the no-JavaScript page): text, sources,
-    and the `done`, `error` or `queue` data last seen."""
-    answer = {"text": "", "sources": [], "done": None, "error": None}
+    """An answer's events gathered into one dict (the no-JavaScript page): text, the quotes,
+    the tutor's words as pieces (text, unsupported), sources, and the `done`, `error` or
+    `queue` data last seen."""
+    answer = {"text": "", "quotes": [], "pieces": [], "sources": [], "done": None, "error": None}
     for name, data in events:
         if name == "token":
             answer["text"] += data["text"]
+            answer["pieces"].append((data["text"], bool(data.get("unsupported"))))
+        elif name == "quote":
+            answer["quotes"].append(data)
         elif name == "sources":
             answer["sources"] = data
         else:

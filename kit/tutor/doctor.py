@@ -28,7 +28,7 @@ def format_models_table(statuses: list[ModelStatus]) -> str:
 
 
 def doctor_report(settings) -> str:
-    manifests, manifest_errors = load_manifests()
+    manifests, manifest_errors = load_manifests(models_folder=settings.models_folder)
     engine, reason = choose_engine(settings, start_ollama=False, manifests=manifests)
     ok, _ = engine.available()
     tags: set[str] = set()

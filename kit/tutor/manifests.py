@@ -68,7 +68,8 @@ _FIELDS = {
     "languages": (list, "a list"), "context_length": (int, "a whole number"),
     "min_ram_gb": ((int, float), "a number"), "tier": (str, "a string"),
 }
-_OPTION_TYPES = {"num_ctx": int, "temperature": (int, float), "think": bool, "seed": int,
+_OPTION_TYPES = {"num_ctx": int, "temperature": (int, float), "repeat_penalty": (int, float),
+                 "think": bool, "seed": int,
                  "num_predict": int, "stop": list, "keep_alive": (str, int)}
 
 
@@ -112,11 +113,21 @@ def parse_manifest(path: Path) -> ModelManifest:
     return ModelManifest(**values, options=dict(options), source=path)
 
 
-def load_manifests(folder: Path | None = None) -> tuple[list[ModelManifest], list[ManifestError]]:
-    """(good manifests sorted by RAM then id, one error per bad file)."""
+def added_manifests_dir(models_folder: Path) -> Path:
+    """Where `kit models add` writes manifests: beside the models, so a stick carries them."""
+    return Path(models_folder) / "manifests"
+
+
+def load_manifests(folder: Path | None = None, models_folder: Path | None = None
+                   ) -> tuple[list[ModelManifest], list[ManifestError]]:
+    """(good manifests sorted by RAM then id, one error per bad file): the kit's own, and those
+    `kit models add` wrote into `models_folder`."""
     folder = folder or manifests_dir()
+    paths = sorted(folder.glob("*.toml"))
+    if models_folder is not None:
+        paths += sorted(added_manifests_dir(models_folder).glob("*.toml"))
     manifests, errors = [], []
-    for path in sorted(folder.glob("*.toml")):
+    for path in paths:
         try:
             manifests.append(parse_manifest(path))
         except ManifestError as error:
@@ -127,6 +138,17 @@ def load_manifests(folder: Path | None = None) -> tuple[list[ModelManifest], lis
 def find_manifest(name: str, manifests: list[ModelManifest]) -> ModelManifest | None:
     """The manifest a LANTERN_MODEL value refers to (id, Ollama tag or GGUF file name)."""
     return next((m for m in manifests if name in m.names()), None)
+
+
+def best_embedded_model(manifests: list[ModelManifest], models_folder: Path,
+                        memory: tuple[int | None, int | None] | None = None) -> ModelManifest | None:
+    """The largest model the built-in engine can run here: its GGUF present and its RAM tier
+    fitting this machine (`memory`: (total, available) bytes, default this machine's). None when
+    none fits."""
+    total, available = memory or memory_info()
+    runnable = [m for m in manifests if "embedded" in m.engines and find_gguf(m.gguf_file, models_folder)
+                and ram_fit(m, total, available) == "fits"]
+    return max(runnable, key=lambda m: (m.min_ram_gb, m.size_bytes), default=None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -224,7 +246,7 @@ def model_statuses(settings, ollama_tags: set[str] | None = None,
     """Each manifest with its RAM fit and where it is present. `ollama_tags` are the tags a
     running server reported (`OllamaEngine.models()`), if one runs."""
     if manifests is None:
-        manifests, _ = load_manifests()
+        manifests, _ = load_manifests(models_folder=settings.models_folder)
     total, available = memory_info()
     tags = set(ollama_tags or ())
     return [ModelStatus(
@@ -263,7 +285,7 @@ def verify(settings, manifests: list[ModelManifest] | None = None) -> list[Verif
     """Check every present GGUF that has a checksum in its manifest (`kit models verify`).
     Ollama-only models have none: Ollama names its blobs by their sha256 itself."""
     if manifests is None:
-        manifests, _ = load_manifests()
+        manifests, _ = load_manifests(models_folder=settings.models_folder)
     results = []
     for manifest in manifests:
         path = find_gguf(manifest.gguf_file, settings.models_folder)

@@ -15,7 +15,8 @@ from kit.tutor.engines.base import ChatStream, Engine, EngineError
 from kit.tutor.engines.embedded import EmbeddedEngine
 from kit.tutor.engines.ollama import OllamaEngine
 from kit.tutor.engines.ollama_launcher import stop_kit_ollama
-from kit.tutor.manifests import ModelManifest, find_manifest, load_manifests
+from kit.settings import DEFAULT_MODEL
+from kit.tutor.manifests import ModelManifest, best_embedded_model, find_manifest, load_manifests
 
 ENGINES: dict[str, type[Engine]] = {
     "ollama": OllamaEngine,
@@ -32,14 +33,18 @@ def choose_engine(settings, *, start_ollama: bool = True,
                   manifests: list[ModelManifest] | None = None) -> tuple[Engine, str]:
     """(engine, reason) for `settings.engine` and `settings.model`.
 
+    The default model means "the best model present that fits this machine's RAM" (a model
+    added with `kit models add`, when one fits); a model the teacher names is used as named.
     auto: Ollama when a server answers (or the kit can start its own from the stick) and it has
     the model; otherwise the embedded llama.cpp engine. `start_ollama=False` only reports what
     would be started (for `kit doctor`). An explicit choice is returned even when it cannot
     answer yet; its `available()` and the reason say why.
     """
     if manifests is None:
-        manifests, _ = load_manifests()
+        manifests, _ = load_manifests(models_folder=settings.models_folder)
     manifest = find_manifest(settings.model, manifests)
+    if settings.model == DEFAULT_MODEL:       # not chosen by the teacher: the best that fits here
+        manifest = best_embedded_model(manifests, settings.models_folder) or manifest
     if settings.engine != "auto" and settings.engine not in ENGINES:
         raise EngineError(f"engine {settings.engine!r} is unknown: use auto, "
                           + ", ".join(ENGINES) + " (LANTERN_ENGINE).")

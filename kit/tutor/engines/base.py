@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 STAT_KEYS = ("tokens", "ttft_ms", "tokens_per_s", "total_ms", "done_reason")
 
 # Generation options the engines understand; anything else is rejected so typos show up.
-OPTION_KEYS = {"num_ctx", "temperature", "seed", "num_predict", "stop", "keep_alive", "think"}
+OPTION_KEYS = {"repeat_penalty", "num_ctx", "temperature", "seed", "num_predict", "stop", "keep_alive", "think"}
 
 
 class EngineError(RuntimeError):

@@ -139,6 +139,7 @@ class EmbeddedEngine(Engine):
         options = self.merged_options(options)
         request = {"temperature": float(options.get("temperature", 0.2)), "seed": options.get("seed"),
                    "max_tokens": _max_tokens(options.get("num_predict")),
+                   "repeat_penalty": float(options.get("repeat_penalty", 1.0)),
                    "stop": options.get("stop") or []}
         pool = self.pool()
         started = time.perf_counter()

@@ -6,6 +6,9 @@
   if (!form || !window.fetch || !window.ReadableStream || !window.TextDecoder) { return; }
   var box = form.parentNode.querySelector(".answer-box");
   var text = box.querySelector(".answer-text");
+  var quotes = box.querySelector(".answer-quotes");
+  var tutorLabel = box.querySelector(".tutor-label");
+  var unsupportedNote = box.querySelector(".unsupported-note");
   var status = box.querySelector(".answer-status");
   var sources = box.querySelector(".sources");
   var stats = box.querySelector(".answer-stats");
@@ -50,11 +53,38 @@
     });
   }
 
+  function showQuote(quote) {   /* the material's own lines, verbatim, linked to their passage */
+    var block = document.createElement("blockquote");
+    block.className = "quote";
+    var body = document.createElement(quote.code ? "pre" : "p");
+    body.textContent = quote.text;
+    block.appendChild(body);
+    var cite = document.createElement("cite");
+    cite.appendChild(link(quote.url, quote.title));
+    block.appendChild(cite);
+    quotes.appendChild(block);
+  }
+
+  function showToken(data) {
+    if (quotes.firstChild) { tutorLabel.hidden = false; }
+    if (data.unsupported) {   /* code the material does not have: marked, never silently shown */
+      var mark = document.createElement("mark");
+      mark.className = "unsupported";
+      mark.title = "not in the material — check it";
+      mark.textContent = data.text;
+      text.appendChild(mark);
+      unsupportedNote.hidden = false;
+    } else {
+      text.appendChild(document.createTextNode(data.text));
+    }
+  }
+
   function handle(name, data) {
     if (name === "sources") { showSources(data); }
+    else if (name === "quote") { showQuote(data); }
     else if (name === "token") {
       cancel.hidden = true;
-      text.appendChild(document.createTextNode(data.text));
+      showToken(data);
       status.textContent = "Answering…";
     }
     else if (name === "queue") {
@@ -101,6 +131,7 @@
     controller = window.AbortController ? new AbortController() : null;
     box.hidden = false;
     text.textContent = ""; sources.innerHTML = ""; stats.textContent = ""; step.textContent = "";
+    quotes.textContent = ""; tutorLabel.hidden = true; unsupportedNote.hidden = true;
     status.textContent = "Looking in the library…";
     var body = {question: field("question"), mode: field("mode"), tried: field("tried"),
                 context: {pack: field("pack"), doc: field("doc")}};

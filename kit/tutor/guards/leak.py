@@ -118,6 +118,11 @@ class LeakGuard:
         """The held-back tail, once the answer is complete (and not leaking)."""
         return "" if self.leaked else self._release(len(self.text))
 
+    @property
+    def stopped(self) -> bool:
+        """The guard chain's question to every guard: must generation stop here?"""
+        return self.leaked
+
     def _leak(self) -> int | None:
         positions = [p for s in self.solutions if (p := leak_position(self.text, s)) is not None]
         return min(positions) if positions else None
