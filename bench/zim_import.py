@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.zim_fixture import PNG, require_libzim  # noqa: E402
+from tests.zim_fixture import PNG, item_class, require_libzim  # noqa: E402
 
 WORDS = ("lantern keeper harbour tide current reef compass chart beacon signal vessel hull "
          "mast rope knot anchor storm fog horn light lens mirror oil wick glass tower stair "
@@ -33,25 +33,7 @@ def write_big_zim(path: Path, articles: int, seed: int = 12) -> float:
     writer = require_libzim()
     rng = random.Random(seed)
 
-    class Item(writer.Item):
-        def __init__(self, item_path, title, mimetype, content):
-            super().__init__()
-            self.values = item_path, title, mimetype, content
-
-        def get_path(self):
-            return self.values[0]
-
-        def get_title(self):
-            return self.values[1]
-
-        def get_mimetype(self):
-            return self.values[2]
-
-        def get_contentprovider(self):
-            return writer.StringProvider(self.values[3])
-
-        def get_hints(self):
-            return {writer.Hint.FRONT_ARTICLE: self.values[2] == "text/html"}
+    Item = item_class(writer)
 
     def paragraph(count):
         return " ".join(rng.choice(WORDS) for _ in range(count)).capitalize() + "."
@@ -62,13 +44,14 @@ def write_big_zim(path: Path, articles: int, seed: int = 12) -> float:
         for name, value in {"Title": f"Bench ZIM of {articles:,} articles", "Name": "bench_zim",
                             "Language": "eng", "License": "CC0-1.0", "Creator": "bench"}.items():
             creator.add_metadata(name, value)
-        creator.add_item(Item("I/lamp.png", "", "image/png", PNG))
+        creator.add_item(Item("I/lamp.png", "", "image/png", PNG, False))
         for number in range(articles):
             image = '<img src="../I/lamp.png" alt="lamp">' if number % 10 == 0 else ""
             body = (f"<h1>Article {number}</h1><p>{paragraph(80)} unique{number}word</p>{image}"
                     f"<h2>Details</h2><p>{paragraph(120)}</p><p>{paragraph(60)}</p>")
             creator.add_item(Item(f"A/Article_{number}", f"Article {number}", "text/html",
-                                  f"<html><head><title>Article {number}</title></head><body>{body}</body></html>"))
+                                  f"<html><head><title>Article {number}</title></head><body>{body}</body></html>",
+                                  True))
     return time.perf_counter() - started
 
 

@@ -42,12 +42,8 @@ def require_libzim():
     return writer
 
 
-def write_zim(path: Path, articles: dict[str, tuple[str, str]] | None = None,
-              metadata: dict[str, str] | None = None, extras: bool = True,
-              main_path: str = "A/Home") -> Path:
-    """A ZIM at `path`: `articles` as front HTML articles, and with `extras` an image, a
-    stylesheet, a script and a redirect ("A/Start" → main page)."""
-    writer = require_libzim()
+def item_class(writer):
+    """libzim.writer's Item made from (path, title, mimetype, content, front article?)."""
 
     class Item(writer.Item):
         def __init__(self, item_path, title, mimetype, content, front):
@@ -68,6 +64,18 @@ def write_zim(path: Path, articles: dict[str, tuple[str, str]] | None = None,
 
         def get_hints(self):
             return {writer.Hint.FRONT_ARTICLE: self.values[4]}
+
+    return Item
+
+
+def write_zim(path: Path, articles: dict[str, tuple[str, str]] | None = None,
+              metadata: dict[str, str] | None = None, extras: bool = True,
+              main_path: str = "A/Home") -> Path:
+    """A ZIM at `path`: `articles` as front HTML articles, and with `extras` an image, a
+    stylesheet, a script and a redirect ("A/Start" → main page)."""
+    writer = require_libzim()
+
+    Item = item_class(writer)
 
     articles = ARTICLES if articles is None else articles
     metadata = {"Title": "Test Lighthouse Library", "Name": "test_lighthouses_en",
