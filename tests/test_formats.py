@@ -367,12 +367,17 @@ def test_a_sphinx_build_is_read_in_its_next_link_order_main_content_only(tmp_pat
     assert 'rel="next" href="/p/knots-1-0/alpha/bowline.html"' in intro
 
 
-def test_a_changed_sphinx_page_is_the_only_one_read_again(tmp_path, library_dirs, make_settings):
-    build = write_tree(tmp_path / "html", {
+def three_page_sphinx_build(tmp_path):
+    """index → a → b, with an objects.inv naming the project and its version."""
+    return write_tree(tmp_path / "html", {
         "index.html": sphinx_page("Knots", "a.html", [], "The knot book."),
         "a.html": sphinx_page("Reef knot", "b.html", [], "Square and flat."),
         "b.html": sphinx_page("Hitch", None, [], "A hitch ties to a post."),
         "objects.inv": "# Sphinx inventory version 2\n# Project: Knots\n# Version: 1.0\n"})
+
+
+def test_a_changed_sphinx_page_is_the_only_one_read_again(tmp_path, library_dirs, make_settings):
+    build = three_page_sphinx_build(tmp_path)
     kit_import(library_dirs, build)
     target = library_dirs[1] / "packs" / "knots-1-0"
     assert tomllib.loads((target / "pack.toml").read_text())["version"] == "1.0"      # from objects.inv
@@ -388,11 +393,7 @@ def test_a_changed_sphinx_page_is_the_only_one_read_again(tmp_path, library_dirs
 
 def test_a_page_deleted_from_a_sphinx_build_leaves_the_index_and_the_unchanged_pages_stay(
         tmp_path, library_dirs, make_settings):
-    build = write_tree(tmp_path / "html", {
-        "index.html": sphinx_page("Knots", "a.html", [], "The knot book."),
-        "a.html": sphinx_page("Reef knot", "b.html", [], "Square and flat."),
-        "b.html": sphinx_page("Hitch", None, [], "A hitch ties to a post."),
-        "objects.inv": "# Sphinx inventory version 2\n# Project: Knots\n# Version: 1.0\n"})
+    build = three_page_sphinx_build(tmp_path)
     kit_import(library_dirs, build)
     (library_dirs[1] / "packs" / "knots-1-0" / "b.html").unlink()
     again = build_index(make_settings())
