@@ -10,6 +10,7 @@ from kit.settings import load_settings
 from kit.tutor.answering import Question, parse_question, quotes_for, related_solutions, retrieve_for
 from tests.engine_state import SHARED_ENGINE_DIR
 from tests.eval.measure import load_eval, page_context
+from tests.eval.quotes import quoted_facts
 
 
 @pytest.fixture(scope="module")
@@ -73,3 +74,15 @@ def test_hint_quotes_are_chapter_prose_and_never_a_solution_line(conn, item):
     for quote in quotes:
         assert not quote.code and "#ex-" not in quote.url, quote
         assert not any(line in " ".join(quote.text.split()) for line in lines), quote
+
+
+QUOTED_FACTS_FLOORS = {"A": 0.78, "B": 0.47}   # measured 16/19 = 0.842 and 9/17 = 0.529
+
+
+def test_the_quotes_alone_state_the_facts_on_both_halves_of_the_eval(conn):
+    """The chooser without the model (tests/eval/quotes.py): a change that loses a fact on
+    either half fails here in seconds, before the real-model eval."""
+    halves, misses = quoted_facts(conn)
+    print("\n".join(misses))
+    for name, half in halves.items():
+        assert half.share >= QUOTED_FACTS_FLOORS[name], (name, half, misses)
