@@ -181,16 +181,18 @@ def word_index_is_whole(settings) -> bool:
         conn.close()
 
 
-def test_a_passages_text_is_stored_once_and_search_still_marks_it(animals):
-    """The full-text tables keep no copy of the text (external content): passages hold it, and
-    snippets, pack and kind are read from there."""
+def test_a_passages_text_is_stored_once_compressed_and_search_still_marks_it(animals):
+    """The full-text tables keep no copy of the text (external content): passages hold it,
+    compressed, and snippets, pack and kind are read from there."""
     _, settings = animals
     conn = connect(settings.index_path, readonly=True)
     try:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
         assert not {name for name in tables if name.endswith("_content")}
+        stored = {row[0] for row in conn.execute("SELECT typeof(text) FROM passages")}
+        assert stored == {"blob"}
         [hit] = search_passages(conn, "necks", pack="animals", kind="chapter").hits
-        assert "<mark>necks</mark>" in hit.snippet
+        assert "<mark>necks</mark>" in hit.snippet and hit.text == "Giraffes have long necks."
         assert search_passages(conn, "necks", kind="transcript").hits == []
     finally:
         conn.close()

@@ -23,12 +23,13 @@ TOKENIZERS = {
 }
 TABLES = tuple(TOKENIZERS)
 _COLUMNS = "title, heading, body, pack, kind"
-# A passage's heading column is its heading, or on a transcript its speaker.
+# A passage's heading column is its heading, or on a transcript its speaker; its text is stored
+# compressed (kit/library/stored_html.py).
 _VIEW = """
 CREATE VIEW IF NOT EXISTS {view} AS
 SELECT p.id AS id, d.title AS title,
        CASE WHEN coalesce(p.heading, '') = '' THEN p.speaker ELSE p.heading END AS heading,
-       p.text AS body, d.pack AS pack, d.kind AS kind
+       unpack_text(p.text) AS body, d.pack AS pack, d.kind AS kind
 FROM passages p JOIN documents d ON d.id = p.doc_id WHERE d.search_table = '{table}';"""
 
 

@@ -24,10 +24,10 @@ from kit.library import fts
 from kit.library.documents import Document, ImportProblem, slugify
 from kit.library.formats import FORMATS, format_named
 from kit.library.importers import Source, importer_for, read_text_file
-from kit.library.stored_html import pack_html
+from kit.library.stored_html import SQL_FUNCTION, pack_html, pack_text, unpack_text
 from kit.library.packs import Pack, candidate_pack_roots, document_files, load_pack, workshop_title
 
-INDEX_VERSION = "5"   # bump when importers change what they produce: forces a full rebuild
+INDEX_VERSION = "6"   # bump when importers change what they produce: forces a full rebuild
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS packs(
@@ -75,7 +75,8 @@ class IndexReport:
 
 def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
     """A connection with rows as mappings. Read-only ones are for requests; WAL lets a
-    rebuild run while pages are served."""
+    rebuild run while pages are served. Each can unpack a passage's stored text in SQL, which
+    the full-text tables' views need (kit/library/fts.py)."""
     if readonly:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
     else:
@@ -84,6 +85,7 @@ def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
     conn.row_factory = sqlite3.Row
+    conn.create_function(SQL_FUNCTION, 1, unpack_text, deterministic=True)
     return conn
 
 
@@ -152,7 +154,7 @@ def _insert_document(conn, pack: Pack, relpath: str, doc: Document, signature: s
         "INSERT INTO passages(doc_id, seq, anchor, heading, speaker, start, text, html)"
         " VALUES(?,?,?,?,?,?,?,?)",
         [(doc_id, seq, passage.anchor, passage.heading, passage.speaker, passage.start,
-          passage.text, passage.html) for seq, passage in enumerate(doc.passages)])
+          pack_text(passage.text), passage.html) for seq, passage in enumerate(doc.passages)])
     conn.execute(fts.insert_statement(table), (doc_id,))   # the text stays in passages alone
     # Words as written, for the tutor's spelling repair (kit/tutor/retrieval.py). Only ever
     # added to: a word left behind by a deleted file just finds nothing.

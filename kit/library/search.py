@@ -13,6 +13,7 @@ import sqlite3
 from dataclasses import asdict, dataclass
 
 from kit.library import fts
+from kit.library.stored_html import unpack_text
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _OPEN, _CLOSE = "\x02", "\x03"    # snippet markers, turned into <mark> after escaping
@@ -92,7 +93,7 @@ def _run(conn: sqlite3.Connection, match: str, limit: int, pack: str | None,
                       url=document_url(r["pack"], r["slug"], r["anchor"]),
                       snippet=_snippet_html(r["snip"]), score=round(-r["rank"], 4),
                       heading=r["heading"], speaker=r["speaker"], start=r["start"],
-                      text=r["text"], passage_id=r["id"], doc_slug=r["slug"], anchor=r["anchor"])
+                      text=unpack_text(r["text"]), passage_id=r["id"], doc_slug=r["slug"], anchor=r["anchor"])
             for r in rows]
 
 
