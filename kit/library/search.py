@@ -13,7 +13,6 @@ import sqlite3
 from dataclasses import asdict, dataclass
 
 from kit.library import fts
-from kit.library.stored_html import unpack_text
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _OPEN, _CLOSE = "\x02", "\x03"    # snippet markers, turned into <mark> after escaping
@@ -65,7 +64,7 @@ def _snippet_html(raw: str) -> str:
 
 _ONE_TABLE = f"""
 SELECT * FROM (
-SELECT p.id, p.anchor, p.heading, p.speaker, p.start, p.text, d.title, d.pack, d.kind, d.slug,
+SELECT p.id, p.anchor, p.heading, p.speaker, p.start, {{t}}.body AS text, d.title, d.pack, d.kind, d.slug,
        snippet({{t}}, 2, '{_OPEN}', '{_CLOSE}', '…', 24) AS snip, {{t}}.rank AS rank
 FROM {{t}}
 JOIN passages p ON p.id = {{t}}.rowid
@@ -93,7 +92,7 @@ def _run(conn: sqlite3.Connection, match: str, limit: int, pack: str | None,
                       url=document_url(r["pack"], r["slug"], r["anchor"]),
                       snippet=_snippet_html(r["snip"]), score=round(-r["rank"], 4),
                       heading=r["heading"], speaker=r["speaker"], start=r["start"],
-                      text=unpack_text(r["text"]), passage_id=r["id"], doc_slug=r["slug"], anchor=r["anchor"])
+                      text=r["text"], passage_id=r["id"], doc_slug=r["slug"], anchor=r["anchor"])
             for r in rows]
 
 
