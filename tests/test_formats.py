@@ -4,6 +4,7 @@ with `kit import` and read back through the real app's pages and the real SQLite
 """
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import textwrap
@@ -381,7 +382,8 @@ def test_a_changed_sphinx_page_is_the_only_one_read_again(tmp_path, library_dirs
     kit_import(library_dirs, build)
     target = library_dirs[1] / "packs" / "knots-1-0"
     assert tomllib.loads((target / "pack.toml").read_text())["version"] == "1.0"      # from objects.inv
-    (target / "b.html").write_text(sphinx_page("Hitch", None, [], "A clove hitch grips a spar."))
+    (target / "b.html.gz").write_bytes(gzip.compress(        # pages are kept gzip'd
+        sphinx_page("Hitch", None, [], "A clove hitch grips a spar.").encode()))
     again = build_index(make_settings())
     assert (again.added, again.updated, again.unchanged, again.removed) == (0, 1, 2, 0)
     assert search(make_settings, "spar") == ["/p/knots-1-0/b.html#s"]
@@ -395,10 +397,33 @@ def test_a_page_deleted_from_a_sphinx_build_leaves_the_index_and_the_unchanged_p
         tmp_path, library_dirs, make_settings):
     build = three_page_sphinx_build(tmp_path)
     kit_import(library_dirs, build)
-    (library_dirs[1] / "packs" / "knots-1-0" / "b.html").unlink()
+    (library_dirs[1] / "packs" / "knots-1-0" / "b.html.gz").unlink()
     again = build_index(make_settings())
     assert (again.added, again.updated, again.unchanged, again.removed) == (0, 0, 2, 1)
     assert search(make_settings, "hitch") == [] and search(make_settings, "square") == ["/p/knots-1-0/a.html#s"]
+
+
+def test_an_imported_sphinx_build_keeps_its_pages_gzipd_and_its_images_plain_and_serves_both(
+        tmp_path, library_dirs, make_settings, page, monkeypatch):
+    """The pack folder is read only to build the index, so its pages are stored compressed;
+    a full rebuild reads them back, and images are served as they are."""
+    body = "The bowline makes a fixed loop. " * 50
+    build = write_tree(tmp_path / "html", {
+        "index.html": sphinx_page("Knots", "a.html", [], f'<img src="_images/loop.png"> {body}'),
+        "a.html": sphinx_page("Reef knot", None, [], "Square and flat."),
+        "_images/loop.png": "not really a PNG",
+        "objects.inv": "# Sphinx inventory version 2\n# Project: Knots\n# Version: 1.0\n"})
+    kit_import(library_dirs, build)
+    target = library_dirs[1] / "packs" / "knots-1-0"
+    kept = sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file())
+    assert kept == ["_images/loop.png", "a.html.gz", "index.html.gz", "objects.inv", "pack.toml"]
+    assert (target / "index.html.gz").stat().st_size < (build / "index.html").stat().st_size / 5
+    import kit.library.indexer
+    monkeypatch.setattr(kit.library.indexer, "INDEX_VERSION", "rebuilt-from-the-gzipd-pages")
+    assert build_index(make_settings()).added == 2
+    assert set(search(make_settings, "fixed loop")) == {"/p/knots-1-0/index.html#s"}
+    assert "Square and flat." in page("/p/knots-1-0/a.html")
+    assert page("/p/knots-1-0/_images/loop.png") == "not really a PNG"
 
 
 # -- MkDocs folders --------------------------------------------------------------------------------

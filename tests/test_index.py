@@ -167,3 +167,46 @@ def test_a_documents_html_is_stored_compressed_and_read_back_whole(library_dirs,
         assert catalog.get_document(conn, "animals", "giraffes.html")["html"] == html
     finally:
         conn.close()
+
+
+def word_index_is_whole(settings) -> bool:
+    """FTS5's own check that each full-text table indexes exactly what its rows hold now."""
+    from kit.library import fts
+    conn = connect(settings.index_path)
+    try:
+        for table in fts.TABLES:
+            conn.execute(f"INSERT INTO {table}({table}, rank) VALUES('integrity-check', 1)")
+        return True
+    finally:
+        conn.close()
+
+
+def test_a_passages_text_is_stored_once_compressed_and_search_still_marks_it(animals):
+    """The full-text tables keep no copy of the text (external content): passages hold it,
+    compressed, and snippets, pack and kind are read from there."""
+    _, settings = animals
+    conn = connect(settings.index_path, readonly=True)
+    try:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        assert not {name for name in tables if name.endswith("_content")}
+        stored = {row[0] for row in conn.execute("SELECT typeof(text) FROM passages")}
+        assert stored == {"blob"}
+        [hit] = search_passages(conn, "necks", pack="animals", kind="chapter").hits
+        assert "<mark>necks</mark>" in hit.snippet and hit.text == "Giraffes have long necks."
+        assert search_passages(conn, "necks", kind="transcript").hits == []
+    finally:
+        conn.close()
+
+
+def test_the_word_index_stays_whole_through_edits_removals_and_a_language_change(animals):
+    root, settings = animals
+    (root / "zebras.txt").write_text("Amina 00:01\nZebras graze on the open grassland.\n",
+                                     encoding="utf-8")
+    (root / "lions.txt").unlink()
+    build_index(settings)
+    assert word_index_is_whole(settings)
+    toml = (root / "pack.toml").read_text(encoding="utf-8")
+    (root / "pack.toml").write_text(toml.replace('"en"', '"fr"'), encoding="utf-8")
+    assert counts(build_index(settings)) == (0, 2, 0, 0)
+    assert word_index_is_whole(settings)
+    assert finds(settings, "grassland") == ["zebras"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kit.library.indexer import build_index, connect
+from kit.library.stored_html import unpack_text
 from kit.settings import load_settings
 from kit.tutor.answering import Question, parse_question, quotes_for, related_solutions, retrieve_for
 from tests.engine_state import SHARED_ENGINE_DIR
@@ -32,7 +33,7 @@ def quoted(conn, question: Question):
 def passage_texts(conn, url: str) -> list[str]:
     pack_doc, _, anchor = url.removeprefix("/p/").partition("#")
     pack, _, slug = pack_doc.partition("/")
-    return [text for (text,) in conn.execute(
+    return [unpack_text(text) for (text,) in conn.execute(
         "SELECT p.text FROM passages p JOIN documents d ON d.id = p.doc_id "
         "WHERE d.pack = ? AND d.slug = ? AND p.anchor = ?", (pack, slug, anchor))]
 

@@ -17,6 +17,7 @@ import pytest
 
 from tests.engine_state import SHARED_ENGINE_DIR
 from kit.library.indexer import build_index, connect
+from kit.library.stored_html import unpack_text
 from kit.settings import load_settings
 from kit.tutor.answering import Tutor, engine_chooser, parse_question
 from tests.eval.measure import load_eval, measure, page_context
@@ -96,7 +97,7 @@ def taught(settings) -> list[str]:
     nothing away."""
     conn = connect(settings.index_path, readonly=True)
     try:
-        return [normalised(text) for (text,) in conn.execute(
+        return [normalised(unpack_text(text)) for (text,) in conn.execute(
             "SELECT text FROM passages WHERE anchor NOT LIKE 'ex-%'")]
     finally:
         conn.close()

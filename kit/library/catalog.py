@@ -6,7 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from kit.library.formats import format_named
-from kit.library.stored_html import unpack_html
+from kit.library.stored_html import unpack_html, unpack_text
 
 # A ZIM can hold millions of pages: the pack page lists the first ones, search finds them all.
 PAGES_LISTED = 1000
@@ -103,7 +103,8 @@ def get_document(conn: sqlite3.Connection, pack_id: str, slug: str) -> dict | No
     doc = conn.execute("SELECT * FROM documents WHERE pack=? AND slug=?", (pack_id, slug)).fetchone()
     if doc is None:
         return None
-    passages = conn.execute("SELECT * FROM passages WHERE doc_id=? ORDER BY seq", (doc["id"],)).fetchall()
+    passages = [{**dict(row), "text": unpack_text(row["text"])} for row in conn.execute(
+        "SELECT * FROM passages WHERE doc_id=? ORDER BY seq", (doc["id"],))]
     return {**dict(doc), "html": unpack_html(doc["html"]), "meta": json.loads(doc["meta"] or "{}"),
             "passages": passages}
 

@@ -4,6 +4,14 @@ Porter stemming ("running" finds "run") is English-only: applied to French or Po
 makes wrong stems. So English packs go to one FTS5 table with Porter, every other language to
 a second one with `unicode61 remove_diacritics 2` alone (accents folded: "evaluer" finds
 "évaluer"). Search asks both tables (kit/library/search.py).
+
+Both are *external-content* tables, each over a view of `passages` and `documents`: the text is
+stored once, in `passages`, and the tables hold only the word index (a copy of every passage's
+text and its document's title was a third of the index). snippet() and the pack/kind columns
+read the view. The price: a passage must leave its table while its rows still exist, with the
+same values it was indexed with (`delete_statement`), so both statements read the same view.
+A document remembers its table (documents.search_table), and each view holds only its table's
+passages, so FTS5's 'integrity-check' and 'rebuild' see exactly what the table indexes.
 """
 from __future__ import annotations
 
@@ -14,6 +22,20 @@ TOKENIZERS = {
     OTHER_TABLE: "unicode61 remove_diacritics 2",
 }
 TABLES = tuple(TOKENIZERS)
+_COLUMNS = "title, heading, body, pack, kind"
+# A passage's heading column is its heading, or on a transcript its speaker; its text is stored
+# compressed (kit/library/stored_html.py).
+_VIEW = """
+CREATE VIEW IF NOT EXISTS {view} AS
+SELECT p.id AS id, d.title AS title,
+       CASE WHEN coalesce(p.heading, '') = '' THEN p.speaker ELSE p.heading END AS heading,
+       unpack_text(p.text) AS body, d.pack AS pack, d.kind AS kind
+FROM passages p JOIN documents d ON d.id = p.doc_id WHERE d.search_table = '{table}';"""
+
+
+def source_view(table: str) -> str:
+    """The view a full-text table reads its text from."""
+    return f"{table}_source"
 
 
 def table_for(language: str) -> str:
@@ -24,6 +46,27 @@ def table_for(language: str) -> str:
 
 def create_statements() -> str:
     return "\n".join(
+        _VIEW.format(view=source_view(table), table=table) + "\n"
         f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5(\n"
         f"    title, heading, body, pack UNINDEXED, kind UNINDEXED,\n"
+        f"    content = '{source_view(table)}', content_rowid = 'id',\n"
         f"    tokenize = '{tokenizer}');" for table, tokenizer in TOKENIZERS.items())
+
+
+def _checked(table: str) -> str:
+    if table not in TABLES:
+        raise ValueError(f"not a full-text table: {table!r}")
+    return table
+
+
+def insert_statement(table: str) -> str:
+    """Index the passages of one document (parameter: its id), read from the view."""
+    return (f"INSERT INTO {_checked(table)}(rowid, {_COLUMNS}) SELECT id, {_COLUMNS} "
+            f"FROM {source_view(table)} WHERE id IN (SELECT id FROM passages WHERE doc_id = ?)")
+
+
+def delete_statement(table: str) -> str:
+    """Take one document's passages (parameter: its id) out of the word index; to be run
+    before the rows themselves are deleted."""
+    return (f"INSERT INTO {table}({_checked(table)}, rowid, {_COLUMNS}) SELECT 'delete', id, "
+            f"{_COLUMNS} FROM {source_view(table)} WHERE id IN (SELECT id FROM passages WHERE doc_id = ?)")

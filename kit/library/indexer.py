@@ -24,10 +24,10 @@ from kit.library import fts
 from kit.library.documents import Document, ImportProblem, slugify
 from kit.library.formats import FORMATS, format_named
 from kit.library.importers import Source, importer_for, read_text_file
-from kit.library.stored_html import pack_html
+from kit.library.stored_html import SQL_FUNCTION, pack_html, pack_text, unpack_text
 from kit.library.packs import Pack, candidate_pack_roots, document_files, load_pack, workshop_title
 
-INDEX_VERSION = "4"   # bump when importers change what they produce: forces a full rebuild
+INDEX_VERSION = "6"   # bump when importers change what they produce: forces a full rebuild
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS packs(
@@ -36,7 +36,7 @@ CREATE TABLE IF NOT EXISTS packs(
 CREATE TABLE IF NOT EXISTS documents(
     id INTEGER PRIMARY KEY, pack TEXT, relpath TEXT, slug TEXT, kind TEXT, title TEXT,
     workshop TEXT, workshop_title TEXT, workshop_description TEXT, position INTEGER,
-    meta TEXT, html TEXT, signature TEXT,
+    meta TEXT, html TEXT, signature TEXT, search_table TEXT,
     UNIQUE(pack, relpath), UNIQUE(pack, slug));
 CREATE TABLE IF NOT EXISTS passages(
     id INTEGER PRIMARY KEY, doc_id INTEGER, seq INTEGER, anchor TEXT, heading TEXT,
@@ -75,7 +75,8 @@ class IndexReport:
 
 def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
     """A connection with rows as mappings. Read-only ones are for requests; WAL lets a
-    rebuild run while pages are served."""
+    rebuild run while pages are served. Each can unpack a passage's stored text in SQL, which
+    the full-text tables' views need (kit/library/fts.py)."""
     if readonly:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
     else:
@@ -84,6 +85,7 @@ def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
     conn.row_factory = sqlite3.Row
+    conn.create_function(SQL_FUNCTION, 1, unpack_text, deterministic=True)
     return conn
 
 
@@ -95,9 +97,11 @@ def _prepare(conn: sqlite3.Connection) -> None:
     except sqlite3.OperationalError:
         pass
     if version != INDEX_VERSION:
-        for table in ("meta", "packs", "documents", "passages", "exercises", "problems",
-                      "vocabulary", *fts.TABLES):
+        for table in (*fts.TABLES, "meta", "packs", "documents", "passages", "exercises",
+                      "problems", "vocabulary"):
             conn.execute(f"DROP TABLE IF EXISTS {table}")
+        for table in fts.TABLES:
+            conn.execute(f"DROP VIEW IF EXISTS {fts.source_view(table)}")
     conn.executescript(_SCHEMA)
     with conn:
         conn.execute("INSERT OR REPLACE INTO meta VALUES('index_version', ?)", (INDEX_VERSION,))
@@ -119,9 +123,9 @@ def _slug(relpath: str, kind: str) -> str:
 
 
 def _delete_document(conn: sqlite3.Connection, doc_id: int) -> None:
-    for table in fts.TABLES:
-        conn.execute(f"DELETE FROM {table} WHERE rowid IN "
-                     "(SELECT id FROM passages WHERE doc_id=?)", (doc_id,))
+    row = conn.execute("SELECT search_table FROM documents WHERE id=?", (doc_id,)).fetchone()
+    if row and row[0]:
+        conn.execute(fts.delete_statement(row[0]), (doc_id,))
     conn.execute("DELETE FROM passages WHERE doc_id=?", (doc_id,))
     conn.execute("DELETE FROM exercises WHERE doc_id=?", (doc_id,))
     conn.execute("DELETE FROM documents WHERE id=?", (doc_id,))
@@ -138,24 +142,20 @@ def _insert_document(conn, pack: Pack, relpath: str, doc: Document, signature: s
     """The document, its passages, words and exercises, in the caller's transaction."""
     if old_id is not None:
         _delete_document(conn, old_id)
+    table = fts.table_for(pack.language)
     cursor = conn.execute(
         "INSERT INTO documents(pack, relpath, slug, kind, title, workshop, workshop_title,"
-        " workshop_description, position, meta, html, signature)"
-        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+        " workshop_description, position, meta, html, signature, search_table)"
+        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (pack.id, relpath, _slug(relpath, doc.kind), doc.kind, doc.title, *workshop,
-         doc.position, json.dumps(doc.meta, default=str), pack_html(doc.html), signature))
+         doc.position, json.dumps(doc.meta, default=str), pack_html(doc.html), signature, table))
     doc_id = cursor.lastrowid
-    table = fts.table_for(pack.language)
-    for seq, passage in enumerate(doc.passages):
-        row = conn.execute(
-            "INSERT INTO passages(doc_id, seq, anchor, heading, speaker, start, text, html)"
-            " VALUES(?,?,?,?,?,?,?,?)",
-            (doc_id, seq, passage.anchor, passage.heading, passage.speaker, passage.start,
-             passage.text, passage.html)).lastrowid
-        conn.execute(f"INSERT INTO {table}(rowid, title, heading, body, pack, kind)"
-                     " VALUES(?,?,?,?,?,?)",
-                     (row, doc.title, passage.heading or passage.speaker, passage.text,
-                      pack.id, doc.kind))
+    conn.executemany(
+        "INSERT INTO passages(doc_id, seq, anchor, heading, speaker, start, text, html)"
+        " VALUES(?,?,?,?,?,?,?,?)",
+        [(doc_id, seq, passage.anchor, passage.heading, passage.speaker, passage.start,
+          pack_text(passage.text), passage.html) for seq, passage in enumerate(doc.passages)])
+    conn.execute(fts.insert_statement(table), (doc_id,))   # the text stays in passages alone
     # Words as written, for the tutor's spelling repair (kit/tutor/retrieval.py). Only ever
     # added to: a word left behind by a deleted file just finds nothing.
     words = {w for p in doc.passages for w in _VOCABULARY_WORD.findall(f"{p.heading} {p.text}".lower())}

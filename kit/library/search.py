@@ -64,7 +64,7 @@ def _snippet_html(raw: str) -> str:
 
 _ONE_TABLE = f"""
 SELECT * FROM (
-SELECT p.id, p.anchor, p.heading, p.speaker, p.start, p.text, d.title, d.pack, d.kind, d.slug,
+SELECT p.id, p.anchor, p.heading, p.speaker, p.start, {{t}}.body AS text, d.title, d.pack, d.kind, d.slug,
        snippet({{t}}, 2, '{_OPEN}', '{_CLOSE}', '…', 24) AS snip, {{t}}.rank AS rank
 FROM {{t}}
 JOIN passages p ON p.id = {{t}}.rowid

@@ -18,6 +18,7 @@ from kit.library.documents import Document, ImportProblem, slugify
 from kit.library.formats.base import SourceFormat, SourceInfo
 from kit.library.importers import Source, read_text_file
 from kit.library.importers.html import HtmlImporter
+from kit.library.source_files import compress_pages, plain_name, read_source, stored
 
 _NEXT = re.compile(r"<link\b[^>]*\brel=[\"']next[\"'][^>]*>", re.I)
 _HREF = re.compile(r"\bhref=[\"']([^\"'#?]*)", re.I)
@@ -44,22 +45,23 @@ def _inventory_header(root: Path) -> dict:
 
 
 def _pages(root: Path) -> list[str]:
-    """Every HTML page a learner reads, '/'-separated, in file-name order."""
-    pages = []
-    for path in sorted(root.rglob("*.htm*")):
+    """Every HTML page a learner reads, '/'-separated, in file-name order; a page kept gzip'd
+    by the import (page.html.gz) is named as the page it holds."""
+    pages = set()
+    for found in root.rglob("*.htm*"):
+        path = found.with_name(plain_name(found.name))
         if path.suffix.lower() not in (".html", ".htm"):
             continue
         relative = path.relative_to(root)      # _static/, _sources/ are not pages; _thread.html is
         if any(part.startswith((".", "_")) for part in relative.parts[:-1]) or path.name.startswith("."):
             continue
-        if path.is_file() and _IMPORTER.accepts(path):
-            pages.append(relative.as_posix())
-    return pages
+        if found.is_file() and _IMPORTER.accepts(path):
+            pages.add(relative.as_posix())
+    return sorted(pages)
 
 
 def _head(path: Path, limit: int = 65536) -> str:
-    with path.open("rb") as page:
-        return page.read(limit).decode("utf-8", "replace")
+    return read_source(path, limit).decode("utf-8", "replace")
 
 
 def reading_order(root: Path, pages: list[str]) -> list[str]:
@@ -107,12 +109,12 @@ class SphinxFormat(SourceFormat):
     label = "Sphinx HTML build"
 
     def detect(self, path: Path) -> bool:
-        return path.is_dir() and any((path / p).is_file() for p in _ROOT_PAGES) \
+        return path.is_dir() and any(stored(path / p).is_file() for p in _ROOT_PAGES) \
             and any((path / marker).exists() for marker in ("objects.inv", "searchindex.js", ".buildinfo"))
 
     def describe(self, path: Path) -> SourceInfo:
         inventory = _inventory_header(path)
-        front = next(path / p for p in _ROOT_PAGES if (path / p).is_file())
+        front = next(path / p for p in _ROOT_PAGES if stored(path / p).is_file())
         head = _head(front)
         language = _LANG.search(head)
         page_title = _TITLE.search(head)
@@ -123,6 +125,10 @@ class SphinxFormat(SourceFormat):
         return SourceInfo(id=slugify(named or path.name), title=f"{named} documentation" if named else path.name,
                           language=language.group(1) if language else "",
                           version=inventory.get("version", ""))
+
+    def after_copy(self, info: SourceInfo, copy: Path) -> None:
+        """The copied pages are kept gzip'd: only a rebuild of the index reads them again."""
+        compress_pages(copy, (".html", ".htm"))
 
     incremental = True       # each page stands alone: an unchanged one need not be read again
 
@@ -140,7 +146,7 @@ class SphinxFormat(SourceFormat):
                 problems.append(problem)
                 continue
             depth, parent = _breadcrumb(text, page)
-            stat = (pack.root / page).stat()
+            stat = stored(pack.root / page).stat()
             signature = f"{stat.st_size}:{stat.st_mtime_ns}:{position}:{depth}:{parent}"
             if unchanged is not None and unchanged(page, signature):
                 continue

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kit.library.documents import ImportProblem
+from kit.library.source_files import read_source, stored
 
 
 @dataclass
@@ -37,15 +38,17 @@ class Importer:
 
 
 def read_text_file(path: Path, relpath: str, max_bytes: int) -> str:
-    """The file's text, or an ImportProblem that says what is wrong and what to do."""
-    size = path.stat().st_size
-    if size > max_bytes:
+    """The file's text, or an ImportProblem that says what is wrong and what to do. A source
+    page kept gzip'd (kit/library/source_files.py) is read as its plain text."""
+    size = stored(path).stat().st_size
+    data = read_source(path, max_bytes + 1) if size <= max_bytes else b""
+    if size > max_bytes or len(data) > max_bytes:
+        size = max(size, len(data))
         mib = 1024 * 1024      # the limit is set in these units (LANTERN_MAX_FILE_MB)
         raise ImportProblem(
             relpath,
             f"the file is {size / mib:.0f} MB, over the {max_bytes / mib:.0f} MB limit. "
             "Split it into smaller files, or raise LANTERN_MAX_FILE_MB.")
-    data = path.read_bytes()
     if b"\x00" in data[:8192]:
         raise ImportProblem(relpath, "this is a binary file, not text. Remove it from the pack "
                                      "or give it a name Lantern does not import.")
