@@ -91,6 +91,12 @@ def build_lantern(work: Path) -> Path:
     return data
 
 
+def imported_pack_id(data: Path) -> str:
+    """The id `kit import` gave the docs (a Sphinx build is named by its objects.inv)."""
+    (pack,) = [folder.name for folder in (data / "packs").iterdir() if not folder.name.startswith(".")]
+    return pack
+
+
 def build_zim(work: Path) -> Path:
     zim = work / "python3.11-docs.zim"
     if not zim.exists():
@@ -236,8 +242,9 @@ def bench(args) -> None:
               "shares the CPU.\n")
         print(HEADER)
         at = {}
+        docs = f"{ours_base}/p/{imported_pack_id(data)}"
         for page in PAGES:
-            ours_url, theirs_url = f"{ours_base}/p/html/{page}", kiwix_page_url(theirs_base, page)
+            ours_url, theirs_url = f"{docs}/{page}", kiwix_page_url(theirs_base, page)
             urllib.request.urlopen(ours_url).read()     # the first request renders; then bytes
             for connections in CONNECTIONS:
                 ours = wrk(ours_url, connections, args.seconds)
@@ -252,7 +259,7 @@ def bench(args) -> None:
         asker = Asker(ours_base)
         print("\nA joined learner (their cookie: nickname, CSRF token, ticks filled in per request):")
         for connections in (1, 50):
-            ours = wrk(f"{ours_base}/p/html/{PAGES[0]}", connections, args.seconds, asker.cookie())
+            ours = wrk(f"{docs}/{PAGES[0]}", connections, args.seconds, asker.cookie())
             print(row(f"{PAGES[0]} c={connections} (learner)", ours, None), flush=True)
 
         print(f"\nWhile the tutor answers (engine {args.engine}, one learner asking again and again):")
@@ -261,7 +268,7 @@ def bench(args) -> None:
             print("the tutor gave no token in 180 s: the model did not answer here")
         for connections in (1, 50):
             started = time.monotonic()
-            ours = wrk(f"{ours_base}/p/html/{PAGES[0]}", connections, args.seconds)
+            ours = wrk(f"{docs}/{PAGES[0]}", connections, args.seconds)
             share = asker.busy_share(started, time.monotonic())
             print(row(f"{PAGES[0]} c={connections} (answering)", ours, None)
                   + f"   model generating {share:.0%} of the time", flush=True)
