@@ -350,9 +350,9 @@ def test_the_learners_own_chapter_is_preferred(learner, chapter, first_source):
 # ---------------------------------------------------------------------------------------------
 # A closed tab
 
-# Seeded, the holder's answer runs to the end of the model's context (~1450 tokens, ~35 s on two
-# cores) when nobody stops it: the sources leave the model nothing to end on, and what the learner
-# asks for goes on and on. So only a real stop can free the model sooner.
+# Seeded and unguarded, the holder's answer runs to the end of the model's context (~1450 tokens,
+# ~35 s on two cores) when nobody stops it: what the learner asks for goes on and on (or the
+# model repeats itself to the cap). So only a real stop can free the model sooner.
 HOLDER = {"question": COVERED, "tried": "Please also write the numbers from 1 to 300, one per line."}
 HOLDER_TOKENS = 1500
 
@@ -371,9 +371,12 @@ def model_pool(site):
 
 @pytest.fixture
 def hung_up(serve, bundled_content, tmp_path) -> HungUp:
-    """An answer allowed 1500 tokens that would run to ~1450 of them (HOLDER), abandoned after
-    its first eight."""
+    """An answer allowed 1500 tokens that would run to the cap (HOLDER), abandoned after its
+    first eight."""
     site = site_with(serve, bundled_content, tmp_path, answer_tokens=HOLDER_TOKENS)
+    # Unguarded: whether SmolLM2 writes the numbers or loops ("You can't." again and again), the
+    # answer runs to the cap, which is what this test needs; the loop guard would end it early.
+    site.app.extensions["tutor"].stop_loops = False
     stream = Learner(site).start(HOLDER)
     tokens = []
     for one in stream.events():
