@@ -45,10 +45,10 @@ def cached_page(parts: list, last_modified: float) -> CachedPage:
                       digest, last_modified)
 
 
-def index_stamp(index_path: Path) -> tuple:
+def index_stamp(index_path: Path | str) -> tuple:
     """What changes whenever the index is written: size and mtime of the file and its WAL."""
     stamp = []
-    for path in (index_path, index_path.with_name(index_path.name + "-wal")):
+    for path in (index_path, f"{index_path}-wal"):
         try:
             stat = os.stat(path)
         except OSError:
@@ -65,6 +65,7 @@ class PageCache:
 
     def __init__(self, index_path: Path, max_bytes: int):
         self.index_path, self.max_bytes = index_path, max_bytes
+        self._index_file = str(index_path)       # os.stat of a str: no Path work per request
         self._pages: OrderedDict[tuple, CachedPage] = OrderedDict()
         self._bytes = 0
         self._stamp: tuple | None = None
@@ -75,7 +76,7 @@ class PageCache:
     def get(self, key: tuple, render) -> CachedPage | None:
         """The cached page for `key`, or `render(stamp_mtime)`'s result (None: no such page,
         not cached)."""
-        stamp = index_stamp(self.index_path)
+        stamp = index_stamp(self._index_file)
         with self._lock:
             if stamp != self._stamp:
                 self._pages.clear()
@@ -104,7 +105,7 @@ class PageCache:
 
     def peek(self, key: tuple) -> CachedPage | None:
         """The cached page for `key` if it is there and the index has not changed; never renders."""
-        stamp = index_stamp(self.index_path)
+        stamp = index_stamp(self._index_file)
         with self._lock:
             page = self._pages.get(key) if stamp == self._stamp else None
             if page is not None:
