@@ -3,12 +3,13 @@
 Debian's python3.11-doc HTML is imported into Lantern (`kit import`) and packed into a ZIM
 (`zimwriterfs`); both are served on loopback — Lantern by `kit serve` (real waitress), the ZIM
 by `kiwix-serve` — and `wrk` loads the same documents at 1, 4, 20 and 50 connections. Then the
-same while the tutor answers (POST /api/ask, embedded engine), both sizes on disk, and search
-throughput against kiwix's full-text search. Targets (issue 11): Lantern ≥ 1.0× kiwix-serve's
+same while the tutor answers (`--askers` learners asking at once, so the model stays busy; POST
+/api/ask, embedded engine), both sizes on disk, and search throughput against kiwix's
+full-text search. Targets (issue 11): Lantern ≥ 1.0× kiwix-serve's
 req/s at 50 connections with p99 < 100 ms and 0 errors; Lantern at 50 ≥ Lantern at 1; search
 ≥ 10× kiwix's throughput; the library ≤ 3× the ZIM.
 
-    .venv/bin/python bench/pages_bench.py [--seconds 10] [--work DIR]
+    .venv/bin/python bench/pages_bench.py [--seconds 10] [--work DIR] [--askers 12]
 
 Missing Debian packages (python3.11-doc, zim-tools, kiwix-tools, wrk) are installed with apt-get:
 a bench tool, never needed by the kit. Numbers depend on what else the machine runs.
