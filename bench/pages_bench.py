@@ -3,12 +3,13 @@
 Debian's python3.11-doc HTML is imported into Lantern (`kit import`) and packed into a ZIM
 (`zimwriterfs`); both are served on loopback — Lantern by `kit serve` (real waitress), the ZIM
 by `kiwix-serve` — and `wrk` loads the same documents at 1, 4, 20 and 50 connections. Then the
-same while the tutor answers (POST /api/ask, embedded engine), both sizes on disk, and search
-throughput against kiwix's full-text search. Targets (issue 11): Lantern ≥ 1.0× kiwix-serve's
+same while the tutor answers (`--askers` learners asking at once, so the model stays busy; POST
+/api/ask, embedded engine), both sizes on disk, and search throughput against kiwix's
+full-text search. Targets (issue 11): Lantern ≥ 1.0× kiwix-serve's
 req/s at 50 connections with p99 < 100 ms and 0 errors; Lantern at 50 ≥ Lantern at 1; search
 ≥ 10× kiwix's throughput; the library ≤ 3× the ZIM.
 
-    .venv/bin/python bench/pages_bench.py [--seconds 10] [--work DIR]
+    .venv/bin/python bench/pages_bench.py [--seconds 10] [--work DIR] [--askers 12]
 
 Missing Debian packages (python3.11-doc, zim-tools, kiwix-tools, wrk) are installed with apt-get:
 a bench tool, never needed by the kit. Numbers depend on what else the machine runs.
@@ -29,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 import zlib
@@ -174,19 +176,27 @@ HEADER = (f"{'':<34} {'Lantern':>8} {'p50 ms':>7} {'p99 ms':>7} {'err':>5}   "
           f"{'kiwix':>8} {'p50 ms':>7} {'p99 ms':>7} {'err':>5}   {'L÷k':>6}")
 
 
-class Asker:
-    """A joined learner asking the tutor one question after another, in a thread; it notes
-    when tokens arrive, so the bench can say how much of a measurement the model was busy."""
+QUESTIONS = ["What does functools.partial return?", "How does functools.lru_cache decide what to keep?",
+             "What is the difference between functools.reduce and a for loop?",
+             "When should I use functools.wraps?"]
 
-    def __init__(self, base: str):
-        self.base, self.answers, self.stop = base, 0, threading.Event()
+
+class Asker:
+    """A joined learner asking the tutor one question after another, in a thread. It notes when
+    the model worked for it: from the first token back by the `done` event's time to first
+    token (the model reading the prompt) up to `done`, so the bench can say how much of a
+    measurement the model was busy."""
+
+    def __init__(self, base: str, nickname: str, question: str):
+        self.base, self.question, self.answers, self.stop = base, question, 0, threading.Event()
         self.token_times: list[float] = []
+        self.busy: list[tuple[float, float]] = []      # (model started, answer done), monotonic
         self.cookies = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
         page = self.opener.open(base + "/join").read().decode()
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
         self.opener.open(base + "/join", urllib.parse.urlencode(
-            {"nickname": f"bench{os.getpid()}", "next": "/", "csrf_token": token}).encode())
+            {"nickname": nickname, "next": "/", "csrf_token": token}).encode())
         page = self.opener.open(base + "/me").read().decode()
         self.token = re.search(r'<meta name="csrf-token" content="([^"]+)">', page).group(1)
         self.thread = threading.Thread(target=self.run, daemon=True)
@@ -194,33 +204,77 @@ class Asker:
     def run(self) -> None:
         while not self.stop.is_set():
             request = urllib.request.Request(self.base + "/api/ask", json.dumps(
-                {"question": "What does functools.partial return?", "mode": "explain"}).encode(),
+                {"question": self.question, "mode": "explain"}).encode(),
                 {"Content-Type": "application/json", "X-CSRF-Token": self.token})
             try:
                 with self.opener.open(request, timeout=300) as response:
-                    for line in response:
-                        if line.startswith(b"event: token"):
-                            self.token_times.append(time.monotonic())
-                        elif line.startswith(b"event: done"):
-                            self.answers += 1
-                        elif line.startswith(b"event: error"):
-                            time.sleep(1)
+                    self.read_answer(response)
+            except urllib.error.HTTPError as refused:    # 429: this learner's limit, or a full queue
+                self.stop.wait(min(10, int(refused.headers.get("Retry-After") or 1)))
             except OSError:
-                time.sleep(1)
+                self.stop.wait(1)
+
+    def read_answer(self, response) -> None:
+        """Until `done`, or the bench stops (leaving closes the connection: the kit stops the
+        model, or takes the question out of the queue, on its next write)."""
+        event, first_token = None, None
+        for line in response:
+            if self.stop.is_set():
+                return
+            if line.startswith(b"event: "):
+                event = line[7:].strip().decode()
+                if event == "token":
+                    self.token_times.append(time.monotonic())
+                    first_token = first_token or self.token_times[-1]
+                elif event == "error":
+                    self.stop.wait(1)
+            elif line.startswith(b"data: ") and event == "done":
+                done, ttft_ms = time.monotonic(), json.loads(line[6:]).get("ttft_ms")
+                if first_token and ttft_ms:
+                    self.busy.append((first_token - ttft_ms / 1000, done))
+                self.answers += 1
+                return
 
     def cookie(self) -> str:
         return "; ".join(f"{c.name}={c.value}" for c in self.cookies)
 
+
+class Class:
+    """`count` learners asking at once (nicknames bench<pid>-<n>), so the model's queue stays
+    full: one learner alone leaves the model idle most of the time (the class's
+    questions-per-minute limit, short answers)."""
+
+    def __init__(self, base: str, count: int):
+        self.askers = [Asker(base, f"bench{os.getpid()}-{n}", QUESTIONS[n % len(QUESTIONS)])
+                       for n in range(count)]
+
+    def start(self) -> None:
+        for asker in self.askers:
+            asker.thread.start()
+
+    def stop(self) -> None:
+        """Stop asking and leave: questions still queued or answered stop taking the model."""
+        for asker in self.askers:
+            asker.stop.set()
+        for asker in self.askers:
+            asker.thread.join(15)
+
     def wait_for_tokens(self, seconds: float) -> bool:
         deadline = time.monotonic() + seconds
-        while not self.token_times and time.monotonic() < deadline:
+        while not any(asker.token_times for asker in self.askers) and time.monotonic() < deadline:
             time.sleep(0.2)
-        return bool(self.token_times)
+        return any(asker.token_times for asker in self.askers)
 
-    def busy_share(self, start: float, end: float) -> float:
-        """The share of [start, end] with a token less than a second before (generating)."""
-        busy_seconds = {int(t - start) for t in self.token_times if start <= t <= end}
-        return len(busy_seconds) / max(1, math.ceil(end - start))
+    def busy_share(self, start: float, end: float) -> tuple[float, float]:
+        """The share of [start, end] the model worked (reading a prompt or writing), and the
+        share with a token less than a second before (writing)."""
+        busy, at = 0.0, start
+        for began, done in sorted(span for asker in self.askers for span in asker.busy):
+            began, done = max(began, at), min(done, end)
+            if done > began:
+                busy, at = busy + done - began, done
+        tokens = {int(t - start) for asker in self.askers for t in asker.token_times if start <= t <= end}
+        return busy / (end - start), len(tokens) / max(1, math.ceil(end - start))
 
 
 def bench(args) -> None:
@@ -256,24 +310,30 @@ def bench(args) -> None:
             print(f"Lantern {page}: {at[page, 50]['rps']:.0f} req/s at 50 {verdict} "
                   f"{at[page, 1]['rps']:.0f} at 1")
 
-        asker = Asker(ours_base)
+        learners = Class(ours_base, args.askers)
         print("\nA joined learner (their cookie: nickname, CSRF token, ticks filled in per request):")
         for connections in (1, 50):
-            ours = wrk(f"{docs}/{PAGES[0]}", connections, args.seconds, asker.cookie())
+            ours = wrk(f"{docs}/{PAGES[0]}", connections, args.seconds, learners.askers[0].cookie())
             print(row(f"{PAGES[0]} c={connections} (learner)", ours, None), flush=True)
 
-        print(f"\nWhile the tutor answers (engine {args.engine}, one learner asking again and again):")
-        asker.thread.start()
-        if not asker.wait_for_tokens(180):
+        print(f"\nWhile the tutor answers (engine {args.engine}, {args.askers} learners asking again "
+              "and again):")
+        learners.start()
+        if not learners.wait_for_tokens(180):
             print("the tutor gave no token in 180 s: the model did not answer here")
+        spans = []
         for connections in (1, 50):
             started = time.monotonic()
             ours = wrk(f"{docs}/{PAGES[0]}", connections, args.seconds)
-            share = asker.busy_share(started, time.monotonic())
+            spans.append((connections, ours, started, time.monotonic()))
+        time.sleep(8)       # answers under way when wrk stopped end, and say when the model began them
+        learners.stop()
+        for connections, ours, started, ended in spans:
+            busy, writing = learners.busy_share(started, ended)
             print(row(f"{PAGES[0]} c={connections} (answering)", ours, None)
-                  + f"   model generating {share:.0%} of the time", flush=True)
-        asker.stop.set()
-        print(f"answers finished: {asker.answers}; tokens streamed: {len(asker.token_times)}")
+                  + f"   model busy {busy:.0%} of the time (writing {writing:.0%})", flush=True)
+        print(f"answers finished: {sum(a.answers for a in learners.askers)}; "
+              f"tokens streamed: {sum(len(a.token_times) for a in learners.askers)}")
 
         print("\nSearch, 20 connections (Lantern /api/search vs kiwix /search):")
         for query in SEARCHES:
@@ -304,4 +364,6 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per cell")
     parser.add_argument("--work", help="keep the ZIM and the imported library here (reused next time)")
     parser.add_argument("--engine", default="embedded", help="LANTERN_ENGINE while answering")
+    parser.add_argument("--askers", type=int, default=12,
+                        help="learners asking the tutor at once while pages are measured")
     bench(parser.parse_args())

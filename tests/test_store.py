@@ -155,6 +155,15 @@ def test_changed_class_settings_are_returned_and_kept_across_a_restart(store):
         store.close()
 
 
+def test_the_settings_text_pages_depend_on_is_kept_until_a_change_and_callers_get_copies(store):
+    before = store.class_settings_json()
+    assert store.class_settings_json() is before            # kept: asked on every page
+    store.class_settings()["modes"].append("guess")            # a caller's copy, not the store's
+    assert store.class_settings_json() == before
+    store.update_class_settings(announcement="Quiz at 11")
+    assert json.loads(store.class_settings_json())["announcement"] == "Quiz at 11"
+
+
 def test_values_as_an_html_form_sends_them_are_accepted(store):
     changed = store.update_class_settings(think_first="off", think_first_min="30",
                                           questions_per_minute=" 5 ", modes="hint")

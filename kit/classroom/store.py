@@ -94,6 +94,7 @@ class Store:
             self.close()
             raise
         self.warnings: list[str] = self._files.warnings
+        self._settings_json: str | None = None      # class_settings_json(), until a change
         self._earlier_cache: dict[tuple, list[dict]] = {}   # (name, size, mtime) -> exchanges
 
     def close(self) -> None:
@@ -150,9 +151,21 @@ class Store:
 
     def class_settings(self) -> dict:
         """The teacher's settings; a setting never changed has its default."""
+        return json.loads(self.class_settings_json())
+
+    def class_settings_json(self) -> str:
+        """The teacher's settings as JSON with sorted keys. Every page for nobody in particular
+        depends on them (kit/web/document_pages.class_state), so the text is kept until a
+        setting changes: only update_class_settings writes them."""
+        kept = self._settings_json          # one read of one attribute: no lock needed
+        if kept is not None:
+            return kept
         with self._lock:
-            stored = _plain(self._settings.get(doc_id=_ONE)) or {}
-        return _detached({**self._defaults, **stored})
+            if self._settings_json is None:
+                stored = _plain(self._settings.get(doc_id=_ONE)) or {}
+                self._settings_json = json.dumps({**self._defaults, **stored}, sort_keys=True,
+                                                  ensure_ascii=False)
+            return self._settings_json
 
     def update_class_settings(self, **changes) -> dict:
         """Validate every change (StoreError naming the first bad one), then save them together.
@@ -160,7 +173,10 @@ class Store:
         checked = checked_settings(changes)
         with self._writing():
             merged = {**self.class_settings(), **checked}
-            self._settings.upsert(Document(merged, doc_id=_ONE))
+            try:
+                self._settings.upsert(Document(merged, doc_id=_ONE))
+            finally:
+                self._settings_json = None
         return _detached(merged)
 
     # -- teacher PIN ------------------------------------------------------------------------

@@ -14,8 +14,7 @@ token are `private`, so no shared cache keeps them. `Vary: Cookie, Accept-Encodi
 from __future__ import annotations
 
 import hashlib
-import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import Flask, Response, current_app, render_template, request
@@ -64,6 +63,8 @@ class Composed:
     personal: bool
     plain: bytes
     gzip: bytes | None
+    # The fast lane's whole replies (kit/web/fast_lane.py), per gzipped or not: made once.
+    replies: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def _compose(page: CachedPage) -> Response:
@@ -129,5 +130,4 @@ def page_reply(page: CachedPage, composed: Composed, gzip_ok: bool, if_none_matc
 def class_state(app: Flask) -> tuple:
     """What a page for nobody in particular depends on besides the document: the teacher's
     class settings (announcement, tutor on or off, modes) and whether the tutor can answer."""
-    return (json.dumps(app.extensions["store"].class_settings(), sort_keys=True),
-            app.extensions["tutor"].problem())
+    return app.extensions["store"].class_settings_json(), app.extensions["tutor"].problem()

@@ -7,15 +7,21 @@ a GET or HEAD of `/p/<pack>/<slug>` with no session cookie, whose page is in the
 and joined for the class's current settings (`page.everyone`). Anything else — a miss, a
 learner, another URL — goes to Flask unchanged, and the reply comes from the same
 `page_reply()` with the same security headers, so both ways give the same response.
+
+A request without If-None-Match or If-Modified-Since (most of them) gets a reply made once per
+composed page and kept with it: status, header list and body, nothing formatted again.
 """
 from __future__ import annotations
+
+from functools import lru_cache
 
 from flask import Flask
 from werkzeug.datastructures import Accept
 from werkzeug.http import parse_accept_header, parse_cookie, parse_date, parse_etags
 
-from kit.web.document_pages import class_state, page_reply
+from kit.web.document_pages import Composed, class_state, page_reply
 from kit.web.errors import SECURITY_HEADERS
+from kit.web.page_cache import CachedPage
 
 _STATUS = {200: "200 OK", 304: "304 Not Modified"}
 
@@ -32,10 +38,7 @@ class FastLane:
             return self.wsgi_app(environ, start_response)
         status, headers, body = reply
         self.served += 1
-        headers = {**headers, **SECURITY_HEADERS}
-        if status == 200:
-            headers.update({"Content-Type": "text/html; charset=utf-8", "Content-Length": str(len(body))})
-        start_response(_STATUS[status], list(headers.items()))
+        start_response(status, list(headers))     # a copy: the kept reply stays as it is
         return [b"" if environ["REQUEST_METHOD"] == "HEAD" else body]
 
     def _cached_reply(self, environ):
@@ -57,6 +60,26 @@ class FastLane:
         composed = page.everyone.get(class_state(self.app)) if page is not None else None
         if composed is None:
             return None
-        gzip_ok = parse_accept_header(environ.get("HTTP_ACCEPT_ENCODING"), Accept)["gzip"] > 0
-        return page_reply(page, composed, gzip_ok, parse_etags(environ.get("HTTP_IF_NONE_MATCH")),
-                          parse_date(environ.get("HTTP_IF_MODIFIED_SINCE")))
+        gzip_ok = _accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING"))
+        if_none_match, if_modified_since = environ.get("HTTP_IF_NONE_MATCH"), environ.get("HTTP_IF_MODIFIED_SINCE")
+        if if_none_match is None and if_modified_since is None:
+            reply = composed.replies.get(gzip_ok)
+            if reply is None:
+                reply = composed.replies[gzip_ok] = _wsgi_reply(page, composed, gzip_ok, None, None)
+            return reply
+        return _wsgi_reply(page, composed, gzip_ok, parse_etags(if_none_match), parse_date(if_modified_since))
+
+
+def _wsgi_reply(page: CachedPage, composed: Composed, gzip_ok: bool, if_none_match, if_modified_since):
+    """(status line, header list, body) for start_response: page_reply's, with what Flask adds."""
+    status, headers, body = page_reply(page, composed, gzip_ok, if_none_match, if_modified_since)
+    headers = {**headers, **SECURITY_HEADERS}
+    if status == 200:
+        headers.update({"Content-Type": "text/html; charset=utf-8", "Content-Length": str(len(body))})
+    return _STATUS[status], tuple(headers.items()), body
+
+
+@lru_cache(maxsize=256)
+def _accepts_gzip(accept_encoding: str | None) -> bool:
+    """Browsers send a handful of different Accept-Encoding values: each is parsed once."""
+    return parse_accept_header(accept_encoding, Accept)["gzip"] > 0

@@ -1,6 +1,7 @@
 """Serving the app with waitress (never Flask's development server) and finding LAN URLs."""
 from __future__ import annotations
 
+import logging
 import socket
 import sys
 
@@ -10,6 +11,9 @@ from waitress.server import create_server
 def make_server(app, host: str, port: int, threads: int, max_request_kb: int):
     """A waitress server bound to `host` (loopback unless the teacher asked for the LAN).
     Threads are sized by the settings so long answers never starve page requests."""
+    # waitress warns "Task queue depth is N" for each request that waits for a free thread: at
+    # 50 connections about 260 lines a second, written by the one thread that reads every request.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     # waitress's own limit sits a little above the app's (MAX_CONTENT_LENGTH): a body just over
     # the limit then reaches Flask, which answers with a page that says what to do, instead of
     # waitress's bare text; anything far bigger is still cut off by waitress before the app.
