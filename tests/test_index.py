@@ -210,3 +210,82 @@ def test_the_word_index_stays_whole_through_edits_removals_and_a_language_change
     assert counts(build_index(settings)) == (0, 2, 0, 0)
     assert word_index_is_whole(settings)
     assert finds(settings, "grassland") == ["zebras"]
+
+
+def word_index_blocks(conn) -> tuple:
+    return conn.execute("SELECT count(*), sum(length(block)) FROM passages_fts_data").fetchone()
+
+
+def test_a_build_that_changed_documents_leaves_one_merged_word_index_and_no_free_pages(animals):
+    """Each document is written in its own transaction, and FTS5 keeps each one's words as a
+    segment a query must read; a build that changed anything merges them (FTS5 'optimize')
+    and hands the pages that freed back to the file system."""
+    root, settings = animals
+    (root / "zebras.txt").write_text("Amina 00:01\nZebras graze on the open grassland.\n",
+                                     encoding="utf-8")
+    assert counts(build_index(settings))[:2] == (0, 1)
+    conn = connect(settings.index_path)
+    try:
+        merged = word_index_blocks(conn)
+        with conn:
+            conn.execute("INSERT INTO passages_fts(passages_fts) VALUES('optimize')")
+        assert word_index_blocks(conn) == merged       # nothing left to merge
+    finally:
+        conn.close()
+    assert finds(settings, "grassland") == ["zebras"] and word_index_is_whole(settings)
+
+
+def test_search_asks_only_the_tables_holding_passages_and_ranks_across_both(animals, library_dirs):
+    content, _ = library_dirs
+    _, settings = animals
+    conn = connect(settings.index_path, readonly=True)
+    try:
+        assert search_passages(conn, "sleep").hits        # English only: the other table is empty
+    finally:
+        conn.close()
+    root = write_pack(content, "betes", {"chats.txt": "Chloé 00:01\nLes chats dorment (sleep) au soleil.\n"})
+    toml = (root / "pack.toml").read_text(encoding="utf-8")
+    (root / "pack.toml").write_text(toml.replace('"en"', '"fr"'), encoding="utf-8")
+    build_index(settings)
+    conn = connect(settings.index_path, readonly=True)
+    try:
+        hits = search_passages(conn, "sleep").hits
+        assert {hit.pack for hit in hits} == {"animals", "betes"}
+        assert [hit.score for hit in hits] == sorted((hit.score for hit in hits), reverse=True)
+    finally:
+        conn.close()
+
+
+def test_a_removed_packs_pages_are_given_back_so_the_index_file_shrinks(animals, library_dirs):
+    content, _ = library_dirs
+    _, settings = animals
+    small = settings.index_path.stat().st_size
+    words = [f"word{n}x{m}" for n in range(60) for m in range(40)]
+    big = write_pack(content, "big", {f"part{n}.txt": "Ann 00:01\n" + " ".join(words[n::7]) + "\n"
+                                      for n in range(7)})
+    build_index(settings)
+    with_big = settings.index_path.stat().st_size
+    assert with_big > small + 50_000
+    shutil.rmtree(big)
+    assert counts(build_index(settings))[2] == 7
+    conn = connect(settings.index_path)
+    try:
+        assert conn.execute("PRAGMA freelist_count").fetchone()[0] == 0
+    finally:
+        conn.close()
+    assert settings.index_path.stat().st_size < with_big - 50_000
+
+
+def test_an_index_from_an_older_kit_is_switched_to_giving_free_pages_back(animals):
+    _, settings = animals
+    conn = connect(settings.index_path)
+    conn.execute("PRAGMA auto_vacuum=NONE")
+    conn.execute("VACUUM")
+    conn.close()
+    build_index(settings)
+    conn = connect(settings.index_path)
+    try:
+        assert conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 2      # incremental
+    finally:
+        conn.close()
+    assert finds(settings, "necks") == ["w/01-giraffes"]

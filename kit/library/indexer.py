@@ -47,11 +47,14 @@ CREATE INDEX IF NOT EXISTS passages_by_doc ON passages(doc_id, seq);
 CREATE INDEX IF NOT EXISTS documents_by_kind ON documents(pack, kind, position);
 CREATE INDEX IF NOT EXISTS documents_start ON documents(pack)
     WHERE json_extract(meta, '$.start') IS NOT NULL;
+-- Which full-text tables hold passages (kit/library/search.py asks only those).
+CREATE INDEX IF NOT EXISTS documents_by_table ON documents(search_table);
 CREATE TABLE IF NOT EXISTS exercises(
     id INTEGER PRIMARY KEY, doc_id INTEGER, anchor TEXT, title TEXT, prompt TEXT, solution TEXT);
 CREATE TABLE IF NOT EXISTS problems(pack TEXT, path TEXT, line INTEGER, message TEXT);
 CREATE TABLE IF NOT EXISTS vocabulary(word TEXT PRIMARY KEY) WITHOUT ROWID;
 """ + fts.create_statements()
+_INCREMENTAL_VACUUM = 2     # PRAGMA auto_vacuum: free pages can be given back on request
 SOURCE_BATCH = 200   # documents per transaction when a source format streams them in
 _VOCABULARY_WORD = re.compile(r"[a-z][a-z0-9_]{3,30}")
 # Column weights for BM25: a match in a title counts most, then headings/speakers, then text.
@@ -89,7 +92,19 @@ def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
     return conn
 
 
+def _merge_word_index(conn: sqlite3.Connection) -> None:
+    """One segment per full-text table (kit/library/fts.py), then the pages the merge freed
+    handed back to the file system, so the index on the stick is no bigger for it."""
+    with conn:
+        for statement in fts.merge_statements():
+            conn.execute(statement)
+    conn.executescript("PRAGMA incremental_vacuum;")   # execute() would free one page per call
+
+
 def _prepare(conn: sqlite3.Connection) -> None:
+    if conn.execute("PRAGMA auto_vacuum").fetchone()[0] != _INCREMENTAL_VACUUM:
+        conn.execute("PRAGMA auto_vacuum=INCREMENTAL")
+        conn.execute("VACUUM")     # the mode takes effect only through a rewrite: once per file
     version = None
     try:
         row = conn.execute("SELECT value FROM meta WHERE key='index_version'").fetchone()
@@ -103,8 +118,13 @@ def _prepare(conn: sqlite3.Connection) -> None:
         for table in fts.TABLES:
             conn.execute(f"DROP VIEW IF EXISTS {fts.source_view(table)}")
     conn.executescript(_SCHEMA)
+    if version == INDEX_VERSION:
+        return
     with conn:
         conn.execute("INSERT OR REPLACE INTO meta VALUES('index_version', ?)", (INDEX_VERSION,))
+        # Only on new tables: rewriting an FTS5 table's configuration makes statements other
+        # connections prepared before fail ("SQL logic error"), and the web server keeps its
+        # connections open (kit/library/reader_pool.py). A new _RANK needs a new INDEX_VERSION.
         for table in fts.TABLES:
             conn.execute(f"INSERT INTO {table}({table}, rank) VALUES('rank', ?)", (_RANK,))
 
@@ -374,6 +394,8 @@ def build_index(settings, on_document=None) -> IndexReport:
             conn.execute("DELETE FROM problems")
             conn.executemany("INSERT INTO problems VALUES(?,?,?,?)",
                              [(pack_id, p.path, p.line, p.message) for pack_id, p in report.problems])
+        if report.added or report.updated or report.removed:
+            _merge_word_index(conn)
     finally:
         conn.close()
     report.seconds = time.perf_counter() - started
