@@ -17,7 +17,7 @@ from flask import Flask, abort, current_app, g, redirect, request, session, url_
 from kit.classroom.report import when
 from kit.classroom.rules import NOTE_MAX
 from kit.library import catalog
-from kit.library.indexer import connect
+from kit.library.reader_pool import ReaderPool
 from kit.web.server import lan_addresses
 
 LEARNER_KEY = "learner"
@@ -30,9 +30,10 @@ def store():
 
 
 def index_db():
-    """The read-only connection to the library index for this request (closed at its end)."""
+    """The read-only connection to the library index for this request (given back to the pool
+    at its end: kit/library/reader_pool.py)."""
     if "index_db" not in g:
-        g.index_db = connect(current_app.config["LANTERN"].index_path, readonly=True)
+        g.index_db = current_app.extensions["index_readers"].take()
     return g.index_db
 
 
@@ -135,8 +136,9 @@ def learner_note(pack: str, slug: str) -> str:
 
 
 def init_identity(app: Flask) -> None:
-    """What every template may show about the person looking, and the end of the request's
-    index connection."""
+    """What every template may show about the person looking, and the request's index
+    connection, taken from the pool and given back at the request's end."""
+    app.extensions["index_readers"] = ReaderPool(app.config["LANTERN"].index_path)
     app.jinja_env.globals.update(chapter_done=chapter_done, learner_note=learner_note,
                                  chapter_exercises=chapter_exercises, note_max=NOTE_MAX)
     app.jinja_env.filters["when"] = when
@@ -150,4 +152,4 @@ def init_identity(app: Flask) -> None:
     def close_index_db(_error):
         conn = g.pop("index_db", None)
         if conn is not None:
-            conn.close()
+            current_app.extensions["index_readers"].give(conn)
