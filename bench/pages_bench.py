@@ -5,9 +5,12 @@ Debian's python3.11-doc HTML is imported into Lantern (`kit import`) and packed 
 by `kiwix-serve` — and `wrk` loads the same documents at 1, 4, 20 and 50 connections. Then the
 same while the tutor answers (`--askers` learners asking at once, so the model stays busy; POST
 /api/ask, embedded engine), both sizes on disk, and search throughput against kiwix's
-full-text search. Targets (issue 11): Lantern ≥ 1.0× kiwix-serve's
-req/s at 50 connections with p99 < 100 ms and 0 errors; Lantern at 50 ≥ Lantern at 1; search
-≥ 10× kiwix's throughput; the library ≤ 3× the ZIM.
+full-text search. Last, what the compact library costs search, in-process on the same index:
+passages' text stored compressed (as shipped; unpacked ones cached, so cold and warm) against a
+copy storing it plain, and a connection kept (the server's pool) against one per search.
+Targets (issue 11): Lantern ≥ 1.0× kiwix-serve's req/s at 50 connections with p99 < 100 ms
+and 0 errors; Lantern at 50 ≥ Lantern at 1; search ≥ 10× kiwix's throughput; the library
+≤ 3× the ZIM, with search no slower.
 
     .venv/bin/python bench/pages_bench.py [--seconds 10] [--work DIR] [--askers 12]
 
@@ -21,6 +24,8 @@ import http.cookiejar
 import json
 import math
 import os
+import sqlite3
+import statistics
 import re
 import shutil
 import socket
@@ -37,6 +42,13 @@ import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kit.library import fts  # noqa: E402
+from kit.library.indexer import connect  # noqa: E402
+from kit.library.search import search_passages  # noqa: E402
+from kit.library.stored_html import unpack_text  # noqa: E402
+
 DOCS = Path("/usr/share/doc/python3.11/html")
 PAGES = ["library/functools.html", "tutorial/controlflow.html"]   # ~90 KB and ~55 KB
 CONNECTIONS = [1, 4, 20, 50]
@@ -277,6 +289,70 @@ class Class:
         return busy / (end - start), len(tokens) / max(1, math.ceil(end - start))
 
 
+def plain_text_copy(index: Path, work: Path) -> Path:
+    """The same index with passages' text stored plain and read by the search views as it is:
+    the layout before the text was compressed (the word index itself is the same)."""
+    copy = work / "index-plain-text.sqlite"
+    copy.unlink(missing_ok=True)
+    source, target = connect(index, readonly=True), sqlite3.connect(copy)
+    source.backup(target)
+    source.close()
+    target.create_function("unpack_text", 1, unpack_text)
+    with target:
+        target.execute("UPDATE passages SET text = unpack_text(text)")
+        for table in fts.TABLES:
+            view = fts.source_view(table)
+            (sql,) = target.execute("SELECT sql FROM sqlite_master WHERE name = ?", (view,)).fetchone()
+            target.execute(f"DROP VIEW {view}")
+            target.execute(sql.replace("unpack_text(p.text)", "p.text"))
+    target.execute("VACUUM")
+    target.close()
+    return copy
+
+
+def search_times(index: Path, queries: list[str], cold: bool, kept: bool) -> list[float]:
+    """Milliseconds per search_passages over `queries`, three times; `cold` forgets the unpacked
+    passages before each search, `kept` reuses one connection (else one is opened per search)."""
+    kept_conn = connect(index, readonly=True)
+    for query in queries:                  # the file in the OS's cache, statements prepared
+        search_passages(kept_conn, query)
+    samples = []
+    for _ in range(3):
+        for query in queries:
+            if cold:
+                unpack_text.cache_clear()
+            started = time.perf_counter()
+            conn = kept_conn if kept else connect(index, readonly=True)
+            search_passages(conn, query)
+            if not kept:
+                conn.close()
+            samples.append((time.perf_counter() - started) * 1000)
+    kept_conn.close()
+    return samples
+
+
+def compare_layouts(index: Path, work: Path) -> int:
+    lines = (ROOT / "bench" / "queries.txt").read_text(encoding="utf-8").splitlines()
+    queries = [line for line in lines if line and not line.startswith("#")]
+    plain = plain_text_copy(index, work)
+    print(f"\nSearch in-process, {len(queries)} queries × 3 (bench/queries.txt), same index, µs "
+          "per search; passages' text compressed (as shipped) or plain (a copy):")
+    print(f"{'':58}{'mean':>7}{'p50':>7}{'p95':>7}")
+    cases = [("now: compressed, kept connection, text not cached (cold)", index, True, True),
+             ("now: compressed, kept connection, text cached (warm)", index, False, True),
+             ("plain text, kept connection", plain, False, True),
+             ("compressed, a new connection per search, cold", index, True, False),
+             ("before: plain text, a new connection per search", plain, False, False)]
+    for label, path, cold, kept in cases:
+        samples = search_times(path, queries, cold, kept)
+        cuts = statistics.quantiles(samples, n=100, method="inclusive")
+        print(f"{label:58}{statistics.mean(samples) * 1000:7.0f}{cuts[49] * 1000:7.0f}"
+              f"{cuts[94] * 1000:7.0f}", flush=True)
+    grown = plain.stat().st_size - index.stat().st_size
+    plain.unlink()
+    return grown
+
+
 def bench(args) -> None:
     ensure_debian_packages()
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="lantern-pages-bench-"))
@@ -342,12 +418,17 @@ def bench(args) -> None:
             theirs = wrk(f"{theirs_base}/search?content=python3.11-docs&pattern={q}", 20, args.seconds)
             print(row(f"search “{query}”", ours, theirs), flush=True)
 
+        kit.terminate()
+        kit.wait(10)
+        grown = compare_layouts(data / "index.sqlite", work)
+
         index = (data / "index.sqlite").stat().st_size
         packs = sum(p.stat().st_size for p in (data / "packs").rglob("*") if p.is_file())
         size = zim.stat().st_size
         print(f"\nOn disk: ZIM {size / 1e6:.1f} MB; Lantern {(index + packs) / 1e6:.1f} MB "
               f"(index {index / 1e6:.1f} MB + imported pack folder {packs / 1e6:.1f} MB) = "
-              f"{(index + packs) / size:.1f}× the ZIM")
+              f"{(index + packs) / size:.2f}× the ZIM; passages' text stored plain would add "
+              f"{grown / 1e6:.1f} MB = {(index + packs + grown) / size:.2f}×")
     finally:
         for process in (kit, kiwix):
             process.terminate()
