@@ -173,6 +173,7 @@ def test_a_reimported_pack_shows_its_new_text_within_half_a_second(site, library
     assert cache.recheck_s <= 0.5              # the bound README promises
     before = anonymous(site, START)
     assert b"wombat" in before.body
+    assert site.get_json("/api/search?q=wombat")[1]      # the server now keeps an index connection
     chapter = Path(library_dirs[0]) / "club" / "w" / "01-start.md"
     chapter.write_text("---\ntitle: Starting out\norder: 1\n---\n## Install\nInstall Flask with the numbat.\n",
                        encoding="utf-8")
@@ -182,6 +183,9 @@ def test_a_reimported_pack_shows_its_new_text_within_half_a_second(site, library
     assert b"numbat" in after.body and b"wombat" not in after.body
     assert after.headers["etag"] != before.headers["etag"]
     assert anonymous(site, START, {"If-None-Match": before.headers["etag"]}).status == 200
+    assert site.get_json("/api/search?q=wombat")[1] == []   # search reads the new index too
+    [hit] = site.get_json("/api/search?q=numbat")[1]
+    assert "<mark>numbat</mark>" in hit["snippet"]
 
 
 def test_a_page_is_rendered_once_then_served_from_the_cache(site):

@@ -456,7 +456,8 @@ def test_api_search_items_have_the_promised_fields(site):
     status, hits = site.get_json("/api/search?q=lantern")
     assert status == 200 and hits
     for hit in hits:
-        assert set(hit) >= {"title", "pack", "kind", "url", "snippet", "score"}
+        assert set(hit) == {"title", "pack", "kind", "url", "snippet", "score", "heading", "speaker",
+                            "start"}       # not the passage's whole text, nor its row id
         assert isinstance(hit["score"], (int, float)) and hit["url"].startswith(f"/p/{hit['pack']}/")
         assert "<mark>" in hit["snippet"]
 
