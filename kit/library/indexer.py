@@ -92,15 +92,6 @@ def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
     return conn
 
 
-def _merge_word_index(conn: sqlite3.Connection) -> None:
-    """One segment per full-text table (kit/library/fts.py), then the pages the merge freed
-    handed back to the file system, so the index on the stick is no bigger for it."""
-    with conn:
-        for statement in fts.merge_statements():
-            conn.execute(statement)
-    conn.executescript("PRAGMA incremental_vacuum;")   # execute() would free one page per call
-
-
 def _prepare(conn: sqlite3.Connection) -> None:
     if conn.execute("PRAGMA auto_vacuum").fetchone()[0] != _INCREMENTAL_VACUUM:
         conn.execute("PRAGMA auto_vacuum=INCREMENTAL")
@@ -395,7 +386,7 @@ def build_index(settings, on_document=None) -> IndexReport:
             conn.executemany("INSERT INTO problems VALUES(?,?,?,?)",
                              [(pack_id, p.path, p.line, p.message) for pack_id, p in report.problems])
         if report.added or report.updated or report.removed:
-            _merge_word_index(conn)
+            fts.merge_word_index(conn)
     finally:
         conn.close()
     report.seconds = time.perf_counter() - started
