@@ -159,9 +159,9 @@ def kiwix_page_url(base: str, page: str) -> str:
     sys.exit(f"kiwix-serve does not serve {page} under any known URL")
 
 
-def wrk(url: str, connections: int, seconds: int, cookie: str = "") -> dict:
+def wrk(url: str, connections: int, seconds: int, cookie: str = "", threads: int = 2) -> dict:
     headers = ["-H", f"Cookie: {cookie}"] if cookie else []
-    out = subprocess.run(["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s",
+    out = subprocess.run(["wrk", f"-t{min(threads, connections)}", f"-c{connections}", f"-d{seconds}s",
                           "--timeout", "5s", "--latency", *headers, url], capture_output=True, text=True,
                          check=True).stdout
 
@@ -289,6 +289,21 @@ class Class:
         return busy / (end - start), len(tokens) / max(1, math.ceil(end - start))
 
 
+def fifty_against_one(docs: str, seconds: int, rounds: int = 3) -> None:
+    """Lantern at 50 connections against 1 with the load generator the same in both: above,
+    wrk runs two threads for 50 connections and one for 1, and on two cores the second thread
+    takes CPU from the server. One wrk thread here, 1 and 50 in turn."""
+    print(f"\nLantern at 50 connections against 1, one wrk thread for both, {rounds} rounds in turn:")
+    for page in PAGES:
+        one, fifty = [], []
+        for _ in range(rounds):
+            one.append(wrk(f"{docs}/{page}", 1, seconds, threads=1)["rps"])
+            fifty.append(wrk(f"{docs}/{page}", 50, seconds, threads=1)["rps"])
+        ratio = statistics.median(fifty) / statistics.median(one)
+        print(f"{page}: at 1 {' '.join(f'{v:.0f}' for v in one)}; at 50 "
+              f"{' '.join(f'{v:.0f}' for v in fifty)} req/s; medians 50÷1 = {ratio:.2f}", flush=True)
+
+
 def plain_text_copy(index: Path, work: Path) -> Path:
     """The same index with passages' text stored plain and read by the search views as it is:
     the layout before the text was compressed (the word index itself is the same)."""
@@ -385,6 +400,7 @@ def bench(args) -> None:
             verdict = "≥" if at[page, 50]["rps"] >= at[page, 1]["rps"] else "<"
             print(f"Lantern {page}: {at[page, 50]['rps']:.0f} req/s at 50 {verdict} "
                   f"{at[page, 1]['rps']:.0f} at 1")
+        fifty_against_one(docs, args.seconds)
 
         learners = Class(ours_base, args.askers)
         print("\nA joined learner (their cookie: nickname, CSRF token, ticks filled in per request):")
