@@ -1,0 +1,81 @@
+"""The published-material eval's own criteria (tests/eval/published/scoring.py) catch what they
+must and refuse near misses: an eval that matched `createuser` inside `createsuperuser` would
+pass a tutor that tells learners to type the wrong command."""
+from tests.eval.published import scoring
+
+
+def test_a_fact_is_matched_as_whole_tokens():
+    assert scoring.states("Run python manage.py createsuperuser to make one.", "createsuperuser")
+    assert not scoring.states("Run the command: `sudo createuser`.", "createsuperuser")
+    assert not scoring.states("Run python manage.py createsuperuser.", "createuser")
+
+
+def test_port_is_not_found_inside_import():
+    assert not scoring.states("import os\nfrom flask import Flask", "port")
+    assert scoring.states("use flask run --port 5001 to pick a different port", "port")
+
+
+def test_a_fact_of_several_tokens_must_appear_as_one_run():
+    said = "$ coverage run -m pytest\n$ coverage report"
+    assert scoring.states(said, "coverage run -m pytest")
+    assert not scoring.states("run pytest with coverage", "coverage run -m pytest")
+
+
+def test_code_punctuation_stays_inside_a_token():
+    assert scoring.tokens("python manage.py runserver --port=8080 init-db") == [
+        "python", "manage.py", "runserver", "--port", "8080", "init-db"]
+    assert not scoring.states("app.register_blueprint(auth.bp)", "register_blueprint")
+    assert scoring.states("Call app.register_blueprint(auth.bp) in the factory.", "app.register_blueprint")
+    assert not scoring.states("Start it with --debug", "debug run")
+
+
+def test_a_flag_is_not_the_bare_word():
+    assert scoring.states("flask --app flaskr --debug run", "--debug")
+    assert not scoring.states("turn on debug mode", "--debug")
+
+
+def test_internal_markers_and_control_characters_are_found():
+    assert scoring.markers_in("See %%lantern-caption command-line%% below") == ["%%", "lantern-", "%%"]
+    assert scoring.markers_in("a bell \x07 here") == ["\\x07"]
+    assert scoring.markers_in("/// info\nTo use forms, first install python-multipart.") == ["///"]
+
+
+def test_ordinary_text_has_no_markers():
+    assert scoring.markers_in("Use 100% of the lines.\tTabs and\nnew lines are fine: http://x.org/a//b") == []
+
+
+def test_quotes_from_two_packs_are_spliced():
+    assert scoring.spliced(["/p/fastapi/docs/tutorial/cors#s-top", "/p/fr/docs/tutorial/cors#s-top"])
+    assert not scoring.spliced(["/p/fastapi/docs/tutorial/cors#a", "/p/fastapi/docs/tutorial/body#b"])
+
+
+def test_a_quote_in_another_language_is_a_language_mix():
+    languages = {"fastapi": "en", "fr": "fr", "django-3-2": "en-us"}
+    assert scoring.other_languages(["/p/fr/docs/tutorial/body#a"], languages, "en") == ["fr (fr)"]
+    assert scoring.other_languages(["/p/django-3-2/ref/x.html#a", "/p/fastapi/docs/b#c"], languages, "en") == []
+
+
+def test_a_short_line_said_twice_is_a_loop():
+    assert scoring.loops_in("The answer is:\nrun it.\nThe answer is:\nThe answer is:") == ["the answer is:"]
+
+
+def test_a_run_of_eight_words_said_twice_is_a_loop():
+    text = ("First you open the terminal and type the command here, then you open the terminal and "
+            "type the command here again")
+    assert scoring.loops_in(text)
+
+
+def test_different_sentences_are_not_a_loop():
+    assert scoring.loops_in("Run the command. It makes the tables. Then start the server. Ok. Ok.") == []
+
+
+def test_invented_code_is_found_by_whole_tokens():
+    sources = "Run python manage.py createsuperuser and answer the questions."
+    assert scoring.unsupported_code("Type `sudo createuser` now.", sources) == ["sudo", "createuser"]
+    assert scoring.unsupported_code("Type `python manage.py createsuperuser` now.", sources) == []
+
+
+def test_code_like_tokens_outside_backticks():
+    assert scoring.code_like("Call get_db() then app.run(debug=True) and open /auth/login.") == [
+        "get_db()", "app.run(debug=True)", "/auth/login"]
+    assert scoring.code_like("This is plain prose, done. Really!") == []
