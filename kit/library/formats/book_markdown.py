@@ -22,6 +22,7 @@ from kit.library.rendering import markdown_parser, sanitise_html
 
 _HEADING_ID = re.compile(r"\s*\{#([A-Za-z][\w:.-]*)\}\s*$")
 _CAPTION = re.compile(r"^%%lantern-caption (.*)%%$")
+_ANY_CAPTION = re.compile(r"%%lantern-caption ([^%\n]*)%%")
 
 
 def caption_line(caption: str) -> str:
@@ -97,28 +98,29 @@ def _heading_ids(tokens) -> None:
                 break
 
 
-def _captions(tokens) -> list:
+def _captions(tokens) -> None:
     """A caption line right before a code block becomes that block's caption; one standing
-    alone stays as a caption paragraph."""
-    kept = []
-    position = 0
-    while position < len(tokens):
-        token = tokens[position]
+    alone stays as a caption paragraph. Either way the passage's text (read from the inline
+    token's content) carries the caption as plain words ("Windows", "mysite/settings.py"),
+    never the marker: the tutor quotes passage text, and a caption often says which system a
+    command is for. A marker anywhere else in a line is turned into its words too."""
+    for position, token in enumerate(tokens):
         if token.type == "paragraph_open" and position + 2 < len(tokens):
-            match = _CAPTION.match(tokens[position + 1].content.strip())
+            inline = tokens[position + 1]
+            match = _CAPTION.match(inline.content.strip())
             if match:
                 following = tokens[position + 3] if position + 3 < len(tokens) else None
                 if following is not None and following.type == "fence":
                     following.meta["caption"] = match.group(1)
-                    position += 3
-                    continue
-                token.attrSet("class", "filename")
-                for child in tokens[position + 1].children or []:
-                    if child.type == "text":
-                        child.content = _CAPTION.sub(r"\1", child.content)
-        kept.append(token)
-        position += 1
-    return kept
+                    token.hidden = tokens[position + 2].hidden = True   # shown as the figcaption
+                    inline.children = []
+                else:
+                    token.attrSet("class", "filename")
+        if token.type == "inline" and "%%lantern-caption " in token.content:
+            token.content = _ANY_CAPTION.sub(r"\1", token.content)
+            for child in token.children or []:
+                if child.type == "text":
+                    child.content = _ANY_CAPTION.sub(r"\1", child.content)
 
 
 def _collapsible_admonitions(tokens) -> None:
@@ -165,7 +167,7 @@ def book_chapter(text: str, relpath: str, title: str = "") -> Document:
     the page's heading (`meta["heading"]` when it differs from the title)."""
     tokens = _PARSER.parse(text)
     _heading_ids(tokens)
-    tokens = _captions(tokens)
+    _captions(tokens)
     _collapsible_admonitions(tokens)
     _tags_out_of_search_text(tokens)
     tokens, heading = _take_leading_title(tokens)
