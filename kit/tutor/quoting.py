@@ -352,9 +352,9 @@ def choose_quotes(passages, weights: dict[str, float], mode: str = "explain", *,
         return []
     chosen = list(first[1])
     if system is None and mode == "explain":
-        for unit, twin in reversed(_twins(first[0], chosen)):
+        for _, twin in _twins(first[0], chosen):
             if sum(len(u.text) for u in chosen + twin) <= MAX_QUOTE_CHARS:
-                at = chosen.index(unit) + 1
+                at = sum(1 for u in chosen if u.paragraph < twin[0].paragraph)   # in the passage's order
                 chosen[at:at] = twin
     quotes = [Quote(unit.text, first[0].url, _label(first[0]), unit.code) for unit in chosen]
     room = MAX_QUOTE_CHARS - sum(len(q.text) for q in quotes)
