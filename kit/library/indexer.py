@@ -25,9 +25,10 @@ from kit.library.documents import Document, ImportProblem, slugify
 from kit.library.formats import FORMATS, format_named
 from kit.library.importers import Source, importer_for, read_text_file
 from kit.library.stored_html import SQL_FUNCTION, pack_html, pack_text, unpack_text
+from kit.library.page_roles import page_role
 from kit.library.packs import Pack, candidate_pack_roots, document_files, load_pack, workshop_title
 
-INDEX_VERSION = "6"   # bump when importers change what they produce: forces a full rebuild
+INDEX_VERSION = "7"   # bump when importers change what they produce: forces a full rebuild
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS packs(
@@ -36,7 +37,7 @@ CREATE TABLE IF NOT EXISTS packs(
 CREATE TABLE IF NOT EXISTS documents(
     id INTEGER PRIMARY KEY, pack TEXT, relpath TEXT, slug TEXT, kind TEXT, title TEXT,
     workshop TEXT, workshop_title TEXT, workshop_description TEXT, position INTEGER,
-    meta TEXT, html TEXT, signature TEXT, search_table TEXT,
+    meta TEXT, html TEXT, signature TEXT, search_table TEXT, role TEXT,
     UNIQUE(pack, relpath), UNIQUE(pack, slug));
 CREATE TABLE IF NOT EXISTS passages(
     id INTEGER PRIMARY KEY, doc_id INTEGER, seq INTEGER, anchor TEXT, heading TEXT,
@@ -154,12 +155,13 @@ def _insert_document(conn, pack: Pack, relpath: str, doc: Document, signature: s
     if old_id is not None:
         _delete_document(conn, old_id)
     table = fts.table_for(pack.language)
+    role = doc.meta.get("role") or page_role(relpath, doc.title, doc.meta.get("part", ""), doc.kind)
     cursor = conn.execute(
         "INSERT INTO documents(pack, relpath, slug, kind, title, workshop, workshop_title,"
-        " workshop_description, position, meta, html, signature, search_table)"
-        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " workshop_description, position, meta, html, signature, search_table, role)"
+        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (pack.id, relpath, _slug(relpath, doc.kind), doc.kind, doc.title, *workshop,
-         doc.position, json.dumps(doc.meta, default=str), pack_html(doc.html), signature, table))
+         doc.position, json.dumps(doc.meta, default=str), pack_html(doc.html), signature, table, role))
     doc_id = cursor.lastrowid
     conn.executemany(
         "INSERT INTO passages(doc_id, seq, anchor, heading, speaker, start, text, html)"

@@ -34,6 +34,8 @@ class SearchHit:
     passage_id: int
     doc_slug: str
     anchor: str
+    role: str = ""           # what the page is for: tutorial, reference, release-notes, index
+    language: str = ""       # its pack's language (BCP 47), as pack.toml gives it
 
     def public(self) -> dict:
         """The fields the JSON API promises. Named one by one: dataclasses.asdict deep-copies
@@ -65,10 +67,11 @@ def _snippet_html(raw: str) -> str:
 _ONE_TABLE = f"""
 SELECT * FROM (
 SELECT p.id, p.anchor, p.heading, p.speaker, p.start, {{t}}.body AS text, d.title, d.pack, d.kind, d.slug,
-       snippet({{t}}, 2, '{_OPEN}', '{_CLOSE}', '…', 24) AS snip, {{t}}.rank AS rank
+       d.role, k.language, snippet({{t}}, 2, '{_OPEN}', '{_CLOSE}', '…', 24) AS snip, {{t}}.rank AS rank
 FROM {{t}}
 JOIN passages p ON p.id = {{t}}.rowid
 JOIN documents d ON d.id = p.doc_id
+LEFT JOIN packs k ON k.id = d.pack
 WHERE {{t}} MATCH :match {{filters}}
 ORDER BY rank LIMIT :limit)
 """
@@ -86,19 +89,26 @@ def _tables_in_use(conn: sqlite3.Connection) -> tuple[str, ...]:
 
 
 def _run(conn: sqlite3.Connection, tables: tuple[str, ...], match: str, limit: int,
-         pack: str | None, kind: str | None) -> list[SearchHit]:
-    filters = ""
+         pack: str | None, kind: str | None, packs: tuple[str, ...] | None = None,
+         skip_roles: tuple[str, ...] = ()) -> list[SearchHit]:
+    filters, values = "", {"match": match, "limit": limit, "pack": pack, "kind": kind}
     if pack:
         filters += " AND {t}.pack = :pack"
     if kind:
         filters += " AND {t}.kind = :kind"
-    rows = conn.execute(_sql(filters, tables),
-                        {"match": match, "limit": limit, "pack": pack, "kind": kind}).fetchall()
+    if packs is not None:
+        values.update((f"pack{n}", name) for n, name in enumerate(packs))
+        filters += f" AND d.pack IN ({', '.join(f':pack{n}' for n in range(len(packs)))})"
+    if skip_roles:
+        values.update((f"role{n}", role) for n, role in enumerate(skip_roles))
+        filters += f" AND d.role NOT IN ({', '.join(f':role{n}' for n in range(len(skip_roles)))})"
+    rows = conn.execute(_sql(filters, tables), values).fetchall()
     return [SearchHit(title=r["title"], pack=r["pack"], kind=r["kind"],
                       url=document_url(r["pack"], r["slug"], r["anchor"]),
                       snippet=_snippet_html(r["snip"]), score=round(-r["rank"], 4),
                       heading=r["heading"], speaker=r["speaker"], start=r["start"],
-                      text=r["text"], passage_id=r["id"], doc_slug=r["slug"], anchor=r["anchor"])
+                      text=r["text"], passage_id=r["id"], doc_slug=r["slug"], anchor=r["anchor"],
+                      role=r["role"] or "", language=r["language"] or "")
             for r in rows]
 
 
@@ -111,8 +121,14 @@ def _is_query_error(error: sqlite3.OperationalError) -> bool:
 
 
 def search_passages(conn: sqlite3.Connection, query: str, limit: int = 10,
-                    pack: str | None = None, kind: str | None = None) -> SearchResult:
-    """Ranked passages for `query`; never raises for a malformed query."""
+                    pack: str | None = None, kind: str | None = None, *,
+                    packs: tuple[str, ...] | None = None,
+                    skip_roles: tuple[str, ...] = ()) -> SearchResult:
+    """Ranked passages for `query`; never raises for a malformed query. `packs` keeps only those
+    packs' passages (the tutor's language), `skip_roles` leaves out pages of those roles (the
+    tutor never answers from an index page)."""
+    if packs is not None and not packs:
+        return SearchResult([], False)
     query = query.strip()
     words = _plain_words(query)
     attempts = [(query, False), (" ".join(words), False), (" OR ".join(words), True)]
@@ -121,7 +137,7 @@ def search_passages(conn: sqlite3.Connection, query: str, limit: int = 10,
         if not match or not tables:
             continue
         try:
-            hits = _run(conn, tables, match, limit, pack, kind)
+            hits = _run(conn, tables, match, limit, pack, kind, packs, skip_roles)
         except sqlite3.OperationalError as error:
             if not _is_query_error(error):
                 raise
@@ -161,3 +177,10 @@ def vocabulary_near(conn: sqlite3.Connection, word: str) -> list[str]:
     return [row[0] for row in conn.execute(
         "SELECT word FROM vocabulary WHERE word >= ? AND word < ? AND length(word) BETWEEN ? AND ?",
         (word[0], chr(ord(word[0]) + 1), len(word) - 2, len(word) + 2))]
+
+
+def pack_languages(conn: sqlite3.Connection) -> dict[str, str]:
+    """Each pack's language as its primary subtag, lower case ("pt-BR" → "pt"; "" → "en", as
+    kit/library/fts.py takes it)."""
+    return {row[0]: (row[1] or "en").strip().lower().replace("_", "-").split("-")[0] or "en"
+            for row in conn.execute("SELECT id, language FROM packs")}

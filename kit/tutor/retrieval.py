@@ -5,21 +5,34 @@ Citations come from here, not from the model: the passages picked are the source
 
 Whether the library covers a question is judged by *weighted coverage*: the share of the
 question's topic words, each weighted by how rare it is in the library (IDF), that the best
-passage contains. "How do I send email from Flask?" shares "flask" with half the library but
+passage holds. "How do I send email from Flask?" shares "flask" with half the library but
 "email" with none of it, so its coverage is low and the tutor says the material does not cover
-it instead of citing a loosely related page. Thresholds are calibrated on tests/eval with
-bench/calibrate_grounding.py.
+it instead of citing a loosely related page. On a whole library (a 500-page reference build)
+every common word is somewhere, and four of them can meet in one passage: so a question whose
+words the library never uses carry more than MAX_UNKNOWN_SHARE of its weight ("the best way to
+learn to play the guitar") is not covered either, and spelling repair never turns such a word
+into a rare library word ("kenya" is not "keya"). Words the library uses elsewhere ("the
+teacher gave us a stick") do not count against a question: learners add context.
+Thresholds are calibrated on tests/eval with bench/calibrate_grounding.py.
+
+On a whole library the page that teaches competes with changelogs and contents pages that use
+the same words: pages have a role (kit/library/page_roles.py) and the ranking prefers pages that
+teach, puts release notes far down and never answers from an index page. A long passage is cut
+to its best window for the prompt, so one passage never fills the budget. Sources are in one
+language: the learner's (the page they are on, else the question's), never a mix.
 """
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
 import re
 import sqlite3
 from dataclasses import dataclass
 
-from kit.library.search import (SearchHit, passage_count, passages_matching, passages_with,
-                                search_passages, vocabulary_near)
+from kit.library.page_roles import INDEX, RELEASE_NOTES, TUTORIAL
+from kit.library.search import (SearchHit, pack_languages, passage_count, passages_matching,
+                                passages_with, search_passages, vocabulary_near)
 
 # Words that carry no topic; dropped so ranking and coverage look at what the question is about.
 STOPWORDS = set("""
@@ -36,6 +49,17 @@ you your youre yours
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")
 MIN_SCORE = 2.0          # calibrated: see bench/calibrate_grounding.py
 MIN_COVERAGE = 0.45      # calibrated: see bench/calibrate_grounding.py
+MAX_UNKNOWN_SHARE = 0.5   # of the question's weight in words the library never uses
+CANDIDATES = 60          # passages search hands the ranking; a big library needs more than 25
+SKIPPED_ROLES = (INDEX,)  # contents pages, glossaries, module indexes: links, not answers
+# How much a page's role counts in the ranking: a learner is best served by a page that
+# teaches; a changelog line that names the same words is history, not help.
+ROLE_WEIGHT = {TUTORIAL: 1.25, RELEASE_NOTES: 0.2}
+# Spelling repair: a learner's typo aims at a word the library uses often ("enviroment"); a
+# short word or one close only to a rare word is a different word ("kenya" is not "keya",
+# "sting" is not "string").
+REPAIR_MIN_LENGTH = 6
+REPAIR_MIN_PASSAGES = 3
 
 
 @dataclass
@@ -49,8 +73,12 @@ class Retrieval:
     coverage: float               # IDF-weighted share of the keywords in the best passage
 
 
+_ELISION = re.compile(r"\b(?:[cdjlmnst]|qu)['’](?=\w)", re.I)     # French "l'adresse", "qu'une"
+
+
 def keywords(question: str) -> list[str]:
     """The question's topic words, lower case, in order, once each."""
+    question = _ELISION.sub(" ", question)
     words = [w.lower() for w in _WORD.findall(question.replace("'", ""))]
     return list(dict.fromkeys(w for w in words if w not in STOPWORDS and len(w) > 1))
 
@@ -62,12 +90,12 @@ def estimate_tokens(text: str) -> int:
 
 def repair_spelling(conn: sqlite3.Connection, word: str) -> str:
     """A word the library never uses, replaced by a library word it is probably a typo of
-    ("enviroment" → "environment"). Short words are left alone: too many near neighbours."""
-    if len(word) < 5 or passages_matching(conn, word):
+    ("enviroment" → "environment"). Short words are left alone (too many near neighbours in a
+    big library), and so is a word whose only neighbours are rare in the library."""
+    if len(word) < REPAIR_MIN_LENGTH or passages_matching(conn, word):
         return word
-    candidates = vocabulary_near(conn, word)
-    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.85)
-    return close[0] if close else word
+    close = difflib.get_close_matches(word, vocabulary_near(conn, word), n=3, cutoff=0.85)
+    return next((c for c in close if passages_with(conn, c) >= REPAIR_MIN_PASSAGES), word)
 
 
 def word_weights(conn: sqlite3.Connection, words: list[str]) -> dict[str, float]:
@@ -80,28 +108,142 @@ def word_weights(conn: sqlite3.Connection, words: list[str]) -> dict[str, float]
     return weights
 
 
+
+
+# -- language: sources in the learner's language only --------------------------------------------
+
+# The commonest little words of the languages packs are written in: enough to tell which of the
+# library's languages a question is in (a guess until the learner's language is known).
+_LITTLE_WORDS = {
+    "en": "the a an is are how do does i what why when to of in and you it this that with for on my can",
+    "fr": "le la les un une des est et je comment que qui dans pour pas sur avec ce cette du de mon ma mes quoi",
+    "es": "el la los las un una es y yo como cómo que qué en para por con no se del mi mis",
+    "pt": "o a os as um uma é e eu como que em para por com não do da meu minha",
+    "de": "der die das ein eine ist und ich wie was wo zu mit für nicht auf mein kann",
+    "it": "il lo la gli le un una è e io come che cosa in per con non del mio",
+    "nl": "de het een is en ik hoe wat waar te met voor niet op mijn kan",
+}
+_LITTLE = {language: set(words.split()) for language, words in _LITTLE_WORDS.items()}
+
+
+def primary_language(code: str) -> str:
+    """'pt-BR' → 'pt'; '' → 'en' (as packs without a language are taken)."""
+    return code.strip().lower().replace("_", "-").split("-")[0] or "en"
+
+
+def question_language(question: str, languages: set[str]) -> str | None:
+    """Which of `languages` (the library's) the question is written in, by its little words;
+    the only one when the library has one; None when nothing tells them apart."""
+    if len(languages) == 1:
+        return next(iter(languages))
+    words = [w.lower() for w in re.findall(r"\w+", question)]
+    counts = {language: sum(w in _LITTLE[language] for w in words)
+              for language in languages if language in _LITTLE}
+    ranked = sorted(counts.items(), key=lambda item: item[1], reverse=True)
+    if ranked and ranked[0][1] and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
+        return ranked[0][0]
+    return None
+
+
+def learner_language(conn: sqlite3.Connection, question: str, context: dict | None = None) -> str | None:
+    """The language to answer from: the page the learner is on, else the question's."""
+    languages = pack_languages(conn)
+    if context and context.get("pack") in languages:
+        return languages[context["pack"]]
+    return question_language(question, set(languages.values()))
+
+
+# -- the prompt's share of a long passage ---------------------------------------------------------
+
+_UNIT = re.compile(r"[^\n]+(?:\n(?!\n)[^\n]+)*")      # a paragraph (or a line of code)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def _units(text: str, max_tokens: int) -> list[tuple[int, int]]:
+    """(start, end) of each paragraph; a paragraph too long for a window is cut at sentence
+    ends, and a sentence still too long at the window's length."""
+    spans = []
+    for paragraph in _UNIT.finditer(text):
+        start, end = paragraph.span()
+        if estimate_tokens(text[start:end]) <= max_tokens:
+            spans.append((start, end))
+            continue
+        cuts = [start] + [start + m.end() for m in _SENTENCE_END.finditer(text[start:end])] + [end]
+        for left, right in zip(cuts, cuts[1:], strict=False):
+            while right - left > max_tokens * 4:
+                spans.append((left, left + max_tokens * 4))
+                left += max_tokens * 4
+            if right > left:
+                spans.append((left, right))
+    return spans
+
+
+def _stem_pattern(word: str) -> re.Pattern:
+    return re.compile(r"\b" + re.escape(word[:max(4, len(word) - 2)]), re.I)
+
+
+def best_window(text: str, weights: dict[str, float], max_tokens: int) -> str:
+    """The part of `text`, verbatim and whole paragraphs where they fit, that holds the most of
+    the question's weighted words within `max_tokens`: what the model reads of a long passage."""
+    if estimate_tokens(text) <= max_tokens:
+        return text
+    units = _units(text, max_tokens)
+    patterns = {word: _stem_pattern(word) for word in weights}
+    found = [{w for w, p in patterns.items() if p.search(text, s, e)} for s, e in units]
+    best, best_value = (0, 0), -1.0
+    for first in range(len(units)):
+        words: set[str] = set()
+        last = first
+        while last < len(units) and estimate_tokens(text[units[first][0]:units[last][1]]) <= max_tokens:
+            words |= found[last]
+            last += 1
+        value = sum(weights[w] for w in words)
+        if last > first and value > best_value:
+            best, best_value = (first, last - 1), value
+    return text[units[best[0]][0]:units[best[1]][1]]
+
+
+# -- retrieval -------------------------------------------------------------------------------------
+
+def coverage_of(weights: dict[str, float], present: set[str]) -> float:
+    """The share of the question's weight a passage holds."""
+    return sum(weights[w] for w in present) / (sum(weights.values()) or 1.0)
+
+
+def unknown_share(conn: sqlite3.Connection, weights: dict[str, float]) -> float:
+    """The share of the question's weight in words no passage of the library uses."""
+    unknown = [w for w in weights if not passages_with(conn, w)]
+    return sum(weights[w] for w in unknown) / (sum(weights.values()) or 1.0)
+
+
 def retrieve(conn: sqlite3.Connection, question: str, *, budget_tokens: int = 450,
              max_passages: int = 3, context: dict | None = None, prefer_heading: str | None = None,
-             min_score: float = MIN_SCORE, min_coverage: float = MIN_COVERAGE) -> Retrieval:
+             min_score: float = MIN_SCORE, min_coverage: float = MIN_COVERAGE,
+             language: str | None = None) -> Retrieval:
     """Top passages for `question`, preferring the page the learner is on (`context` with
-    `pack` and `doc`), packed into `budget_tokens`. Not grounded when the best passage scores
-    below `min_score` or covers less than `min_coverage` of the question's weighted words."""
-    words = list(dict.fromkeys(repair_spelling(conn, w) for w in keywords(question)))
+    `pack` and `doc`) and pages that teach, packed into `budget_tokens` (each passage at most
+    its share of it). Not grounded when the best passage scores below `min_score` or covers
+    less than `min_coverage` of the question's weighted words. Sources are in `language` (a
+    primary subtag, "en"); by default the learner's: `learner_language`."""
+    language = primary_language(language) if language else learner_language(conn, question, context)
+    little = _LITTLE.get(language or "en", set()) - {"a", "i"}    # "a" and "i" can be words of code
+    words = list(dict.fromkeys(repair_spelling(conn, w) for w in keywords(question) if w not in little))
     if not words:
         return Retrieval(question, words, [], [], False, 0.0, 0.0)
-    hits = search_passages(conn, " OR ".join(f'"{w}"' for w in words), limit=25).hits
+    packs = tuple(p for p, lang in pack_languages(conn).items() if lang == language) if language else None
+    hits = search_passages(conn, " OR ".join(f'"{w}"' for w in words), limit=CANDIDATES,
+                           packs=packs, skip_roles=SKIPPED_ROLES).hits
     if not hits:
         return Retrieval(question, words, [], [], False, 0.0, 0.0)
     weights = word_weights(conn, words)
-    total_weight = sum(weights.values())
     ids = [hit.passage_id for hit in hits]
     containing = {word: passages_matching(conn, word, ids) for word in words}
-    coverage = {hit.passage_id: sum(weights[w] for w in words if hit.passage_id in containing[w])
-                / total_weight for hit in hits}
+    coverage = {hit.passage_id: coverage_of(weights, {w for w in words if hit.passage_id in containing[w]})
+                for hit in hits}
     context = context or {}
 
     def preference(hit: SearchHit) -> float:
-        boost = 1.0
+        boost = ROLE_WEIGHT.get(hit.role, 1.0)
         if context.get("pack") == hit.pack:
             boost += 0.1
             if context.get("doc") == hit.doc_slug:
@@ -112,9 +254,12 @@ def retrieve(conn: sqlite3.Connection, question: str, *, budget_tokens: int = 45
 
     ranked = sorted(hits, key=preference, reverse=True)
     best = ranked[0]
-    grounded = best.score >= min_score and coverage[best.passage_id] >= min_coverage
-    chosen, used = [], 0
+    ranked = [hit for hit in ranked if hit.language == best.language]     # never a mix
+    grounded = best.score >= min_score and coverage[best.passage_id] >= min_coverage \
+        and unknown_share(conn, weights) <= MAX_UNKNOWN_SHARE
+    chosen, used, share = [], 0, max(budget_tokens // max_passages, 1)
     for hit in ranked[:max_passages]:
+        hit = dataclasses.replace(hit, text=best_window(hit.text, weights, share))
         cost = estimate_tokens(hit.text)
         if chosen and (used + cost > budget_tokens or coverage[hit.passage_id] < min_coverage / 2):
             break

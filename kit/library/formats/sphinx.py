@@ -17,6 +17,7 @@ from pathlib import Path
 from kit.library.documents import Document, ImportProblem, slugify
 from kit.library.formats.base import SourceFormat, SourceInfo
 from kit.library.importers import Source, read_text_file
+from kit.library.page_roles import INDEX, page_role
 from kit.library.importers.html import HtmlImporter
 from kit.library.source_files import compress_pages, plain_name, read_source, stored
 
@@ -24,6 +25,12 @@ _NEXT = re.compile(r"<link\b[^>]*\brel=[\"']next[\"'][^>]*>", re.I)
 _HREF = re.compile(r"\bhref=[\"']([^\"'#?]*)", re.I)
 _NAV_ITEM = re.compile(r"class=[\"'][^\"']*\bnav-item-(\d+)\b[^\"']*[\"'][^>]*>\s*"
                        r"<a\b[^>]*\bhref=[\"']([^\"'#?]*)", re.I)
+_PART = re.compile(r"class=[\"'][^\"']*\bnav-item-1\b[^\"']*[\"'][^>]*>\s*<a\b[^>]*>(.*?)</a>", re.I | re.S)
+_MAIN = re.compile(r"role=[\"']main[\"']|<div class=[\"']body[\"']", re.I)
+_MAIN_END = re.compile(r"<div class=[\"'](sphinxsidebar|footer)|<footer\b", re.I)
+_LINK_TEXT = re.compile(r"<a\b[^>]*>(.*?)</a>", re.I | re.S)
+_TAG = re.compile(r"<[^>]+>")
+LINK_PAGE_SHARE = 0.7    # a page whose text is mostly links is a contents page (a toctree)
 _LANG = re.compile(r"<html\b[^>]*\blang=[\"']([\w-]+)", re.I)
 _TITLE = re.compile(r"<title>(.*?)</title>", re.I | re.S)
 _IMPORTER = HtmlImporter()
@@ -104,6 +111,28 @@ def _breadcrumb(text: str, page: str) -> tuple[int, str]:
     return len(levels), parent
 
 
+def _visible_length(fragment: str) -> int:
+    return len("".join(html.unescape(_TAG.sub(" ", fragment)).split()))
+
+
+def link_share(text: str) -> float:
+    """The share of a page's main text that is link text: near 1 for a contents page (the
+    front page's toctree, library/index.html), low for a page that teaches."""
+    start = _MAIN.search(text)
+    main = text[start.end():] if start else text
+    end = _MAIN_END.search(main)
+    main = main[:end.start()] if end else main
+    total = _visible_length(main)
+    return sum(_visible_length(m) for m in _LINK_TEXT.findall(main)) / total if total else 0.0
+
+
+def _part(text: str) -> str:
+    """The top part of the contents the page sits in: its breadcrumb's first item
+    ("The Python Standard Library", "API Reference", "Release notes")."""
+    found = _PART.search(text)
+    return " ".join(html.unescape(_TAG.sub(" ", found.group(1))).split()) if found else ""
+
+
 class SphinxFormat(SourceFormat):
     name = "sphinx"
     label = "Sphinx HTML build"
@@ -158,6 +187,10 @@ class SphinxFormat(SourceFormat):
             doc.position = position
             doc.relpath = page
             doc.meta.update(depth=depth, parent=parent, signature=signature)
+            # the breadcrumb's part is not the contents' part (meta["part"]): only the role's
+            doc.meta["role"] = INDEX if link_share(text) > LINK_PAGE_SHARE else \
+                page_role(page, doc.title, _part(text), doc.kind)
+
             yield doc
 
 
