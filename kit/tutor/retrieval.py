@@ -24,7 +24,6 @@ language: the learner's (the page they are on, else the question's), never a mix
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import math
 import re
 import sqlite3
@@ -55,10 +54,10 @@ SKIPPED_ROLES = (INDEX,)  # contents pages, glossaries, module indexes: links, n
 # How much a page's role counts in the ranking: a learner is best served by a page that
 # teaches; a changelog line that names the same words is history, not help.
 ROLE_WEIGHT = {TUTORIAL: 1.25, RELEASE_NOTES: 0.2}
-# Spelling repair: a learner's typo aims at a word the library uses often ("enviroment"); a
-# short word or one close only to a rare word is a different word ("kenya" is not "keya",
-# "sting" is not "string").
+# Spelling repair: a learner's typo is an edit or two from a word the library uses ("enviroment");
+# a short word, or one close only to a rare word or only by many edits, is a different word.
 REPAIR_MIN_LENGTH = 6
+REPAIR_LONG_WORD = 10    # letters from which a typo may be two edits
 REPAIR_MIN_PASSAGES = 3
 
 
@@ -88,14 +87,32 @@ def estimate_tokens(text: str) -> int:
     return len(text) // 4 + 1
 
 
+def edits_apart(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions and swaps of two
+    neighbouring letters ("pyhton" is one edit from "python")."""
+    previous2, previous = None, list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] != b[j - 1]))
+            if previous2 and i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
 def repair_spelling(conn: sqlite3.Connection, word: str) -> str:
     """A word the library never uses, replaced by a library word it is probably a typo of
-    ("enviroment" → "environment"). Short words are left alone (too many near neighbours in a
-    big library), and so is a word whose only neighbours are rare in the library."""
+    ("enviroment" → "environment"): one edit away (two for a long word), used in a few
+    passages at least, the most used such word. Short words are left alone (too many near
+    neighbours in a big library): "kenya" is not "keya", "sunlight" not "slight"."""
     if len(word) < REPAIR_MIN_LENGTH or passages_matching(conn, word):
         return word
-    close = difflib.get_close_matches(word, vocabulary_near(conn, word), n=3, cutoff=0.85)
-    return next((c for c in close if passages_with(conn, c) >= REPAIR_MIN_PASSAGES), word)
+    allowed = 1 if len(word) < REPAIR_LONG_WORD else 2
+    close = [c for c in vocabulary_near(conn, word) if edits_apart(word, c) <= allowed]
+    used = {c: passages_with(conn, c) for c in close}
+    best = max(close, key=lambda c: used[c], default=None)
+    return best if best and used[best] >= REPAIR_MIN_PASSAGES else word
 
 
 def word_weights(conn: sqlite3.Connection, words: list[str]) -> dict[str, float]:
