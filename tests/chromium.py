@@ -5,11 +5,10 @@ It is found on PATH, as the Makefile's `command -v chromium` finds it. In CI (`C
 browser tests are required, so a missing Chromium fails the run instead of skipping it."""
 from __future__ import annotations
 
-import os
 import shutil
 from contextlib import contextmanager
 
-import pytest
+from tests.required import missing
 
 
 def chromium_path() -> str | None:
@@ -26,9 +25,7 @@ def skip_module_without_chromium() -> None:
     if chromium_path() is None:
         message = ("chromium is not on PATH (Debian package `chromium`; `make test` installs it); "
                    "the browser tests never download a browser")
-        if os.environ.get("CI"):
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message, allow_module_level=True)
+        missing(message, module=True)
 
 
 @contextmanager

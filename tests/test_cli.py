@@ -22,6 +22,7 @@ from kit.library.indexer import connect
 from kit.library.search import search_passages
 from kit.web.server import lan_addresses
 from tests.conftest import PACK_TOML, write_pack
+from tests.required import missing
 
 KIT = Path(__file__).resolve().parent.parent / ".venv" / "bin" / "kit"
 CHAPTER = {"w/01-soil.md": """\
@@ -356,7 +357,7 @@ def test_serve_stops_cleanly_on_ctrl_c(garden, kit_serve):
 def test_serve_lan_prints_an_address_for_each_network_interface(garden, kit_serve):
     addresses = lan_addresses()
     if not addresses:
-        pytest.skip("this machine has no IPv4 address besides loopback")
+        missing("this machine has no IPv4 address besides loopback")
     server = kit_serve("--lan")
     for address in addresses:
         assert f"http://{address}:{server.port}/" in server.output

@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -18,6 +17,7 @@ from kit.tutor.engines import EngineError
 from kit.tutor.engines.cpu_variants import MEMORY_NAME, VARIANT_ORDER, llama_lib_folder, variant_files
 from kit.tutor.engines.embedded import DEFAULT_GGUF, EmbeddedEngine, stop_workers
 from kit.tutor.manifests import bundled_gguf
+from tests.required import missing
 
 QUESTION = [{"role": "system", "content": "You are a helpful tutor."},
             {"role": "user", "content": "Write the numbers from 1 to 300, one per line."}]
@@ -91,10 +91,8 @@ def test_a_closed_stream_stops_the_worker_mid_answer(own_engine):
     pool = engine.pool()
     assert pool.last_finish == "cancelled", "the worker did not stop generating"
     assert stream.stats["tokens"] < 400
-    started = time.perf_counter()
-    with engine.chat(QUESTION, SHORT) as second:
+    with engine.chat(QUESTION, SHORT) as second:     # the same worker takes the next question
         assert next(second)
-    assert time.perf_counter() - started < 10
 
 
 def test_a_worker_killed_mid_answer_ends_that_answer_clearly_and_the_next_is_answered(own_engine):
@@ -158,7 +156,7 @@ def needs_qemu() -> str:
     qemu = shutil.which("qemu-x86_64")
     if qemu is None:
         message = "qemu-x86_64 is missing: `apt-get install qemu-user` (make test does)"
-        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
+        missing(message)
     return qemu
 
 

@@ -251,7 +251,7 @@ def test_every_acknowledged_web_write_survives_sigkill_and_the_next_kit_takes_ov
           f"start to serving: first {start_times[0]:.2f} s (index built), then median "
           f"{statistics.median(start_times[1:]):.2f} s, max {max(start_times[1:]):.2f} s; "
           f"{time.monotonic() - began:.0f} s in all")
-    assert len(writes.cut_off) >= ROUNDS // 2, "the kills should land in the middle of writes"
+    assert writes.cut_off, "no kill landed in the middle of a write: the test did not test that"
 
 
 def test_a_second_kit_on_the_same_data_folder_is_refused_naming_the_pid_and_the_folder(

