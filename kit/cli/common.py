@@ -1,6 +1,6 @@
 """What every `kit` command shares: settings from flags, the --data/--content options, the
-data-folder lock, and printing import problems. The commands are in kit/cli.py (library,
-tutor, classroom) and kit/cli/stick.py (the USB stick)."""
+data-folder lock, and printing import problems. The commands are in kit/cli/__init__.py
+(library, tutor, classroom), kit/cli/importing.py, kit/cli/stick.py and kit/cli/wheels.py."""
 from __future__ import annotations
 
 from pathlib import Path

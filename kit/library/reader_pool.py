@@ -1,8 +1,7 @@
 """Read-only connections to the index, kept between requests.
 
-Opening a connection per request cost more than a search itself: on python3.11-doc a search on a
-fresh connection took ~1.5 ms against ~0.9 ms on one already open, the difference being the
-open and SQLite's page cache starting empty each time. So a request takes an idle connection
+Opening a connection per request cost more than a search itself (README's measured tables): the
+open, and SQLite's page cache starting empty each time. So a request takes an idle connection
 and gives it back at its end. A connection kept open still sees every change: in WAL mode each
 statement outside a transaction reads the latest commit (a re-import while the kit serves). An
 index file *replaced* by another (a new inode) is not the same database, so idle connections

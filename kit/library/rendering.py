@@ -29,10 +29,6 @@ def highlight_code(code: str, language: str, attrs=None) -> str:
     return highlight(code, lexer, _FORMATTER) if lexer else ""
 
 
-def pygments_css() -> str:
-    return _FORMATTER.get_style_defs("pre")
-
-
 def _render_exercise(self, tokens, idx, options, env):
     token = tokens[idx]
     if token.nesting == 1:

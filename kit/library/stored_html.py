@@ -1,12 +1,13 @@
 """How a document's HTML, and a passage's text, are kept in the index: zlib-compressed, because
 they are most of the index's size and are read a few at a time (a page is rendered once,
-kit/web/page_cache.py; a search reads its ten hits). Rows written by an older kit hold plain
-text; both read back as text, so no rebuild is forced.
+kit/web/page_cache.py; a search reads its ten hits). An index from a kit that stored plain text
+has an older INDEX_VERSION and is rebuilt (kit/library/indexer.py), so every row read here is
+compressed, or empty (a transcript has no whole-page HTML).
 
 The full-text tables read passages' text through views (kit/library/fts.py), so SQLite itself
 must unpack it: every connection to the index gets `unpack_text()` (kit/library/indexer.py
-`connect`). Unpacking a passage costs ~6 µs, most of a search hit's extra time over plain text,
-and a class searches for the same words and the tutor quotes the same passages, so the last
+`connect`). Unpacking is most of what a search hit costs beyond plain text, and a class
+searches for the same words and the tutor quotes the same passages, so the last
 `PASSAGE_CACHE` passages unpacked are kept, keyed by their stored bytes: a re-imported passage
 has other bytes, so nothing stale is ever served."""
 from __future__ import annotations
@@ -22,10 +23,8 @@ def pack_html(html: str) -> bytes:
     return zlib.compress(html.encode("utf-8"), LEVEL)
 
 
-def unpack_html(stored: bytes | str | None) -> str:
-    if isinstance(stored, bytes):
-        return zlib.decompress(stored).decode("utf-8")
-    return stored or ""
+def unpack_html(stored: bytes | None) -> str:
+    return zlib.decompress(stored).decode("utf-8") if stored else ""
 
 
 pack_text = pack_html      # a passage's text is packed the same way
