@@ -61,6 +61,33 @@ def test_a_sphinx_page_made_of_links_is_a_contents_page_and_one_that_teaches_is_
     assert link_share(contents) > LINK_PAGE_SHARE > link_share(teaching)
 
 
+def sphinx_page(title: str, body: str, part: str = "") -> str:
+    crumb = f'<li class="nav-item nav-item-1"><a href="../index.html">{part}</a> &#187;</li>' if part else ""
+    return (f'<!DOCTYPE html><html lang="en"><head><title>{title} — Knots 1.0</title></head><body>'
+            f'<div class="related" role="navigation"><ul><li class="nav-item nav-item-0"><a href="#">Knots'
+            f'</a></li>{crumb}</ul></div><div class="body" role="main"><section id="s"><h1>{title}</h1>'
+            f'{body}</section></div></body></html>')
+
+
+def test_a_sphinx_builds_pages_get_their_roles_in_the_index(library_dirs, make_settings):
+    content, _ = library_dirs
+    links = "".join(f'<li><a href="p{n}.html">Knot number {n}</a></li>' for n in range(20))
+    write_pack(content, "knots", {
+        "index.html": sphinx_page("Knots", "<p>The knot book for sailors and climbers.</p>"),
+        "contents.html": sphinx_page("Contents", f"<ul>{links}</ul>"),
+        "whatsnew/1.0.html": sphinx_page("What's new in 1.0", "<p>The bowline page was added.</p>"),
+        "tutorial/first.html": sphinx_page("Your first knot", "<p>Tie a bowline first.</p>"),
+        "library/bowline.html": sphinx_page("bowline — the knot", "<p>The bowline makes a loop.</p>"),
+        "notes/2.0.html": sphinx_page("Knots 2.0", "<p>Faster knots.</p>", part="Release notes"),
+        "objects.inv": "# Sphinx inventory version 2\n# Project: Knots\n# Version: 1.0\n",
+    }, pack_toml=PACK_TOML.format(title="Knots") + 'format = "sphinx"\n')
+    conn = opened(make_settings())
+    roles = dict(conn.execute("SELECT relpath, role FROM documents WHERE pack = 'knots'").fetchall())
+    assert roles == {"index.html": "", "contents.html": INDEX, "whatsnew/1.0.html": RELEASE_NOTES,
+                     "tutorial/first.html": TUTORIAL, "library/bowline.html": REFERENCE,
+                     "notes/2.0.html": RELEASE_NOTES}
+
+
 # -- ranking by role --------------------------------------------------------------------------------
 
 def test_the_tutorial_page_is_the_source_and_the_index_page_never(library_dirs, make_settings):

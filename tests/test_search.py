@@ -212,3 +212,26 @@ def test_words_all_in_one_passage_are_not_relaxed(conn):
 def test_empty_query_returns_nothing(conn, query):
     result = search_passages(conn, query)
     assert (result.hits, result.relaxed) == ([], False)
+
+
+# ---------------------------------------------------------------------------------------------
+# What a hit carries for the tutor, and the tutor's filters
+
+def test_a_hit_carries_its_pages_role_and_its_packs_language(conn):
+    hits = search_passages(conn, "compost", limit=20).hits
+    roles = {hit.doc_slug: hit.role for hit in hits}
+    assert roles["growing/01-basics"] == "tutorial"          # a workshop chapter teaches
+    assert roles["docs/seeds.html"] == ""                     # a page nothing says more about
+    assert {hit.language for hit in hits} == {"en"}
+
+
+def test_packs_keeps_only_those_packs_and_an_empty_choice_finds_nothing(conn):
+    assert {hit.pack for hit in search_passages(conn, "compost", limit=20, packs=("school",)).hits} == {"school"}
+    assert search_passages(conn, "compost", packs=()).hits == []
+
+
+def test_skip_roles_leaves_out_pages_of_those_roles(conn):
+    every = search_passages(conn, "compost", limit=20).hits
+    kept = search_passages(conn, "compost", limit=20, skip_roles=("tutorial",)).hits
+    assert any(hit.role == "tutorial" for hit in every)
+    assert kept and all(hit.role != "tutorial" for hit in kept)
