@@ -9,7 +9,7 @@ VENV   ?= .venv
 APT    := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 ARGS   ?=
 
-.PHONY: run test bench bench-pages system-packages browser-packages
+.PHONY: run test bench bench-pages translations system-packages browser-packages
 
 run: $(VENV)/.installed
 	$(VENV)/bin/kit serve $(ARGS)
@@ -25,6 +25,17 @@ bench: $(VENV)/.installed-test
 # kiwix-tools and wrk from Debian when missing); see bench/pages_bench.py.
 bench-pages: $(VENV)/.installed-test
 	$(VENV)/bin/python bench/pages_bench.py $(ARGS)
+
+# The UI's words: extract them from the code and templates (babel.cfg), add new ones to every
+# language's catalog (kit/translations/<lang>/LC_MESSAGES/messages.po; translate the empty
+# msgstr lines there), and compile the .mo files the kit reads (committed, so a fresh clone,
+# the wheel and the stick's program have them). tests/test_translations.py fails on a missing one.
+translations:
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _plural_forms:1,2 --no-location --no-wrap --sort-output \
+	  --project=Lantern --copyright-holder="Lantern's authors" -o kit/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i kit/translations/messages.pot -d kit/translations --no-wrap \
+	  --ignore-obsolete
+	$(VENV)/bin/pybabel compile -d kit/translations --statistics
 
 # Debian's Python needs python3-venv; llama-cpp-python compiles with a C++ compiler.
 system-packages:

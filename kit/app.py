@@ -14,8 +14,7 @@ from flask import (Blueprint, Flask, Response, abort, current_app, flash, jsonif
                    render_template, request, session, url_for)
 
 from kit.classroom import report
-from kit.classroom.join_poster import FORMATS as QR_FORMATS
-from kit.classroom.join_poster import join_qr
+from kit.classroom.join_poster import FORMATS as QR_FORMATS, join_qr
 from kit.classroom.rules import COMMENT_MAX, NICKNAME_MAX
 from kit.classroom.store import NotAllowed, NotFound, Store, StoreError, TeacherLocked
 from kit.library import catalog
@@ -33,6 +32,7 @@ from kit.web.forms import chapter_from_form, search_arguments
 from kit.web.identity import (LEARNER_KEY, TEACHER_KEY, TEACHER_SESSION_S, current_learner, index_db,
                               init_identity, kit_urls, learner_required, loopback_only, safe_next,
                               store, teacher_required, workshops)
+from kit.web.locale import _, init_locale, language_response, picked_language
 from kit.web.pack_files import send_pack_file
 from kit.web.fast_lane import FastLane
 from kit.web.slots import init_slots
@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_wheels(app, settings)
     init_slots(app)
     init_document_pages(app)
+    init_locale(app)
     app.wsgi_app = FastLane(app.wsgi_app, app)     # cached pages for no one in particular
     init_static_files(app)
     app.context_processor(ask_context)
@@ -100,8 +101,6 @@ def document_page(pack_id, slug):
         catalog.pack_root(index_db(), pack_id) or abort(404), pack_id, slug)
 
 
-
-
 @kit.get("/search")
 def search_page():
     query, pack, kind = search_arguments()
@@ -115,7 +114,7 @@ def search_api():
     query, pack, kind = search_arguments()
     limit = request.args.get("limit", "10")
     if not limit.isdecimal() or not 1 <= int(limit) <= 100:   # isdigit() passes "²", int() fails
-        abort(400, "limit must be a whole number from 1 to 100")
+        abort(400, _("limit must be a whole number from 1 to 100"))
     result = search_passages(index_db(), query, limit=int(limit), pack=pack, kind=kind)
     return jsonify([hit.public() for hit in result.hits])
 
@@ -183,13 +182,13 @@ def join_post():
         return redirect(next_path, 303)
     nickname = request.form.get("nickname", "")
     try:
-        learner = store().create_learner(nickname)
+        learner = store().create_learner(nickname, language=picked_language())
     except StoreError as error:
         return render_template("learners/join.html", nickname=nickname, problem=str(error),
                                nickname_max=NICKNAME_MAX, next=next_path), 400
     session[LEARNER_KEY] = learner["id"]
     session.permanent = True            # the same device keeps the learner across restarts
-    flash(f"Welcome, {learner['nickname']}! Your progress and questions are kept under this name.")
+    flash(_("Welcome, %(name)s! Your progress and questions are kept under this name.", name=learner["nickname"]))
     return redirect(next_path, 303)
 
 
@@ -210,15 +209,15 @@ def feedback():
     """Thumbs up or down, with an optional comment, on one of the learner's own answers."""
     helpful = {"yes": True, "no": False}.get(request.form.get("helpful", ""))
     if helpful is None:
-        abort(400, "Choose whether the answer helped (thumbs up or thumbs down).")
+        abort(400, _("Choose whether the answer helped (thumbs up or thumbs down)."))
     exchange_id = request.form.get("exchange", "")
     try:
         store().set_feedback(exchange_id, current_learner()["id"], helpful, request.form.get("comment", ""))
     except (NotFound, NotAllowed):
-        abort(404, "That answer is not one of yours, or it is no longer in today's class log.")
+        abort(404, _("That answer is not one of yours, or it is no longer in today's class log."))
     except StoreError as error:
         abort(400, str(error))
-    flash("Thank you: your teacher sees this feedback.")
+    flash(_("Thank you: your teacher sees this feedback."))
     return redirect(url_for("kit.me") + f"#exchange-{exchange_id}", 303)
 
 
@@ -229,7 +228,7 @@ def progress():
     pack, doc = chapter_from_form()
     done = request.form.get("done")
     if done not in ("0", "1"):
-        abort(400, "done must be 1 (done) or 0 (not done yet).")
+        abort(400, _("done must be 1 (done) or 0 (not done yet)."))
     store().set_chapter_done(current_learner()["id"], pack, doc, done == "1")
     return redirect(document_url(pack, doc) + "#progress", 303)
 
@@ -241,7 +240,7 @@ def exercise_tried():
     pack, doc = chapter_from_form()
     anchor = request.form.get("anchor", "")
     if not any(e["anchor"] == anchor for e in catalog.chapter_exercises(index_db(), pack, doc)):
-        abort(400, "That exercise is not in this chapter.")
+        abort(400, _("That exercise is not in this chapter."))
     store().record_exercise_attempt(current_learner()["id"], pack, doc, anchor)
     return redirect(document_url(pack, doc) + "#" + anchor, 303)
 
@@ -255,8 +254,14 @@ def notes():
         store().save_note(current_learner()["id"], pack, doc, request.form.get("text", "").replace("\r\n", "\n"))
     except StoreError as error:
         abort(400, str(error))
-    flash("Your note is saved. Only you can see it.")
+    flash(_("Your note is saved. Only you can see it."))
     return redirect(document_url(pack, doc) + "#notes", 303)
+
+
+@kit.route("/language", methods=["GET", "POST"])
+def choose_language():
+    """The language picker, JavaScript or not (web/locale.py: the cookie, a learner's record)."""
+    return language_response(safe_next(request.values.get("next")))
 
 
 # -- teacher: PIN login, the class view, export, settings ------------------------------------
@@ -275,7 +280,7 @@ def teacher_login_post():
             session[TEACHER_KEY] = time.time() + TEACHER_SESSION_S
             rotate_csrf_token()     # a token seen before the login is worth nothing after it
             return redirect(next_path, 303)
-        problem, status = "That PIN is not right. Try again.", 403
+        problem, status = _("That PIN is not right. Try again."), 403
     except TeacherLocked as error:
         problem, status = str(error), 429   # says how long the lock lasts
     return render_template("teacher/teacher_login.html", problem=problem, next=next_path,
@@ -286,7 +291,7 @@ def teacher_login_post():
 def teacher_logout():
     session.pop(TEACHER_KEY, None)
     rotate_csrf_token()
-    flash("You are logged out of the teacher view.")
+    flash(_("You are logged out of the teacher view."))
     return redirect(url_for("kit.home"), 303)
 
 
@@ -330,7 +335,7 @@ def teacher_export_csv():
 @teacher_required
 def teacher_damage_seen():
     store().mark_damage_seen(request.form.getlist("file"))
-    flash("Those notices are hidden; the set-aside files are still in the data folder.")
+    flash(_("Those notices are hidden; the set-aside files are still in the data folder."))
     return redirect(url_for("kit.teacher_dashboard"), 303)
 
 
@@ -347,7 +352,7 @@ def teacher_class_settings():
         typed = {name: request.form.get(name, "") for name in ("think_first_min", "questions_per_minute")}
         return teacher_page(form_values={**store().class_settings(), **changes, **typed},
                             errors=errors, status=400)
-    flash("Class settings saved.")
+    flash(_("Class settings saved."))
     return redirect(url_for("kit.teacher_dashboard") + "#settings", 303)
 
 
@@ -365,12 +370,11 @@ def join_qr_image(kind):
     if kind not in QR_FORMATS:
         abort(404)
     if url not in {*kit_urls(), request.host_url}:
-        abort(400, "A join QR code can only show this kit's own address.")
+        abort(400, _("A join QR code can only show this kit's own address."))
     image, mimetype = join_qr(url, kind)
     response = Response(image, mimetype=mimetype)
     response.cache_control.max_age = 60
     return response
-
 
 
 # -- Python packages: the stick's PEP 503/691 index for learners' pip (kit/wheels/) ----------

@@ -3,7 +3,7 @@ stays the layout there is:
 
 - packages depend only downwards: library ← tutor ← classroom ← web ← app.py ← cli; the stick
   uses the library, the model manifests and the wheelhouse (wheels/, which needs no one);
-  settings.py, paths.py and durable.py are for all;
+  settings.py, paths.py, durable.py and translations/ (the UI's languages) are for all;
 - only kit/app.py and kit/web/ import Flask (or werkzeug); only kit/cli/ imports click;
 - every URL is defined in kit/app.py;
 - no import cycles between modules, counting imports inside functions too.
@@ -14,7 +14,7 @@ import ast
 from pathlib import Path
 
 KIT = Path(__file__).resolve().parent.parent / "kit"
-SHARED = {"kit.settings", "kit.paths", "kit.durable"}
+SHARED = {"kit.settings", "kit.paths", "kit.durable", "kit.translations"}
 # package -> the packages it may import (besides itself and SHARED)
 ALLOWED = {
     "library": set(),

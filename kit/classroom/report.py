@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import datetime
 
 from kit.classroom.rules import ANNOUNCEMENT_MAX, QUESTIONS_PER_MINUTE_RANGE, THINK_FIRST_RANGE
+from kit.translations import LANGUAGES
 from kit.tutor.answering import MODES
 
 # Spreadsheets run a cell that starts with one of these as a formula (CSV injection); a learner
@@ -125,6 +126,11 @@ def parse_class_settings(form) -> tuple[dict, dict[str, str]]:
                                               *QUESTIONS_PER_MINUTE_RANGE, errors),
         "announcement": announcement,
     }
+    if "language" in form:       # the class's default UI language (a select: absent from older forms)
+        if form.get("language") in LANGUAGES:
+            changes["language"] = form.get("language")
+        else:
+            errors["language"] = f"Choose one of the kit's languages ({', '.join(LANGUAGES)})."
     return changes, errors
 
 
@@ -150,14 +156,17 @@ def teacher_view(store, titles, workshops: list[dict]) -> dict:
                  for x in exchanges if feedback_of(x)[0] is False]
     unsupported = [{**x, "nickname": nicknames.get(x.get("learner"), "")}
                    for x in exchanges if x.get("unsupported")][:LIVE_QUESTIONS]
+    dropped = [{**x, "nickname": nicknames.get(x.get("learner"), "")}
+               for x in exchanges if x.get("dropped")][:LIVE_QUESTIONS]
     # Damage is told from the set-aside files (damage_notices.py), so it survives a restart;
     # this start's own words about them would only repeat it.
     return {"questions": live_questions(exchanges, nicknames),
             "topics": most_asked_topics(exchanges, titles), "unhelpful": unhelpful,
-            "unsupported": unsupported,
+            "unsupported": unsupported, "dropped": dropped,
             "table": progress_table(learners, store.all_progress(), workshops),
             "notices": [w for w in store.warnings if ".damaged-" not in w],
-            "damage": store.damage_notices(), "modes": MODES, "announcement_max": ANNOUNCEMENT_MAX}
+            "damage": store.damage_notices(), "modes": MODES, "announcement_max": ANNOUNCEMENT_MAX,
+            "languages": LANGUAGES}
 
 
 def learner_progress(workshops: list[dict], chapters_done, url_of) -> list[dict]:

@@ -13,6 +13,7 @@ import secrets
 import unicodedata
 
 from kit.settings import Settings
+from kit.translations import LANGUAGES
 from kit.tutor.answering import MODES
 
 
@@ -88,6 +89,8 @@ TUTOR_MODES = MODES                  # owned by the tutor (tutor/answering.py)
 DEFAULT_CLASS_SETTINGS = {"modes": list(TUTOR_MODES), "think_first": True,
                           "think_first_min": Settings.think_first_min,
                           "tutor_enabled": True, "announcement": "", "questions_per_minute": 3}
+# "language" (the class's default UI language) is kept only once the teacher sets it; until then
+# kit/web/locale.py uses kit.translations.SOURCE_LANGUAGE.
 # Every limit of the class settings, here only: the teacher's form (report.py) shows these.
 ANNOUNCEMENT_MAX = 300
 THINK_FIRST_RANGE = (0, 1000)
@@ -140,6 +143,13 @@ def _as_announcement(value) -> str:
     return value
 
 
+def check_language(value) -> str:
+    """One of the UI's languages (kit/translations), as the class default or a learner's choice."""
+    if not isinstance(value, str) or value.strip().lower() not in LANGUAGES:
+        raise StoreError(f"language must be one of {', '.join(LANGUAGES)}, not {value!r}.", "language")
+    return value.strip().lower()
+
+
 _SETTING_CHECKS = {
     "modes": _as_modes,
     "think_first": lambda v: _as_bool("think_first", v),
@@ -147,6 +157,7 @@ _SETTING_CHECKS = {
     "tutor_enabled": lambda v: _as_bool("tutor_enabled", v),
     "announcement": _as_announcement,
     "questions_per_minute": lambda v: _as_int("questions_per_minute", v, *QUESTIONS_PER_MINUTE_RANGE),
+    "language": check_language,
 }
 
 

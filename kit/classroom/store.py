@@ -33,7 +33,7 @@ from kit.classroom.atomic_storage import BACKUP_SUFFIX, read_state
 from kit.classroom.durable_folder import DurableFolder
 from kit.classroom.rules import (COMMENT_MAX, DEFAULT_CLASS_SETTINGS, NOTE_MAX, NicknameTaken,
                              NotAllowed, NotFound, StoreError, TeacherLocked, after_pin_attempt,
-                             check_name, check_pin_format, check_session, check_text,
+                             check_language, check_name, check_pin_format, check_session, check_text,
                              checked_settings, clean_nickname, hash_pin, nickname_key,
                              pin_matches)
 
@@ -118,8 +118,9 @@ class Store:
 
     # -- learners ---------------------------------------------------------------------------
 
-    def create_learner(self, nickname: str) -> dict:
-        """A new learner: {"id", "nickname", "created"}. The id goes in the signed cookie."""
+    def create_learner(self, nickname: str, language: str | None = None) -> dict:
+        """A new learner: {"id", "nickname", "created"} and the UI language they had picked
+        before joining, if any. The id goes in the signed cookie."""
         nickname = clean_nickname(nickname)
         key = nickname_key(nickname)
         with self._writing():
@@ -127,7 +128,7 @@ class Store:
                 raise NicknameTaken(f"The nickname “{nickname}” is already taken in this class. "
                                     f"Pick another one (add a number or an initial).", "nickname")
             learner = {"id": secrets.token_urlsafe(16), "nickname": nickname,
-                       "created": _now_iso()}
+                       "created": _now_iso(), **({"language": check_language(language)} if language else {})}
             self._learners.insert(learner)
         return learner
 
@@ -141,6 +142,15 @@ class Store:
         """Every learner, in the order they joined."""
         with self._lock:
             return [dict(doc) for doc in self._learners.all()]
+
+    def set_learner_language(self, learner_id: str, language: str) -> None:
+        """The UI language this learner picked (kit/translations); older records have none and
+        follow their browser and the class default."""
+        language = check_language(language)
+        with self._writing():
+            if not self._learners.update({"language": language}, Query().id == learner_id):
+                raise NotFound("This learner is not in the class (any more). Join again with a "
+                               "nickname.", "learner")
 
     def _require_learner(self, learner_id: str) -> None:
         if self.learner(learner_id) is None:

@@ -9,7 +9,8 @@ HTTP caching: a strong ETag of what this person receives (the shared text's dige
 digest of their slots, "-gz" when gzipped), 304 on a matching If-None-Match (or, for pages
 with nothing personal, If-Modified-Since). `Cache-Control: no-cache` makes the browser ask
 again each time — a 304 is cheap — and pages with someone's nickname, ticks, notes or CSRF
-token are `private`, so no shared cache keeps them. `Vary: Cookie, Accept-Encoding`.
+token are `private`, so no shared cache keeps them. `Vary: Cookie, Accept-Encoding,
+Accept-Language`: the page is cached once per UI language (kit/web/locale.py).
 """
 from __future__ import annotations
 
@@ -18,12 +19,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import Flask, Response, current_app, render_template, request
+from flask_babel import force_locale
 from werkzeug.datastructures import ETags
 from werkzeug.http import http_date
 
 from kit.library import catalog
 from kit.web.gzip_parts import accepts_gzip, deflate_piece, gzip_join
 from kit.web.identity import current_learner, index_db, is_teacher
+from kit.web.locale import locale_code
 from kit.web.page_cache import CachedPage, PageCache, cached_page
 from kit.web.slots import fill_slots, marking_slots, split_marked
 
@@ -36,15 +39,16 @@ def init_document_pages(app: Flask) -> None:
 def document_response(pack_id: str, slug: str) -> Response | None:
     """The page of document `slug` in pack `pack_id` for the person asking; None when the pack
     has no such document (it may be one of the pack's images)."""
+    locale = locale_code()      # the kit's words around the document are in the learner's language
     page = current_app.extensions["page_cache"].get(
-        (pack_id, slug), lambda modified: _render(pack_id, slug, modified))
+        (pack_id, slug, locale), lambda modified: _render(pack_id, slug, locale, modified))
     return None if page is None else _compose(page)
 
 
-def _render(pack_id: str, slug: str, modified: float) -> CachedPage | None:
+def _render(pack_id: str, slug: str, locale: str, modified: float) -> CachedPage | None:
     app = current_app._get_current_object()
     # A new app context too: `g` (the learner, their progress) must not be shared with it.
-    with app.app_context(), app.test_request_context(request.path):
+    with app.app_context(), app.test_request_context(request.path), force_locale(locale):
         doc = catalog.get_document(index_db(), pack_id, slug)
         if doc is None:
             return None
@@ -111,7 +115,7 @@ def page_reply(page: CachedPage, composed: Composed, gzip_ok: bool, if_none_matc
     gzipped = composed.gzip is not None and gzip_ok
     etag = composed.etag
     headers = {"Cache-Control": "private, no-cache" if composed.personal else "no-cache",
-               "Vary": "Cookie, Accept-Encoding",
+               "Vary": "Cookie, Accept-Encoding, Accept-Language",
                "ETag": f'"{etag}-gz"' if gzipped else f'"{etag}"'}
     if not composed.personal:
         headers["Last-Modified"] = http_date(int(page.last_modified))

@@ -4,7 +4,9 @@ Profiling at 50 connections (py-spy, see README) put about half of a cached page
 Flask's own request machinery — context, session, URL matching, response object — for a reply
 that is already bytes. This WSGI middleware answers only what Flask has already composed:
 a GET or HEAD of `/p/<pack>/<slug>` with no session cookie, whose page is in the page cache
-and joined for the class's current settings (`page.everyone`). Anything else — a miss, a
+in the language Flask would choose (kit/web/locale.pick_locale: the picker's cookie, then
+Accept-Language, then the class default) and joined for the class's current settings
+(`page.everyone`). Anything else — a miss, a
 learner, another URL — goes to Flask unchanged, and the reply comes from the same
 `page_reply()` with the same security headers, so both ways give the same response.
 
@@ -21,6 +23,8 @@ from werkzeug.http import parse_accept_header, parse_cookie, parse_date, parse_e
 
 from kit.web.document_pages import Composed, class_state, page_reply
 from kit.web.errors import SECURITY_HEADERS
+from kit.web.locale import COOKIE as LANGUAGE_COOKIE
+from kit.web.locale import class_default, pick_locale
 from kit.web.page_cache import CachedPage
 
 _STATUS = {200: "200 OK", 304: "304 Not Modified"}
@@ -48,7 +52,8 @@ class FastLane:
         if not path.startswith("/p/"):
             return None
         cookie = environ.get("HTTP_COOKIE")
-        if cookie and self.cookie_name in parse_cookie(cookie):
+        cookies = parse_cookie(cookie) if cookie else {}
+        if self.cookie_name in cookies:
             return None
         try:    # WSGI gives the path as latin-1; Flask's router decodes it as UTF-8
             pack_id, _, slug = path[3:].encode("latin-1").decode("utf-8").partition("/")
@@ -56,7 +61,9 @@ class FastLane:
             return None
         if not pack_id or not slug:
             return None
-        page = self.app.extensions["page_cache"].peek((pack_id, slug))
+        locale = pick_locale(cookies.get(LANGUAGE_COOKIE), environ.get("HTTP_ACCEPT_LANGUAGE"),
+                             class_default(self.app.extensions["store"].class_settings_json()))
+        page = self.app.extensions["page_cache"].peek((pack_id, slug, locale))
         composed = page.everyone.get(class_state(self.app)) if page is not None else None
         if composed is None:
             return None

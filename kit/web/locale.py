@@ -1,0 +1,148 @@
+"""The learner's language: which of the kit's UI languages a request is answered in, the
+picker's data, and the words ask.js and teacher.js show.
+
+The choice, first that applies: a joined learner's own pick (on their record), the picker's
+cookie (before joining), the browser's Accept-Language, the teacher's class default. A code
+the kit has no catalog for ("xx", garbage) is never an error: the next rule applies.
+
+`pick_locale` is the one rule, used by Flask-Babel's selector and by the fast lane
+(kit/web/fast_lane.py), which answers cached pages before Flask sees the request: both must
+give the same answer, or one learner's French page would reach another in English.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from functools import lru_cache
+
+from flask import Flask, Response, g, redirect, request
+from flask_babel import Babel, format_datetime, get_locale, gettext, ngettext
+from flask_babel import gettext as _  # noqa: F401 (the routes' name for it: `from kit.web.locale import _`)
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
+
+from kit.translations import CATALOG_FOLDER, LANGUAGES, SOURCE_LANGUAGE, text_direction
+from kit.web.identity import current_learner, store
+
+COOKIE = "lantern_lang"             # the picker's choice before joining (not the session cookie)
+COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+@lru_cache(maxsize=256)
+def _browser_language(accept_language: str) -> str | None:
+    """The best of our languages for an Accept-Language header (browsers send few distinct
+    values: each is parsed once). 'fr-CA' finds 'fr'; a header of garbage finds nothing."""
+    named = [(value, quality) for value, quality in parse_accept_header(accept_language, LanguageAccept)
+             if value != "*"]           # "any language" names none: the class default applies
+    return LanguageAccept(named).best_match(LANGUAGES)
+
+
+@lru_cache(maxsize=16)
+def class_default(class_settings_json: str) -> str:
+    """The teacher's default language from the class settings (the store keeps them as JSON)."""
+    language = json.loads(class_settings_json).get("language")
+    return language if language in LANGUAGES else SOURCE_LANGUAGE
+
+
+def pick_locale(chosen: str | None, accept_language: str | None, default: str) -> str:
+    """The language for a request: a picked code we have, else the browser's, else the class's."""
+    if chosen in LANGUAGES:
+        return chosen
+    return (accept_language and _browser_language(accept_language)) or default
+
+
+def request_locale() -> str:
+    """Flask-Babel's locale selector (its result is kept for the request)."""
+    learner = current_learner()
+    chosen = learner.get("language") if learner else None
+    if chosen not in LANGUAGES:
+        chosen = request.cookies.get(COOKIE)
+    return pick_locale(chosen, request.headers.get("Accept-Language"),
+                       class_default(store().class_settings_json()))
+
+
+def locale_code() -> str:
+    return str(get_locale() or SOURCE_LANGUAGE)
+
+
+def language_choices() -> list[dict]:
+    """The picker's options: each language in its own name, the current one marked."""
+    current = locale_code()
+    return [{"code": code, "name": name, "dir": direction, "selected": code == current}
+            for code, (name, direction) in LANGUAGES.items()]
+
+
+def _plural_forms(singular: str, plural: str) -> dict[str, str]:
+    """A plural message in every CLDR category of the current language (one, few, many, …),
+    for the script to choose with the browser's Intl.PluralRules: no plural rule in JS."""
+    rule = get_locale().plural_form
+    samples: dict[str, int] = {}
+    for number in range(0, 200):
+        samples.setdefault(rule(number), number)
+    return {category: ngettext(singular, plural, number) for category, number in samples.items()}
+
+
+def script_text() -> dict:
+    """The words ask.js and teacher.js show, in the request's language (the page embeds them as
+    JSON; `%(num)s` and `%(message)s` are filled in by the script)."""
+    if "script_text" not in g:
+        g.script_text = {
+            "answering": gettext("Answering…"),
+            "looking": gettext("Looking in the library…"),
+            "ahead": _plural_forms("%(num)s question ahead of you. The search results below may already help.",
+                                   "%(num)s questions ahead of you. The search results below may already help."),
+            "next": gettext("You are next."),
+            "could_not_answer": gettext("The tutor could not answer: %(message)s"),
+            "could_not_answer_plain": gettext("The tutor could not answer."),
+            "not_in_library": gettext("Not in the library. The closest passages are below."),
+            "stats": gettext("%(engine)s · %(model)s · %(tokens)s tokens · first word after %(ttft)s ms · "
+                             "%(speed)s tokens/s"),
+            "tutorial_step": gettext("The tutorial step that covers this: "),
+            "unsupported": gettext("not in the material — check it"),
+            "connection_lost": gettext("The connection to the kit was lost."),
+            "not_in_library_short": gettext("not in the library"),
+        }
+    return g.script_text
+
+
+def when(value) -> str:
+    """A record's time (epoch seconds or ISO text) as the learner's language writes a date."""
+    try:
+        moment = (datetime.fromtimestamp(value) if isinstance(value, (int, float))
+                  else datetime.fromisoformat(value))
+    except (TypeError, ValueError):
+        return value if isinstance(value, str) else ""
+    return format_datetime(moment.replace(tzinfo=None), "short")
+
+
+def init_locale(app: Flask) -> None:
+    """Flask-Babel with our catalogs and selector; what every template needs to say which
+    language it is in (`<html lang dir>`), offer the picker and give the scripts their words."""
+    Babel(app, locale_selector=request_locale, default_translation_directories=str(CATALOG_FOLDER),
+          default_locale=SOURCE_LANGUAGE, default_timezone="UTC")
+    app.jinja_env.globals.update(locale_code=locale_code, text_direction=text_direction,
+                                 language_choices=language_choices, script_text=script_text)
+    app.jinja_env.filters["when"] = when
+
+
+def picked_language() -> str | None:
+    """The picker's choice, if it is one of ours: the `lang` field, else the cookie; None for
+    anything else ("xx", garbage), so the next rule of pick_locale applies."""
+    for code in (request.values.get("lang"), request.cookies.get(COOKIE)):
+        code = (code or "").strip().lower()
+        if code in LANGUAGES:
+            return code
+    return None
+
+
+def language_response(next_path: str) -> Response:
+    """The picker's answer: back to `next_path` with the choice in a cookie; a joined learner's
+    POST (the CSRF check has passed) also keeps it on their record, so it follows them."""
+    response = redirect(next_path, 303)
+    code = (request.values.get("lang") or "").strip().lower()
+    if code in LANGUAGES:
+        response.set_cookie(COOKIE, code, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax")
+        learner = current_learner()
+        if request.method == "POST" and learner is not None:
+            store().set_learner_language(learner["id"], code)
+    return response
