@@ -49,6 +49,7 @@ SUPERUSER = {"superuser": 3.0, "create": 1.0}
     ("C:\\Users\\Ana\\club> python manage.py migrate", "windows", "python manage.py migrate"),
     ("(venv) C:\\Users\\Ana\\club> python manage.py migrate", "windows", "python manage.py migrate"),
     ("PS C:\\Users\\Ana> py -m venv venv", "windows", "py -m venv venv"),
+    ("...\\> py manage.py migrate", "windows", "py manage.py migrate"),
     (">>> print(total)", "python", "print(total)"),
     ("In [3]: total * 2", "python", "total * 2"),
     ("> python --version", "any", "python --version"),
@@ -194,3 +195,21 @@ def test_a_block_of_only_output_loses_to_the_command_for_a_how_question():
     assert any(q.text == "python -m club.check" for q in quotes), quotes
     assert choose_quotes([passage("Result:\n\nall 12 pages passed\n3 images passed")], {"passed": 1.0},
                          asked="how do I see what passed")
+
+
+def test_a_sentence_wrapped_over_paragraphs_is_quoted_whole_and_verbatim():
+    """HTML docs and subtitles break a sentence where the source's line ended."""
+    text = ("The club server keeps every page you add in one folder, so\n\nthat a backup is a copy of the "
+            "folder.\n\nTo start it, run:\n\nclub serve --port 8001\n\nIt answers on port 8001.")
+    quotes = choose_quotes([passage(text)], {"backup": 2.0, "folder": 1.0}, asked="what is a backup of the club")
+    assert quotes[0].text.startswith("The club server keeps") and quotes[0].text.endswith("copy of the folder."), quotes
+    assert all(q.text in text for q in quotes)
+    assert [u.code for u in units(text)] == [False, False, True, False]    # the command stays code
+
+
+def test_source_markup_left_by_an_import_is_never_quoted():
+    text = ("/// tip | Good to know\n\nThe club server reloads itself when a page changes.\n\n///\n\n"
+            "{! ../includes/footer.md !}\n\n:::: tab\n\nRestart it by hand with club serve.")
+    quotes = choose_quotes([passage(text)], {"server": 2.0, "reloads": 1.0, "restart": 1.0},
+                           asked="does the club server reload itself")
+    assert quotes and not any("///" in q.text or "{!" in q.text or "::::" in q.text for q in quotes), quotes

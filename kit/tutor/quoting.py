@@ -45,9 +45,16 @@ _SENTENCE_TAIL = (".", "!", "?", ":", "。", "！", "？", "：")
 # A title standing alone ("Note", "Warning", a caption "command-line") says nothing by itself.
 _TITLE = re.compile(r"[^\W\d_][\w'’ &+/-]{0,31}")
 MAX_TITLE_WORDS = 4
+_PROSE_START = re.compile(r"[^\W\d_]|[“\"'‘(]")
+MAX_WRAPPED_CHARS = 2000      # a sentence joined from wrapped lines, at most
 # The kit's own markers (a caption line, …) and control characters are never quoted: they
 # separate units, as a paragraph break would.
-_NOT_QUOTED = re.compile(r"%%lantern-[^%\n]{0,200}%%|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Source markup an importer let through is never quoted either: MkDocs' block fences
+# ("/// info | Title", "///"), include tags ("{! … !}", "{* … *}"), container fences (":::: tab"),
+# and private-use icon glyphs (a docs theme's OS logos), which read as nothing.
+_NOT_QUOTED = re.compile(r"%%lantern-[^%\n]{0,200}%%|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ue000-\uf8ff]"
+                         r"|(?m:^[ \t]*/{3,}(?:[ \t]*[a-z]+(?:[ \t]*\|[^\n]*)?)?[ \t]*$)"
+                         r"|\{([!*])[^\n]{0,300}?\1\}|(?m:^[ \t]*:{3,}[^\n]*$)")
 # A sentence that opens with one of these goes on with the sentence before it.
 _CONTINUES = re.compile(r"(It|This|That|They|These|Those|Then)\b")
 # The first words of code a learner types (shells, Python, common tools); a code block starting
@@ -91,6 +98,41 @@ def _is_title(paragraph: str) -> bool:
             and (not paragraph[0].islower() or ("-" in paragraph and " " not in paragraph)))
 
 
+def _reads_as_prose(line: str) -> bool:
+    words = line.split()
+    return sum(1 for w in words if _CODE_LIKE.search(w)) <= 0.3 * len(words)
+
+
+def _wrapped(before: str, line: str) -> bool:
+    """Whether `line` goes on with the sentence of `before`: some imports (HTML docs, plain text,
+    subtitles) break a sentence over paragraphs ("…URLs, will" / "be registered with this
+    class."). A line that starts in lower case after a line of words without a sentence end."""
+    last = before.rsplit("\n\n", 1)[-1]
+    return ("\n" not in last and "\n" not in line and line[:1].islower() and _PROSE_START.match(before)
+            and not is_prompt_line(last) and not is_prompt_line(line)
+            and not last.endswith((*_SENTENCE_TAIL, ";")) and len(last.split()) >= 5
+            and not is_code_to_type(line)
+            and _reads_as_prose(last) and (_reads_as_prose(line) or line.endswith(_SENTENCE_TAIL)))
+
+
+def _paragraphs(passage_text: str) -> list[str]:
+    """The passage's paragraphs, with the kit's markers and source markup taken out (as breaks)
+    and a sentence wrapped over several paragraphs joined again — only where the joined text is
+    the passage's own, so a quote stays verbatim."""
+    paragraphs: list[str] = []
+    building = -1                          # the paragraph a wrapped line may join
+    for paragraph in (p.strip() for p in _NOT_QUOTED.sub("\n\n", passage_text).split("\n\n")):
+        joined = f"{paragraphs[building]}\n\n{paragraph}" if building >= 0 else ""
+        if paragraph and building >= 0 and len(joined) <= MAX_WRAPPED_CHARS \
+                and _wrapped(paragraphs[building], paragraph) and joined in passage_text:
+            paragraphs[building] = joined
+            paragraphs.append("")          # numbering kept: paragraph numbers say what is next to what
+            continue
+        building = len(paragraphs) if paragraph else -1
+        paragraphs.append(paragraph)
+    return paragraphs
+
+
 def units(passage_text: str) -> list[Unit]:
     """A passage as quotable units: a code block whole (its paragraph keeps its line breaks; a
     one-line block is told from prose by its shape, or by its prompt), prose split into
@@ -98,12 +140,13 @@ def units(passage_text: str) -> list[Unit]:
     with the one before ("It…", "This…") kept with it. A code block is marked with the systems
     its prompts (or a short caption naming one just before it) are written for."""
     result: list[Unit] = []
-    paragraphs = _NOT_QUOTED.sub("\n\n", passage_text).split("\n\n")
-    for number, paragraph in enumerate(p.strip() for p in paragraphs):
+    for number, paragraph in enumerate(_paragraphs(passage_text)):
         if not paragraph.strip():
             continue
         one_line_code = _ONE_LINE_CODE.match(paragraph) and not paragraph.endswith(_SENTENCE_TAIL)
-        if "\n" in paragraph or is_prompt_line(paragraph) or (one_line_code and not _is_title(paragraph)):
+        if "\n\n" in paragraph:       # prose wrapped over several lines: never code
+            pass
+        elif "\n" in paragraph or is_prompt_line(paragraph) or (one_line_code and not _is_title(paragraph)):
             systems = families(paragraph)
             caption = result[-1] if result and result[-1].paragraph == number - 1 else None
             if not systems and caption is not None and not caption.code and len(caption.text.split()) <= 6:

@@ -24,8 +24,8 @@ _UNIX = re.compile(_VENV + r"""(?P<place>
     | [\w.-]{1,60}:[^\s$#%]{0,200}\s[\w.-]{1,60}           # host:dir user (macOS bash)
     | [~/][^\s$#%]{0,200}                                  # ~/dir, /tmp
     )?\s?(?P<sign>[$%#])(?:\s+|$)""", re.X)
-# Windows: cmd's "C:\path>" and PowerShell's "PS C:\path>" (or "PS>"), a bare "> " too.
-_WINDOWS = re.compile(_VENV + r"(?:PS(?:\s+[^>\n]{1,200})?>|[A-Za-z]:\\[^<>|\n]{0,200}>)(?:\s+|$)")
+# Windows: cmd's "C:\path>" (or a path left out as "...\>"), PowerShell's "PS C:\path>" or "PS>".
+_WINDOWS = re.compile(_VENV + r"(?:PS(?:\s+[^>\n]{1,200})?>|[A-Za-z]:\\[^<>|\n]{0,200}>|\.{3}\\>)(?:\s+|$)")
 _BARE = re.compile(r">(?:\s+|$)")
 _PYTHON = re.compile(r"(?:>>>|In \[\d{0,6}\]:)(?:\s+|$)")
 _PYTHON_MORE = re.compile(r"(?:\.\.\.|\s*\.\.\.:)(?:\s+|$)")     # "... " and IPython's "   ...: "
