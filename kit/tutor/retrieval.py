@@ -50,6 +50,7 @@ MIN_SCORE = 2.0          # calibrated: see bench/calibrate_grounding.py
 MIN_COVERAGE = 0.45      # calibrated: see bench/calibrate_grounding.py
 MAX_UNKNOWN_SHARE = 0.5   # of the question's weight in words the library never uses
 CANDIDATES = 60          # passages search hands the ranking; a big library needs more than 25
+HEADING_WEIGHT = 0.5     # a passage whose page title or heading names the question's words
 SKIPPED_ROLES = (INDEX,)  # contents pages, glossaries, module indexes: links, not answers
 # How much a page's role counts in the ranking: a learner is best served by a page that
 # teaches; a changelog line that names the same words is history, not help.
@@ -258,6 +259,7 @@ def retrieve(conn: sqlite3.Connection, question: str, *, budget_tokens: int = 45
     coverage = {hit.passage_id: coverage_of(weights, {w for w in words if hit.passage_id in containing[w]})
                 for hit in hits}
     context = context or {}
+    patterns = {word: _stem_pattern(word) for word in words}
 
     def preference(hit: SearchHit) -> float:
         boost = ROLE_WEIGHT.get(hit.role, 1.0)
@@ -267,7 +269,8 @@ def retrieve(conn: sqlite3.Connection, question: str, *, budget_tokens: int = 45
                 boost += 0.2
         if prefer_heading and prefer_heading.lower() in hit.heading.lower():
             boost += 1.0
-        return hit.score * boost * coverage[hit.passage_id]
+        named = coverage_of(weights, {w for w, p in patterns.items() if p.search(f"{hit.title} {hit.heading}")})
+        return hit.score * boost * coverage[hit.passage_id] * (1 + HEADING_WEIGHT * named)
 
     ranked = sorted(hits, key=preference, reverse=True)
     best = ranked[0]
