@@ -1,5 +1,6 @@
-"""The loop guard and the faithfulness marks, fed answers the way a model streams them (a few
-characters at a time), alone and composed with the hint leak guard in one chain."""
+"""The loop guard and the faithfulness marks (by whole tokens), fed answers the way a model
+streams them (a few characters at a time), alone and composed with the hint leak guard in one
+chain. The sentence filter has its own tests (tests/test_sentence_filter.py)."""
 from __future__ import annotations
 
 from kit.tutor.guards import GuardChain
@@ -108,3 +109,16 @@ def test_a_line_the_quotes_share_is_not_the_model_repeating_itself():
     guard = LoopGuard(already_said=[line, "Reading rows back:", line])
     shown, _ = streamed(guard, "fetchone returns one row, fetchall a list of all rows.")
     assert shown == "fetchone returns one row, fetchall a list of all rows." and not guard.looped
+
+
+def test_a_command_is_supported_only_by_whole_tokens_not_inside_a_longer_one():
+    guard = FaithfulnessGuard("Type python manage.py addsuperuser to make the admin account.")
+    shown, _ = streamed(guard, "Run sudo_adduser -u or python manage.py addsuperuser, not manage.p.")
+    assert [t for t, unsupported in pieces(shown) if unsupported] == ["sudo_adduser", "-u", "manage.p."]
+
+
+def test_what_the_loop_guard_cut_is_kept_for_the_teacher():
+    guard = LoopGuard()
+    sentence = "The server is still listening on port 5000."
+    shown, _ = streamed(guard, f"{sentence} {sentence} {sentence}")
+    assert guard.looped and shown.strip() == guard.repeated == sentence

@@ -4,7 +4,10 @@ for the learner ("not in the material — check it").
 A 135M model invents code with confidence (an `@route_extra` decorator, functions nobody
 defined). Names, commands, file names and code are where an invention costs a beginner most, and
 they are easy to check: such a token must appear in the passages the answer was given or in the
-learner's own question. Prose is not checked (paraphrase is the model's job).
+learner's own question — as WHOLE tokens (`KnownTokens`): `createuser` is inside
+`createsuperuser` as a substring, and a substring check let the model's `sudo createuser` pass
+for the tutorial's `createsuperuser`. Prose is judged a sentence at a time by
+guards/sentences.py, which uses the same check for a sentence's code.
 
 Marking, not dropping: a dropped sentence would hold the stream back a sentence at a time and
 hide from the learner that the tutor said something doubtful; a mark keeps the answer readable
@@ -24,8 +27,26 @@ _CITATION = re.compile(r"\[\d+\]")     # "[2]": the prompt numbers the sources
 _EDGE = "\"'`,;:!?*“”‘’"
 
 
-def _normal(text: str) -> str:
-    return " ".join(text.lower().split())
+_TOKEN = re.compile(r"\w+|[^\w\s]")    # a word, or one punctuation mark
+_GLUE = "\x1f"                          # joins tokens; never inside one
+
+
+def whole_tokens(text: str) -> list[str]:
+    """`text` as lower-case words and single punctuation marks: `manage.py` → manage . py."""
+    return _TOKEN.findall(text.lower())
+
+
+class KnownTokens:
+    """What the material (and the learner) said, to look a token up by whole tokens: `-u` or
+    `manage.py` is supported when its tokens occur in a row, `createuser` is not supported by
+    `createsuperuser`."""
+
+    def __init__(self, *texts: str):
+        self._joined = _GLUE + _GLUE.join(whole_tokens("\n".join(texts))) + _GLUE
+
+    def __contains__(self, piece: str) -> bool:
+        tokens = whole_tokens(piece)
+        return bool(tokens) and _GLUE + _GLUE.join(tokens) + _GLUE in self._joined
 
 
 def core(token: str) -> str:
@@ -51,7 +72,7 @@ class FaithfulnessGuard:
     stopped = False            # it marks; it never stops an answer
 
     def __init__(self, *known_texts: str):
-        self.known = _normal("\n".join(known_texts))
+        self.known = KnownTokens(*known_texts)
         self.pending = ""
         self.in_code_block = False
         self.code_tokens = 0
@@ -83,7 +104,7 @@ class FaithfulnessGuard:
                 self.in_code_block = not self.in_code_block
             if is_code(part, self.in_code_block):
                 self.code_tokens += 1
-                if _normal(core(part)) not in self.known:
+                if core(part) not in self.known:
                     self.unsupported.append(core(part))
                     out.append(MARK_OPEN + part + MARK_CLOSE)
                     continue

@@ -6,7 +6,8 @@ sentence again and again until the token cap. A repeat says nothing new, so the 
 answer where the repeat begins: a line or sentence (of MIN_REPEAT characters or more) said a
 second time, or a run of RUN_WORDS words said a second time — also when the first time was the
 kit's quote, which the learner has just read. What could be the first words of a repeat is held
-back until it is clear, so a repeat never reaches the learner.
+back until it is clear, so a repeat never reaches the learner. Shorter repeats ("The answer is:"
+said again) are the sentence filter's (guards/sentences.py): it judges whole sentences.
 """
 from __future__ import annotations
 
@@ -69,6 +70,7 @@ class LoopGuard:
         self.text = ""
         self.sent = 0
         self.looped = False
+        self.repeated = ""        # what was cut (for the teacher's list of dropped sentences)
 
     @property
     def stopped(self) -> bool:
@@ -97,6 +99,7 @@ class LoopGuard:
         if cut is not None:
             self.looped = True
             upto = len(self.text[:cut].rstrip())
+            self.repeated = self.text[cut:].strip()
         out = self.text[self.sent:max(self.sent, upto)]
         self.sent = max(self.sent, upto)
         return out
