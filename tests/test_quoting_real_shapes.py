@@ -213,3 +213,39 @@ def test_source_markup_left_by_an_import_is_never_quoted():
     quotes = choose_quotes([passage(text)], {"server": 2.0, "reloads": 1.0, "restart": 1.0},
                            asked="does the club server reload itself")
     assert quotes and not any("///" in q.text or "{!" in q.text or "::::" in q.text for q in quotes), quotes
+
+
+TABS = '''# Setup
+
+## A place for the club's packages
+
+A virtual environment keeps the club's packages apart from the rest of the computer. Create
+one in the project folder:
+
+=== "Windows"
+
+    ```
+    py -m venv .venv
+    ```
+
+=== "macOS, Linux"
+
+    ```
+    python3 -m venv .venv
+    ```
+
+A folder .venv appears.
+'''
+
+
+def test_tab_titles_say_the_system_of_each_command():
+    from kit.library.formats.mkdocs import rewrite_tabs
+    doc = book_chapter(rewrite_tabs(TABS), "setup.md")
+    text, = [p.text for p in doc.passages]
+    assert doc.html.count("Windows") == 1                    # the tab's label, shown once
+    weights = {"virtual": 2.0, "environment": 1.5, "create": 1.0}
+    both = [q.text for q in choose_quotes([passage(text)], weights, asked="how do I create a virtual environment")]
+    assert both[-4:] == ["Windows", "py -m venv .venv", "macOS, Linux", "python3 -m venv .venv"], both
+    mac = [q.text for q in choose_quotes([passage(text)], weights,
+                                         asked="how do I create a virtual environment on my mac")]
+    assert "python3 -m venv .venv" in mac and "py -m venv .venv" not in mac, mac

@@ -13,6 +13,7 @@ import re
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
 from mdit_py_plugins.admon import admon_plugin
 from mdit_py_plugins.container import container_plugin
 
@@ -123,6 +124,22 @@ def _captions(tokens) -> None:
                     child.content = _ANY_CAPTION.sub(r"\1", child.content)
 
 
+def _tab_titles(tokens) -> list:
+    """A content tab's title ("Windows", "macOS, Linux") says which system its commands are
+    for: it goes into the passage's text as plain words (a paragraph the page does not show
+    twice: the tab's label shows it), so the tutor can quote each command with its system."""
+    kept = []
+    for token in tokens:
+        kept.append(token)
+        if token.type == "container_tab_open":
+            title = token.info.strip()[len("tab"):].strip().strip('"')
+            if title:
+                kept += [Token("paragraph_open", "p", 1, hidden=True),
+                         Token("inline", "", 0, content=title, children=[]),
+                         Token("paragraph_close", "p", -1, hidden=True)]
+    return kept
+
+
 def _collapsible_admonitions(tokens) -> None:
     """`??? note` (closed) and `???+ note` (open) become <details> with a <summary> title."""
     stack = []
@@ -168,6 +185,7 @@ def book_chapter(text: str, relpath: str, title: str = "") -> Document:
     tokens = _PARSER.parse(text)
     _heading_ids(tokens)
     _captions(tokens)
+    tokens = _tab_titles(tokens)
     _collapsible_admonitions(tokens)
     _tags_out_of_search_text(tokens)
     tokens, heading = _take_leading_title(tokens)
