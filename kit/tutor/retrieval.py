@@ -50,6 +50,7 @@ MIN_SCORE = 2.0          # calibrated: see bench/calibrate_grounding.py
 MIN_COVERAGE = 0.45      # calibrated: see bench/calibrate_grounding.py
 MAX_UNKNOWN_SHARE = 0.5   # of the question's weight in words the library never uses
 CANDIDATES = 60          # passages search hands the ranking; a big library needs more than 25
+PER_PAGE = 2             # sources from one page among the first (see _varied)
 HEADING_WEIGHT = 0.5     # a passage whose page title or heading names the question's words
 SKIPPED_ROLES = (INDEX,)  # contents pages, glossaries, module indexes: links, not answers
 # How much a page's role counts in the ranking: a learner is best served by a page that
@@ -234,6 +235,14 @@ def unknown_share(conn: sqlite3.Connection, weights: dict[str, float]) -> float:
     return sum(weights[w] for w in unknown) / (sum(weights.values()) or 1.0)
 
 
+def _varied(ranked: list[SearchHit], count: int) -> list[SearchHit]:
+    """The first `count` hits, at most PER_PAGE from one page while other pages are left: when
+    the best page is the wrong one, its second and third passage would hide the right one."""
+    first = [hit for n, hit in enumerate(ranked)
+             if sum(other.url.split("#")[0] == hit.url.split("#")[0] for other in ranked[:n]) < PER_PAGE]
+    return (first + [hit for hit in ranked if hit not in first])[:count]
+
+
 def retrieve(conn: sqlite3.Connection, question: str, *, budget_tokens: int = 450,
              max_passages: int = 3, context: dict | None = None, prefer_heading: str | None = None,
              min_score: float = MIN_SCORE, min_coverage: float = MIN_COVERAGE,
@@ -278,7 +287,7 @@ def retrieve(conn: sqlite3.Connection, question: str, *, budget_tokens: int = 45
     grounded = best.score >= min_score and coverage[best.passage_id] >= min_coverage \
         and unknown_share(conn, weights) <= MAX_UNKNOWN_SHARE
     chosen, used, share = [], 0, max(budget_tokens // max_passages, 1)
-    for hit in ranked[:max_passages]:
+    for hit in _varied(ranked, max_passages):
         hit = dataclasses.replace(hit, text=best_window(hit.text, weights, share))
         cost = estimate_tokens(hit.text)
         if chosen and (used + cost > budget_tokens or coverage[hit.passage_id] < min_coverage / 2):
