@@ -37,7 +37,8 @@ _REFERENCE_PART = re.compile(r"\b(reference|api)\b", re.I)
 
 def _parts(relpath: str) -> list[str]:
     """The path's folders and the file's stem, lower case, '_' as '-' ("whatsnew/3.11.html" →
-    ["whatsnew", "3.11"]); a trailing 'index'/'README' names its folder, so it is dropped."""
+    ["whatsnew", "3.11"]). A folder's front page (index.html, README.md) matches no rule, so
+    its folder decides."""
     pieces = [p for p in relpath.lower().replace("_", "-").replace("\\", "/").split("/") if p]
     if pieces:
         pieces[-1] = re.sub(r"\.(html?|md|markdown|rst|txt)(\.gz)?$", "", pieces[-1])
