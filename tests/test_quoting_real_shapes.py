@@ -249,3 +249,11 @@ def test_tab_titles_say_the_system_of_each_command():
     mac = [q.text for q in choose_quotes([passage(text)], weights,
                                          asked="how do I create a virtual environment on my mac")]
     assert "python3 -m venv .venv" in mac and "py -m venv .venv" not in mac, mac
+
+
+def test_a_line_too_long_to_read_is_left_out_not_cut():
+    blob = "members = load_members([" + ", ".join(f"'member{n}'" for n in range(600)) + "])"
+    text = f"Load the members list:\n\n{blob}\n\nThe club loads its members list from every town."
+    quotes = choose_quotes([passage(text)], {"members": 2.0, "load": 1.0}, asked="how do I load the members list")
+    assert quotes and all(len(line) <= 1000 for q in quotes for line in q.text.splitlines()), quotes
+    assert all(q.text in text for q in quotes)

@@ -41,6 +41,7 @@ __all__ = ["COMMAND_WORDS", "Quote", "Unit", "choose_quotes", "is_code_to_type",
 
 MAX_QUOTE_CHARS = 600         # the quote is read first, on a phone too: a few lines
 MAX_CODE_LINES = 8
+MAX_LINE_CHARS = 1000
 CODE_PREFERENCE = 1.5         # "what/why" is answered by the prose: a run without code counts this much more
 # "How do I…" is answered by the command: a run's best code to type counts twice. Measured with
 # the quote chooser alone: published tune half 14/32 facts (12/32 at 0.5), bundled eval A 19/19 and
@@ -149,6 +150,12 @@ def _best_code_window(code: str, matcher: Matcher) -> str:
     return "\n".join(texts[best:best + MAX_CODE_LINES])
 
 
+def _too_long(text: str) -> bool:
+    """A line no one reads in a quote (minified code, a data blob, a flattened table): left out
+    rather than cut, since a quoted line is always whole."""
+    return any(len(line) > MAX_LINE_CHARS for line in text.splitlines())
+
+
 def _allowed(unit: Unit, mode: str, error: tuple[str, str] | None, solutions: list[str],
              asked: set[str], system: str | None) -> bool:
     """Whether a unit may be quoted: it must add something to the question (not echo the
@@ -197,7 +204,7 @@ def _best_window(passages, matcher: Matcher, allowed, max_chars: int, prefer_cod
     best, best_value = None, 0.0
     for rank, passage in enumerate(passages):
         every = units(passage.text)
-        kept = [allowed(unit) for unit in every]
+        kept = [allowed(unit) and not _too_long(unit.text) for unit in every]
         for at in range(len(every) - 1):      # a caption goes with the code it captions
             if every[at].title and every[at + 1].code and not kept[at + 1]:
                 kept[at] = False
