@@ -16,6 +16,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from flask import Flask, Response, g, redirect, request
+from markupsafe import Markup
 from flask_babel import Babel, format_datetime, get_locale, gettext, ngettext
 from flask_babel import gettext as _  # noqa: F401 (the routes' name for it: `from kit.web.locale import _`)
 from werkzeug.datastructures import LanguageAccept
@@ -65,6 +66,15 @@ def locale_code() -> str:
     return str(get_locale() or SOURCE_LANGUAGE)
 
 
+def content_language(language: str | None) -> Markup:
+    """` lang=".." dir=".."` for a pack's own text when it is not in the UI's language: the
+    kit's words around it follow the learner, the pack's text reads its own way (an English
+    chapter stays left to right on an Arabic page)."""
+    if not language or language == locale_code():
+        return Markup("")
+    return Markup(' lang="%s" dir="%s"') % (language, text_direction(language.split("-")[0].lower()))
+
+
 def language_choices() -> list[dict]:
     """The picker's options: each language in its own name, the current one marked."""
     current = locale_code()
@@ -101,6 +111,7 @@ def script_text() -> dict:
             "unsupported": gettext("not in the material — check it"),
             "connection_lost": gettext("The connection to the kit was lost."),
             "not_in_library_short": gettext("not in the library"),
+            "modes": {"explain": gettext("explain"), "hint": gettext("hint"), "debug": gettext("debug")},
         }
     return g.script_text
 
@@ -121,6 +132,7 @@ def init_locale(app: Flask) -> None:
     Babel(app, locale_selector=request_locale, default_translation_directories=str(CATALOG_FOLDER),
           default_locale=SOURCE_LANGUAGE, default_timezone="UTC")
     app.jinja_env.globals.update(locale_code=locale_code, text_direction=text_direction,
+                                 content_language=content_language,
                                  language_choices=language_choices, script_text=script_text)
     app.jinja_env.filters["when"] = when
 

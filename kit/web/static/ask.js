@@ -15,6 +15,23 @@
   var step = box.querySelector(".answer-step");
   var cancel = box.querySelector(".ask-cancel");
   var controller = null;
+  var words = uiText();
+
+  function uiText() {   /* the page's words in the learner's language (kit/web/locale.py) */
+    var meta = document.querySelector("meta[name=ui-text]");
+    try { return JSON.parse(meta.getAttribute("content")); } catch (e) { return {}; }
+  }
+
+  function say(name, values) {   /* words[name] with its %(key)s filled in */
+    var text = words[name] || "";
+    if (typeof text === "object") {   /* a plural: one form per CLDR category */
+      var rules = window.Intl && Intl.PluralRules ? new Intl.PluralRules(document.documentElement.lang) : null;
+      text = text[rules ? rules.select(values.num) : "other"] || text.other || "";
+    }
+    return text.replace(/%\((\w+)\)s/g, function (all, key) {
+      return values && values[key] !== undefined ? String(values[key]) : all;
+    });
+  }
 
   function csrfToken() {   /* the kit refuses a POST without it (kit/csrf.py) */
     var meta = document.querySelector("meta[name=csrf-token]");
@@ -70,7 +87,7 @@
     if (data.unsupported) {   /* code the material does not have: marked, never silently shown */
       var mark = document.createElement("mark");
       mark.className = "unsupported";
-      mark.title = "not in the material — check it";
+      mark.title = say("unsupported");
       mark.textContent = data.text;
       text.appendChild(mark);
       unsupportedNote.hidden = false;
@@ -85,27 +102,25 @@
     else if (name === "token") {
       cancel.hidden = true;
       showToken(data);
-      status.textContent = "Answering…";
+      status.textContent = say("answering");
     }
     else if (name === "queue") {
-      status.textContent = data.ahead > 0
-        ? data.ahead + (data.ahead === 1 ? " question" : " questions") + " ahead of you. The search results below may already help."
-        : "You are next.";
+      status.textContent = data.ahead > 0 ? say("ahead", {num: data.ahead}) : say("next");
       cancel.hidden = false;
     }
     else if (name === "error") {
       cancel.hidden = true;
-      status.textContent = data.cancelled ? data.message : "The tutor could not answer: " + data.message;
+      status.textContent = data.cancelled ? data.message : say("could_not_answer", {message: data.message});
     }
     else if (name === "done") {
       cancel.hidden = true;
-      status.textContent = data.grounded ? "" : "Not in the library. The closest passages are below.";
+      status.textContent = data.grounded ? "" : say("not_in_library");
       if (data.grounded) {
-        stats.textContent = data.engine + " · " + data.model + " · " + data.tokens + " tokens · first word after " +
-          data.ttft_ms + " ms · " + data.tokens_per_s + " tokens/s";
+        stats.textContent = say("stats", {engine: data.engine, model: data.model, tokens: data.tokens,
+                                          ttft: data.ttft_ms, speed: data.tokens_per_s});
       }
       if (data.tutorial_step) {
-        step.textContent = "The tutorial step that covers this: ";
+        step.textContent = say("tutorial_step");
         step.appendChild(link(data.tutorial_step.url, data.tutorial_step.title));
       }
     }
@@ -132,7 +147,7 @@
     box.hidden = false;
     text.textContent = ""; sources.innerHTML = ""; stats.textContent = ""; step.textContent = "";
     quotes.textContent = ""; tutorLabel.hidden = true; unsupportedNote.hidden = true;
-    status.textContent = "Looking in the library…";
+    status.textContent = say("looking");
     var body = {question: field("question"), mode: field("mode"), tried: field("tried"),
                 context: {pack: field("pack"), doc: field("doc")}};
     fetch(form.getAttribute("data-api"), {
@@ -141,7 +156,7 @@
       signal: controller ? controller.signal : undefined
     }).then(function (response) {
       if (!response.ok) {
-        return response.json().then(function (e) { status.textContent = e.error || "The tutor could not answer."; });
+        return response.json().then(function (e) { status.textContent = e.error || say("could_not_answer_plain"); });
       }
       var reader = response.body.getReader(), decoder = new TextDecoder(), buffer = "";
       function pump() {
@@ -156,7 +171,7 @@
       }
       return pump();
     }).catch(function (error) {
-      if (error.name !== "AbortError") { status.textContent = "The connection to the kit was lost."; }
+      if (error.name !== "AbortError") { status.textContent = say("connection_lost"); }
     });
   });
 })();

@@ -6,12 +6,17 @@
   var list = document.querySelector(".live-questions");
   if (!list || !window.fetch) { return; }
   var empty = document.querySelector(".live-empty");
+  var wordsMeta = document.querySelector("meta[name=ui-text]");   /* words in the teacher's language */
+  var words = {};
+  try { words = JSON.parse(wordsMeta.getAttribute("content")); } catch (e) { /* English below */ }
+  var notInLibrary = words.not_in_library_short || "not in the library";
+  var modeNames = words.modes || {};
 
   function item(q) {
     var li = document.createElement("li");
     var meta = document.createElement("span");
     meta.className = "meta";
-    meta.textContent = q.at + " · " + q.nickname + " · " + q.mode + (q.grounded ? "" : " · not in the library");
+    meta.textContent = q.at + " · " + q.nickname + " · " + (modeNames[q.mode] || q.mode) + (q.grounded ? "" : " · " + notInLibrary);
     var text = document.createElement("span");
     text.className = "question";
     text.textContent = q.question;
