@@ -85,6 +85,8 @@ def summary(verdicts: list[Verdict]) -> dict[str, str]:
     for set_name, label in (("tutorials", "tutorials"), ("library", "reference library")):
         mine = [v for v in in_scope if v.set_name == set_name]
         rows[f"first three sources hold an accepted page — {label}"] = _share(sum(v.page_hit for v in mine), len(mine))
+        rows[f"… counting a refused answer's closest passages too — {label}"] = _share(
+            sum(any(ok for _, ok in v.pages) for v in mine), len(mine))
     for set_name, label in (("tutorials", "tutorials"), ("library", "reference library")):
         mine = [v for v in out if v.set_name == set_name]
         rows[f"out-of-scope refused — {label}"] = _share(sum(v.refused for v in mine), len(mine))

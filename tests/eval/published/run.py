@@ -33,7 +33,7 @@ def _commit() -> str:
                               text=True).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--", "kit"], cwd=ROOT, capture_output=True,
                                text=True).stdout.strip()
-        return head + (" with uncommitted changes under kit/" if dirty else "")
+        return (head or "unknown (not a git checkout)") + (" with uncommitted changes under kit/" if dirty else "")
     except OSError:
         return "unknown"
 
