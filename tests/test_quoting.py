@@ -41,30 +41,30 @@ def passage_texts(conn, url: str) -> list[str]:
         "WHERE d.pack = ? AND d.slug = ? AND p.anchor = ?", (pack, slug, anchor))]
 
 
+# Questions here are not the eval's (tests/eval/questions.toml): a unit test that restates an
+# eval item only repeats what the chooser was tuned on.
+
 def test_a_quote_is_word_for_word_from_the_passage_it_links_to(conn):
-    _, quotes = quoted(conn, Question("how do i install flask with no internet? the teacher gave "
-                                      "us a usb stick with .whl files on it"))
+    _, quotes = quoted(conn, Question("which folder do the html files for render_template go in"))
     assert quotes
     for quote in quotes:
         assert any(quote.text in text for text in passage_texts(conn, quote.url)), quote
 
 
-def test_the_quote_carries_the_key_fact_of_the_material(conn):
-    _, quotes = quoted(conn, Question("how do i stop flask running so i can type in the terminal again"))
-    assert any("Ctrl+C" in quote.text for quote in quotes), quotes
-
-
 def test_an_uncovered_question_gets_no_quote(conn):
-    retrieval, quotes = quoted(conn, Question("What is the capital of Peru?"))
+    retrieval, quotes = quoted(conn, Question("How do I bake a chocolate cake?"))
     assert not retrieval.grounded and quotes == []
 
 
-def test_debug_quotes_the_fix_not_the_learner_s_error(conn):
-    question = Question("AssertionError: View function mapping is overwriting an existing endpoint "
-                        "function: home", "debug", "I changed the path in @app.route to /about")
-    _, quotes = quoted(conn, question)
-    assert quotes
-    assert not any("View function mapping is overwriting" in q.text for q in quotes)
+def test_debug_quotes_the_fix_not_the_learner_s_error():
+    step = passage("If the page says NameError: name 'render_template' is not defined, the import is "
+                   "missing. Add it to the first line:\n\nfrom flask import Flask, render_template\n\n"
+                   "Save the file and reload the page.", "s-fix")
+    quotes = choose_quotes([step], {"render_template": 3.0, "defined": 1.0}, "debug",
+                           asked="NameError: name 'render_template' is not defined",
+                           error=("NameError", "name 'render_template' is not defined"))
+    assert any(q.text == "from flask import Flask, render_template" for q in quotes), quotes
+    assert not any("NameError" in q.text for q in quotes), quotes
 
 
 @pytest.mark.parametrize("item", load_eval()["hint"], ids=lambda item: item["exercise"])
