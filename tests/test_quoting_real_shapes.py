@@ -205,6 +205,8 @@ def test_a_sentence_wrapped_over_paragraphs_is_quoted_whole_and_verbatim():
     assert quotes[0].text.startswith("The club server keeps") and quotes[0].text.endswith("copy of the folder."), quotes
     assert all(q.text in text for q in quotes)
     assert [u.code for u in units(text)] == [False, False, True, False]    # the command stays code
+    wrapped = "The server starts on port 8001 when you run\n\nthe command.  It stops with Ctrl+C."
+    assert [u.text for u in units(wrapped)] == [wrapped]      # "It…" goes on with it, spaces kept
 
 
 def test_source_markup_left_by_an_import_is_never_quoted():

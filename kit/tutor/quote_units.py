@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from kit.tutor.shell_prompts import commands, families, is_prompt_line, os_named, session
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'`\-\d])")
+_SENTENCE_END = re.compile(r"(?<=[.!?])(\s+)(?=[A-Z(\"'`\-\d])")      # the space kept: quotes are verbatim
 # A one-line paragraph is a code block when it reads like one: it starts the way commands and
 # statements start and does not end like a sentence ("python -m venv .venv", "<h1>{{ title }}</h1>").
 _ONE_LINE_CODE = re.compile(r"[a-z.$@<{>\[-]")
@@ -119,11 +119,13 @@ def units(passage_text: str) -> list[Unit]:
         if _is_title(paragraph):
             result.append(Unit(paragraph, False, number, title=True))
             continue
-        for sentence in _SENTENCE_END.split(paragraph):
+        pieces = _SENTENCE_END.split(paragraph)          # sentence, space, sentence, …
+        for at in range(0, len(pieces), 2):
+            sentence = pieces[at]
             if not sentence.strip():
                 continue
-            if result and result[-1].paragraph == number and _CONTINUES.match(sentence):
-                result[-1] = Unit(f"{result[-1].text} {sentence}", False, number)
+            if at and result and result[-1].paragraph == number and _CONTINUES.match(sentence):
+                result[-1] = Unit(f"{result[-1].text}{pieces[at - 1]}{sentence}", False, number)
             else:
                 result.append(Unit(sentence, False, number))
     return result
