@@ -172,11 +172,14 @@ def passage_count(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT count(*) FROM passages").fetchone()[0]
 
 
-def vocabulary_near(conn: sqlite3.Connection, word: str) -> list[str]:
-    """Library words starting with the same letter and about as long: spelling candidates."""
-    return [row[0] for row in conn.execute(
-        "SELECT word FROM vocabulary WHERE word >= ? AND word < ? AND length(word) BETWEEN ? AND ?",
-        (word[0], chr(ord(word[0]) + 1), len(word) - 2, len(word) + 2))]
+def vocabulary_among(conn: sqlite3.Connection, words: list[str]) -> list[str]:
+    """Those of `words` the library uses as written (spelling candidates)."""
+    found: list[str] = []
+    for start in range(0, len(words), 500):         # SQLite's limit on parameters
+        chunk = words[start:start + 500]
+        found += [row[0] for row in conn.execute(
+            f"SELECT word FROM vocabulary WHERE word IN ({','.join('?' * len(chunk))})", chunk)]
+    return found
 
 
 def pack_languages(conn: sqlite3.Connection) -> dict[str, str]:

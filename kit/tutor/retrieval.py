@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from kit.library.page_roles import INDEX, RELEASE_NOTES, TUTORIAL
 from kit.library.search import (SearchHit, pack_languages, passage_count, passages_matching,
-                                passages_with, search_passages, vocabulary_near)
+                                passages_with, search_passages, vocabulary_among)
 
 # Words that carry no topic; dropped so ranking and coverage look at what the question is about.
 STOPWORDS = set("""
@@ -49,6 +49,7 @@ _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")
 MIN_SCORE = 2.0          # calibrated: see bench/calibrate_grounding.py
 MIN_COVERAGE = 0.45      # calibrated: see bench/calibrate_grounding.py
 MAX_UNKNOWN_SHARE = 0.5   # of the question's weight in words the library never uses
+MAX_KEYWORDS = 32        # a pasted page of code is not 300 questions: its first words stand for it
 CANDIDATES = 60          # passages search hands the ranking; a big library needs more than 25
 PER_PAGE = 2             # sources from one page among the first (see _varied)
 HEADING_WEIGHT = 0.5     # a passage whose page title or heading names the question's words
@@ -56,10 +57,9 @@ SKIPPED_ROLES = (INDEX,)  # contents pages, glossaries, module indexes: links, n
 # How much a page's role counts in the ranking: a learner is best served by a page that
 # teaches; a changelog line that names the same words is history, not help.
 ROLE_WEIGHT = {TUTORIAL: 1.25, RELEASE_NOTES: 0.2}
-# Spelling repair: a learner's typo is an edit or two from a word the library uses ("enviroment");
-# a short word, or one close only to a rare word or only by many edits, is a different word.
+# Spelling repair: a learner's typo is one edit from a word the library uses ("enviroment"); a
+# short word, or one close only to a rare word or only by more edits, is a different word.
 REPAIR_MIN_LENGTH = 6
-REPAIR_LONG_WORD = 10    # letters from which a typo may be two edits
 REPAIR_MIN_PASSAGES = 3
 
 
@@ -89,31 +89,28 @@ def estimate_tokens(text: str) -> int:
     return len(text) // 4 + 1
 
 
-def edits_apart(a: str, b: str) -> int:
-    """Optimal string alignment distance: insertions, deletions, substitutions and swaps of two
-    neighbouring letters ("pyhton" is one edit from "python")."""
-    previous2, previous = None, list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        current = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] != b[j - 1]))
-            if previous2 and i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        previous2, previous = previous, current
-    return previous[-1]
+_LETTERS = "abcdefghijklmnopqrstuvwxyz0123456789_"
+
+
+def one_edit(word: str) -> set[str]:
+    """Every string one edit from `word`: a letter left out, added, changed, or two neighbours
+    swapped ("pyhton" → "python")."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return ({a + b[1:] for a, b in splits if b}
+            | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+            | {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+            | {a + c + b for a, b in splits for c in _LETTERS}) - {word}
 
 
 def repair_spelling(conn: sqlite3.Connection, word: str) -> str:
     """A word the library never uses, replaced by a library word it is probably a typo of
-    ("enviroment" → "environment"): one edit away (two for a long word), used in a few
-    passages at least, the most used such word. Short words are left alone (too many near
-    neighbours in a big library): "kenya" is not "keya", "sunlight" not "slight"."""
+    ("enviroment" → "environment"): one edit away, used in a few passages at least, the most
+    used such word. Short words are left alone (too many near neighbours in a big library):
+    "kenya" is not "keya", and "sunlight" (two edits) is not "slight"."""
     if len(word) < REPAIR_MIN_LENGTH or passages_matching(conn, word):
         return word
-    allowed = 1 if len(word) < REPAIR_LONG_WORD else 2
-    close = [c for c in vocabulary_near(conn, word) if edits_apart(word, c) <= allowed]
-    used = {c: passages_with(conn, c) for c in close}
-    best = max(close, key=lambda c: used[c], default=None)
+    used = {c: passages_with(conn, c) for c in vocabulary_among(conn, sorted(one_edit(word)))}
+    best = max(used, key=lambda c: (used[c], c), default=None)
     return best if best and used[best] >= REPAIR_MIN_PASSAGES else word
 
 
@@ -254,7 +251,8 @@ def retrieve(conn: sqlite3.Connection, question: str, *, budget_tokens: int = 45
     primary subtag, "en"); by default the learner's: `learner_language`."""
     language = primary_language(language) if language else learner_language(conn, question, context)
     little = _LITTLE.get(language or "en", set()) - {"a", "i"}    # "a" and "i" can be words of code
-    words = list(dict.fromkeys(repair_spelling(conn, w) for w in keywords(question) if w not in little))
+    asked = [w for w in keywords(question) if w not in little][:MAX_KEYWORDS]
+    words = list(dict.fromkeys(repair_spelling(conn, w) for w in asked))
     if not words:
         return Retrieval(question, words, [], [], False, 0.0, 0.0)
     packs = tuple(p for p, lang in pack_languages(conn).items() if lang == language) if language else None
