@@ -32,7 +32,7 @@ from kit.web.forms import chapter_from_form, search_arguments
 from kit.web.identity import (LEARNER_KEY, TEACHER_KEY, TEACHER_SESSION_S, current_learner, index_db,
                               init_identity, kit_urls, learner_required, loopback_only, safe_next,
                               store, teacher_required, workshops)
-from kit.web.locale import _, init_locale, language_response, picked_language
+from kit.web.locale import _, in_learners_language, init_locale, language_response, picked_language
 from kit.web.pack_files import send_pack_file
 from kit.web.fast_lane import FastLane
 from kit.web.slots import init_slots
@@ -140,7 +140,7 @@ def ask_api():
     except AskRefused as refused:
         headers = {"Retry-After": str(refused.retry_after)} if refused.retry_after else {}
         return jsonify(error=str(refused)), refused.status, headers
-    return event_stream_response(events)
+    return event_stream_response(in_learners_language(events))
 
 
 @kit.post("/api/ask/cancel")

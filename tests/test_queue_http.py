@@ -300,7 +300,7 @@ def test_a_full_queue_refuses_with_retry_after_and_frees_no_place(site, learners
     cy = learners("Cy").ask(COVERED[1])
     still_answering(holder)
     assert cy.status == 429
-    assert "1 questions waiting" in cy.json()["error"]
+    assert "1 question waiting" in cy.json()["error"]
     assert cy.headers["retry-after"] == "60"
     waiting = [t["learner"] for t in site.app.extensions["model_queue"].snapshot()
                if t["state"] == "waiting"]

@@ -6,7 +6,11 @@ and the catalog tests all read LANGUAGES, so adding a language is a catalog plus
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
+
+from babel import support
 
 CATALOG_FOLDER = Path(__file__).parent
 SOURCE_LANGUAGE = "en"           # the msgids are English: no catalog needed to show them
@@ -24,3 +28,54 @@ LANGUAGES: dict[str, tuple[str, str]] = {
 def text_direction(code: str) -> str:
     """"rtl" for a right-to-left language, else "ltr" (also for codes not listed)."""
     return LANGUAGES.get(code, ("", "ltr"))[1]
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def catalog(code: str) -> support.NullTranslations:
+    """The compiled catalog of one language (English, or a code without one: the msgids)."""
+    return support.Translations.load(str(CATALOG_FOLDER), [code])
+
+
+def _source_language() -> str:
+    return SOURCE_LANGUAGE
+
+
+_current_language: Callable[[], str] = _source_language
+
+
+def set_current_language(source: Callable[[], str]) -> None:
+    """Where LazyText asks whose language to speak (the web sets the request's learner's)."""
+    global _current_language
+    _current_language = source
+
+
+class LazyText:
+    """Words for a learner or teacher made where a rule is (the tutor's queue, the class's rules),
+    translated only when shown: in the language of whoever is shown them then. Modules that know
+    nothing of the web stay so; `make translations` finds them by `lazy_text`/`lazy_plural`."""
+
+    __slots__ = ("singular", "plural", "params")
+
+    def __init__(self, singular: str, plural: str | None = None, **params):
+        self.singular, self.plural, self.params = singular, plural, params
+
+    def in_language(self, code: str) -> str:
+        words = catalog(code)
+        text = (words.ungettext(self.singular, self.plural, self.params["num"]) if self.plural
+                else words.ugettext(self.singular))
+        return text % self.params if self.params else text
+
+    def __str__(self) -> str:
+        return self.in_language(_current_language())
+
+    def __repr__(self) -> str:
+        return f"LazyText({self.in_language(SOURCE_LANGUAGE)!r})"
+
+
+def lazy_text(message: str, **params) -> LazyText:
+    return LazyText(message, **params)
+
+
+def lazy_plural(singular: str, plural: str, num: int, **params) -> LazyText:
+    """`num` picks the plural form (Arabic has six) and fills `%(num)s`."""
+    return LazyText(singular, plural, num=num, **params)

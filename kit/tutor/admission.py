@@ -2,14 +2,16 @@
 front of the one model. The routes in kit/app.py call these; the answering is kit/tutor/answering.py."""
 from __future__ import annotations
 
+from kit.translations import lazy_text
 from kit.tutor.fair_queue import Cancelled, ModelQueue, QueueFull, RateLimited
 from kit.tutor.answering import Question, QuestionError, parse_question
 
 
 class AskRefused(Exception):
-    """The question cannot be taken now; `status` is the HTTP status, str() tells the learner."""
+    """The question cannot be taken now; `status` is the HTTP status, str() tells the learner
+    (in their language when the message is a LazyText)."""
 
-    def __init__(self, status: int, message: str, retry_after: int | None = None):
+    def __init__(self, status: int, message, retry_after: int | None = None):
         super().__init__(message)
         self.status, self.retry_after = status, retry_after
 
@@ -17,10 +19,10 @@ class AskRefused(Exception):
 def question_for_class(payload, class_settings: dict, learner: dict | None) -> Question:
     """The learner's question checked against what the teacher allows right now."""
     if learner is None:
-        raise AskRefused(401, "Join the class first: pick a nickname, then ask.")
+        raise AskRefused(401, lazy_text("Join the class first: pick a nickname, then ask."))
     if not class_settings.get("tutor_enabled", True):
-        raise AskRefused(403, "The teacher has turned the tutor off for now. "
-                              "Search the library, or ask the teacher.")
+        raise AskRefused(403, lazy_text("The teacher has turned the tutor off for now. "
+                                        "Search the library, or ask the teacher."))
     think_first_modes = ("hint", "debug") if class_settings.get("think_first", True) else ()
     try:
         return parse_question(payload, class_settings.get("think_first_min", 20),
@@ -35,9 +37,9 @@ def take_a_place(queue: ModelQueue, learner_id: str, questions_per_minute: int):
     try:
         return queue.join(learner_id)
     except RateLimited as error:
-        raise AskRefused(429, str(error), retry_after=error.retry_after)
+        raise AskRefused(429, error.args[0], retry_after=error.retry_after)
     except QueueFull as error:
-        raise AskRefused(429, str(error), retry_after=error.retry_after)
+        raise AskRefused(429, error.args[0], retry_after=error.retry_after)
 
 
 def queue_events(ticket, poll_s: float = 1.0):
@@ -64,7 +66,7 @@ def answer_in_turn(tutor, question: Question, learner_id: str, ticket):
     try:
         yield from events
     except AskCancelled:
-        yield "error", {"message": "You cancelled this question.", "cancelled": True}
+        yield "error", {"message": lazy_text("You cancelled this question."), "cancelled": True}
     finally:
         events.close()
         ticket.done()

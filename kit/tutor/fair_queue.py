@@ -21,6 +21,8 @@ import time
 from collections import deque
 from contextlib import contextmanager
 
+from kit.translations import lazy_plural, lazy_text
+
 WINDOW_S = 60.0   # the rate limit counts the questions asked in the last minute
 FULL_RETRY_S = 60  # a full queue tells clients to come back in a minute (Retry-After)
 
@@ -39,8 +41,9 @@ class RateLimited(Exception):
 
     def __init__(self, asked: int, retry_after: int):
         self.retry_after = retry_after
-        super().__init__(f"You asked {asked} question{'' if asked == 1 else 's'} in the last "
-                         f"minute; try again in {retry_after} s.")
+        super().__init__(lazy_plural("You asked %(num)s question in the last minute; try again in %(seconds)s s.",
+                                     "You asked %(num)s questions in the last minute; try again in %(seconds)s s.",
+                                     asked, seconds=retry_after))
 
 
 class Cancelled(Exception):
@@ -120,10 +123,12 @@ class ModelQueue:
         """A ticket at the back of the queue (running at once if a slot is free)."""
         with self._fresh():
             if self._ticket_of(learner_id) is not None:
-                raise QueueFull("You already have a question waiting; wait for it or cancel it.")
+                raise QueueFull(lazy_text("You already have a question waiting; wait for it or cancel it."))
             if len(self._waiting) >= self.max_waiting:
-                raise QueueFull(f"The tutor already has {len(self._waiting)} questions waiting; "
-                                "read the search results below and ask again in a minute.",
+                raise QueueFull(lazy_plural("The tutor already has %(num)s question waiting; read the search "
+                                            "results below and ask again in a minute.",
+                                            "The tutor already has %(num)s questions waiting; read the search "
+                                            "results below and ask again in a minute.", len(self._waiting)),
                                 retry_after=FULL_RETRY_S)
             now = self._clock()
             asked = self._asked.setdefault(learner_id, deque())

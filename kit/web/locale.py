@@ -15,14 +15,15 @@ import json
 from datetime import datetime
 from functools import lru_cache
 
-from flask import Flask, Response, g, redirect, request
+from flask import Flask, Response, g, has_request_context, redirect, request
 from markupsafe import Markup
 from flask_babel import Babel, format_datetime, get_locale, gettext, ngettext
 from flask_babel import gettext as _  # noqa: F401 (the routes' name for it: `from kit.web.locale import _`)
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
-from kit.translations import CATALOG_FOLDER, LANGUAGES, SOURCE_LANGUAGE, text_direction
+from kit.translations import (CATALOG_FOLDER, LANGUAGES, SOURCE_LANGUAGE, LazyText, set_current_language,
+                              text_direction)
 from kit.web.identity import current_learner, store
 
 COOKIE = "lantern_lang"             # the picker's choice before joining (not the session cookie)
@@ -54,6 +55,8 @@ def pick_locale(chosen: str | None, accept_language: str | None, default: str) -
 
 def request_locale() -> str:
     """Flask-Babel's locale selector (its result is kept for the request)."""
+    if not has_request_context():       # e.g. a LazyText shown by a command in an app context
+        return SOURCE_LANGUAGE
     learner = current_learner()
     chosen = learner.get("language") if learner else None
     if chosen not in LANGUAGES:
@@ -135,6 +138,21 @@ def init_locale(app: Flask) -> None:
                                  content_language=content_language,
                                  language_choices=language_choices, script_text=script_text)
     app.jinja_env.filters["when"] = when
+    set_current_language(locale_code)     # LazyText from the tutor's queue and the class rules
+
+
+def in_learners_language(events):
+    """The tutor's events with their LazyText words in this request's language: the stream is
+    sent after the request's context is gone, so the language is taken now."""
+    code = locale_code()
+    try:
+        for name, data in events:
+            if isinstance(data, dict):
+                data = {key: value.in_language(code) if isinstance(value, LazyText) else value
+                        for key, value in data.items()}
+            yield name, data
+    finally:
+        events.close()
 
 
 def picked_language() -> str | None:
