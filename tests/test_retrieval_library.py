@@ -183,6 +183,7 @@ def test_an_english_question_over_an_english_and_french_pair_gets_english_source
     english = retrieve(conn, "What is a URL?")
     assert english.grounded and english.passages
     assert {hit.language for hit in english.passages + english.nearest} == {"en"}
+    assert english.language == "en"
     french = retrieve(conn, "Qu'est-ce qu'une URL ?")
     assert french.passages and {hit.pack for hit in french.passages + french.nearest} == {"book-fr"}
     asked_on_a_french_page = retrieve(conn, "URL", context={"pack": "book-fr", "doc": "w/01-web"})

@@ -72,6 +72,7 @@ class Retrieval:
     grounded: bool
     best_score: float
     coverage: float               # IDF-weighted share of the keywords in the best passage
+    language: str | None = None   # primary subtag the sources are in (None: nothing found in any)
 
 
 _ELISION = re.compile(r"\b(?:[cdjlmnst]|qu)['’](?=\w)", re.I)     # French "l'adresse", "qu'une"
@@ -254,12 +255,12 @@ def retrieve(conn: sqlite3.Connection, question: str, *, budget_tokens: int = 45
     asked = [w for w in keywords(question) if w not in little][:MAX_KEYWORDS]
     words = list(dict.fromkeys(repair_spelling(conn, w) for w in asked))
     if not words:
-        return Retrieval(question, words, [], [], False, 0.0, 0.0)
+        return Retrieval(question, words, [], [], False, 0.0, 0.0, language)
     packs = tuple(p for p, lang in pack_languages(conn).items() if lang == language) if language else None
     hits = search_passages(conn, " OR ".join(f'"{w}"' for w in words), limit=CANDIDATES,
                            packs=packs, skip_roles=SKIPPED_ROLES).hits
     if not hits:
-        return Retrieval(question, words, [], [], False, 0.0, 0.0)
+        return Retrieval(question, words, [], [], False, 0.0, 0.0, language)
     weights = word_weights(conn, words)
     ids = [hit.passage_id for hit in hits]
     containing = {word: passages_matching(conn, word, ids) for word in words}
@@ -293,4 +294,4 @@ def retrieve(conn: sqlite3.Connection, question: str, *, budget_tokens: int = 45
         chosen.append(hit)
         used += cost
     return Retrieval(question, words, chosen if grounded else [], ranked[:5], grounded,
-                     best.score, coverage[best.passage_id])
+                     best.score, coverage[best.passage_id], language or primary_language(best.language))
