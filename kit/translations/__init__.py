@@ -79,3 +79,9 @@ def lazy_text(message: str, **params) -> LazyText:
 def lazy_plural(singular: str, plural: str, num: int, **params) -> LazyText:
     """`num` picks the plural form (Arabic has six) and fills `%(num)s`."""
     return LazyText(singular, plural, num=num, **params)
+
+
+def marked(message: str) -> str:
+    """A constant's English text, marked for `make translations` to find; whoever shows it
+    translates it then (`gettext(OUT_OF_DATE)`). Tests can compare with the English as it is."""
+    return message

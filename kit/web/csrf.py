@@ -12,12 +12,15 @@ import hmac
 import secrets
 
 from flask import Flask, abort, request, session
+from flask_babel import gettext
+
+from kit.translations import marked
 
 SESSION_KEY = "csrf"
 FORM_FIELD = "csrf_token"
 HEADER = "X-CSRF-Token"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-OUT_OF_DATE = "This page was out of date; reload it and try again."
+OUT_OF_DATE = marked("This page was out of date; reload it and try again.")
 
 
 def csrf_token() -> str:
@@ -52,5 +55,5 @@ def init_csrf(app: Flask) -> None:
         sent = _sent_token()          # a body over the size limit raises 413 here, as it should
         # bytes: compare_digest refuses str with non-ASCII characters (a 500, not a 400)
         if not expected or not sent or not hmac.compare_digest(sent.encode(), expected.encode()):
-            abort(400, OUT_OF_DATE)
+            abort(400, gettext(OUT_OF_DATE))
         return None

@@ -4,6 +4,7 @@ what to do to everyone else."""
 from __future__ import annotations
 
 from flask import Flask, current_app, jsonify, render_template, request
+from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
 SECURITY_HEADERS = {
@@ -32,9 +33,9 @@ def init_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error):
         if error.code == 413:      # werkzeug's own text does not say what to do
-            error.description = (f"What was sent is larger than this kit accepts "
-                                 f"({current_app.config['LANTERN'].max_request_kb} KB). "
-                                 "Make it shorter and try again.")
+            error.description = gettext("What was sent is larger than this kit accepts (%(kb)s KB). "
+                                        "Make it shorter and try again.",
+                                        kb=current_app.config["LANTERN"].max_request_kb)
         if request.path.startswith("/api/") or request.path.endswith(".json"):
             return jsonify(error=error.description), error.code
         return render_template("error.html", error=error), error.code

@@ -3,6 +3,7 @@ value is a 400 (or 404) that says what to send instead."""
 from __future__ import annotations
 
 from flask import abort, request
+from flask_babel import gettext
 
 from kit.library import catalog
 from kit.library.search import KINDS
@@ -20,5 +21,5 @@ def search_arguments():
 def chapter_from_form() -> tuple[str, str]:
     pack, doc = request.form.get("pack", ""), request.form.get("doc", "")
     if not catalog.is_chapter(index_db(), pack, doc):
-        abort(404, "There is no such chapter in the library.")
+        abort(404, gettext("There is no such chapter in the library."))
     return pack, doc

@@ -13,6 +13,7 @@ from functools import wraps
 from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask_babel import gettext
 
 from kit.classroom.report import when
 from kit.classroom.rules import NOTE_MAX
@@ -84,7 +85,7 @@ def teacher_required(view):
         if not is_teacher():
             if request.method == "GET" and not request.path.endswith((".json", ".csv")):
                 return redirect(url_for("kit.teacher_login") + "?" + urlencode({"next": here()}), 303)
-            abort(403, "This is for the teacher: log in with the teacher PIN at /teacher/login.")
+            abort(403, gettext("This is for the teacher: log in with the teacher PIN at /teacher/login."))
         return view(*args, **kwargs)
     return wrapper
 
