@@ -2,12 +2,14 @@
 
 The material is read from where it is installed (Debian packages, a checkout of the FastAPI
 repository), never committed. It is imported the way an organiser would, with `kit import`,
-once: the data folders under CACHE are re-used while the same sources are asked for. Two
+once: the data folders under CACHE are re-used while the same sources are asked for and the
+kit's library code is unchanged. Two
 folders, because the targets are measured apart: "tutorials" (Flask's docs with its tutorial,
 FastAPI's docs in English and French) and "library" (Django's whole reference build).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -66,14 +68,26 @@ def sources_for(paths: dict[str, Path | None]) -> dict[str, list[Source]]:
     return {"tutorials": tutorials, "library": [Source("django", paths["django"])]}
 
 
+def _importer_fingerprint() -> str:
+    """A hash of the kit's library code (importers, formats, indexer): an import made by other
+    code is made again, or a changed importer would be measured on an old index (seen: an index
+    built by one version of the code and searched by another found nothing for most questions)."""
+    import kit.library
+    digest = hashlib.sha256()
+    for path in sorted(Path(kit.library.__file__).parent.rglob("*.py")):
+        digest.update(path.as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _stamp(sources: list[Source]) -> dict:
-    return {"sources": [[s.name, str(s.path.resolve()), list(s.extra_args)] for s in sources]}
+    return {"sources": [[s.name, str(s.path.resolve()), list(s.extra_args)] for s in sources],
+            "kit_library": _importer_fingerprint()}
 
 
 def imported_data(set_name: str, sources: list[Source], cache: Path = CACHE, fresh: bool = False,
                   say=print) -> Path:
     """The data folder holding `sources` imported with `kit import`, made when missing, when
-    other sources are asked for, or when `fresh`."""
+    other sources are asked for, when the kit's library code changed, or when `fresh`."""
     for source in sources:
         source.check()
     data = cache / set_name
