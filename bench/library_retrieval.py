@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kit.library.indexer import build_index, connect  # noqa: E402
+from kit.library.indexer import build_index  # noqa: E402
 from kit.settings import bundled_content_dir, load_settings  # noqa: E402
 from kit.tutor.answering import Question, Tutor  # noqa: E402
 
@@ -84,8 +84,6 @@ def main() -> None:
     settings = library(args.docs, args.keep)
     items = tomllib.loads(args.questions.read_text(encoding="utf-8"))
     tutor = Tutor(settings.index_path, _no_engine)
-    conn = connect(settings.index_path, readonly=True)
-    conn.close()
     ask(tutor, "warm up the page cache")
     hits = tutorial_only = 0
     times = []
