@@ -1,7 +1,12 @@
 """The published-material eval's own criteria (tests/eval/published/scoring.py) catch what they
 must and refuse near misses: an eval that matched `createuser` inside `createsuperuser` would
 pass a tutor that tells learners to type the wrong command."""
+import pytest
+
 from tests.eval.published import scoring
+from tests.eval.published.asking import Shown
+from tests.eval.published.material import MaterialMissing, Source
+from tests.eval.published.report import judge
 
 
 def test_a_fact_is_matched_as_whole_tokens():
@@ -79,3 +84,39 @@ def test_code_like_tokens_outside_backticks():
     assert scoring.code_like("Call get_db() then app.run(debug=True) and open /auth/login.") == [
         "get_db()", "app.run(debug=True)", "/auth/login"]
     assert scoring.code_like("This is plain prose, done. Really!") == []
+
+
+def _answer(item, **shown):
+    return Shown(dict({"library": "fastapi", "question": "how do I serve static files?"}, **item), **shown)
+
+
+def test_a_refused_answer_scores_no_page_even_when_its_closest_passage_is_accepted():
+    item = {"expect_pages": ["fastapi/docs/tutorial/static-files"], "facts": ["StaticFiles"]}
+    sources = [{"url": "/p/fastapi/docs/tutorial/static-files#s-top", "title": "Static Files"}]
+    refused = judge(_answer(item, sources=sources, grounded=False), {"fastapi": "en"})
+    answered = judge(_answer(item, sources=sources, grounded=True), {"fastapi": "en"})
+    assert refused.pages == [("fastapi/docs/tutorial/static-files", True)]
+    assert not refused.page_hit and answered.page_hit
+
+
+def test_judging_finds_a_french_quote_a_splice_and_a_marker_in_a_source_title():
+    quotes = [{"text": "Utilisez StaticFiles.", "url": "/p/fr/docs/tutorial/static-files#a"},
+              {"text": "Use StaticFiles.", "url": "/p/fastapi/docs/tutorial/static-files#a"}]
+    sources = [{"url": "/p/fr/docs/tutorial/static-files#a", "title": "%%lantern-caption%% Fichiers"}]
+    verdict = judge(_answer({"facts": ["StaticFiles"]}, quotes=quotes, sources=sources, grounded=True),
+                    {"fastapi": "en", "fr": "fr"})
+    assert verdict.languages == ["fr (fr)"] and verdict.spliced
+    assert "lantern-" in verdict.markers and verdict.stated == ["StaticFiles"]
+
+
+def test_dropped_sentences_are_read_from_done_or_the_record_whatever_their_shape():
+    assert _answer({}, done={"dropped": [{"text": "You did it.", "reason": "filler"}]}).dropped == [
+        {"text": "You did it.", "reason": "filler"}]
+    assert _answer({}, record={"dropped": ["Run sudo createuser."]}).dropped == [
+        {"text": "Run sudo createuser.", "reason": ""}]
+    assert _answer({}, done={"dropped": "not a list"}).dropped == []
+
+
+def test_a_missing_source_names_what_to_install(tmp_path):
+    with pytest.raises(MaterialMissing, match="python-django-doc"):
+        Source("django", tmp_path / "nowhere").check()
