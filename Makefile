@@ -31,7 +31,7 @@ bench-pages: $(VENV)/.installed-test
 # msgstr lines there), and compile the .mo files the kit reads (committed, so a fresh clone,
 # the wheel and the stick's program have them). tests/test_translations.py fails on a missing one.
 translations:
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _plural_forms:1,2 -k lazy_text -k lazy_plural:1,2 -k marked --no-location --no-wrap --sort-output \
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _plural_forms:2,3 -k lazy_text -k lazy_plural:1,2 -k marked --no-location --no-wrap --sort-output \
 	  --project=Lantern --copyright-holder="Lantern's authors" -o kit/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i kit/translations/messages.pot -d kit/translations --no-wrap \
 	  --ignore-obsolete

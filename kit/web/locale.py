@@ -15,15 +15,17 @@ import json
 from datetime import datetime
 from functools import lru_cache
 
-from flask import Flask, Response, g, has_request_context, redirect, request
+from flask import Flask, Response, has_request_context, redirect, request
+from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
-from flask_babel import Babel, format_datetime, get_locale, gettext, ngettext
+from babel import Locale
+from flask_babel import Babel, format_datetime, get_locale
 from flask_babel import gettext as _  # noqa: F401 (the routes' name for it: `from kit.web.locale import _`)
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
-from kit.translations import (CATALOG_FOLDER, LANGUAGES, SOURCE_LANGUAGE, LazyText, set_current_language,
-                              text_direction)
+from kit.translations import (CATALOG_FOLDER, LANGUAGES, SOURCE_LANGUAGE, LazyText, catalog, lazy_text,
+                              set_current_language, text_direction)
 from kit.web.identity import current_learner, store
 
 COOKIE = "lantern_lang"             # the picker's choice before joining (not the session cookie)
@@ -85,38 +87,45 @@ def language_choices() -> list[dict]:
             for code, (name, direction) in LANGUAGES.items()]
 
 
-def _plural_forms(singular: str, plural: str) -> dict[str, str]:
-    """A plural message in every CLDR category of the current language (one, few, many, …),
-    for the script to choose with the browser's Intl.PluralRules: no plural rule in JS."""
-    rule = get_locale().plural_form
-    samples: dict[str, int] = {}
+def _plural_forms(code: str, singular: str, plural: str) -> dict[str, str]:
+    """A plural message in every CLDR category of a language (one, few, many, …), for the
+    script to choose with the browser's Intl.PluralRules: no plural rule in JS."""
+    rule, samples = Locale.parse(code).plural_form, {}
     for number in range(0, 200):
         samples.setdefault(rule(number), number)
-    return {category: ngettext(singular, plural, number) for category, number in samples.items()}
+    return {category: catalog(code).ungettext(singular, plural, number) for category, number in samples.items()}
 
 
-def script_text() -> dict:
-    """The words ask.js and teacher.js show, in the request's language (the page embeds them as
-    JSON; `%(num)s` and `%(message)s` are filled in by the script)."""
-    if "script_text" not in g:
-        g.script_text = {
-            "answering": gettext("Answering…"),
-            "looking": gettext("Looking in the library…"),
-            "ahead": _plural_forms("%(num)s question ahead of you. The search results below may already help.",
-                                   "%(num)s questions ahead of you. The search results below may already help."),
-            "next": gettext("You are next."),
-            "could_not_answer": gettext("The tutor could not answer: %(message)s"),
-            "could_not_answer_plain": gettext("The tutor could not answer."),
-            "not_in_library": gettext("Not in the library. The closest passages are below."),
-            "stats": gettext("%(engine)s · %(model)s · %(tokens)s tokens · first word after %(ttft)s ms · "
-                             "%(speed)s tokens/s"),
-            "tutorial_step": gettext("The tutorial step that covers this: "),
-            "unsupported": gettext("not in the material — check it"),
-            "connection_lost": gettext("The connection to the kit was lost."),
-            "not_in_library_short": gettext("not in the library"),
-            "modes": {"explain": gettext("explain"), "hint": gettext("hint"), "debug": gettext("debug")},
-        }
-    return g.script_text
+@lru_cache(maxsize=len(LANGUAGES))
+def _script_text_json(code: str) -> Markup:
+    """The words ask.js and teacher.js show, in one language, as JSON for the page to embed
+    (`%(num)s` and `%(message)s` are filled in by the script). Made once per language: the
+    catalogs do not change while the kit runs, and a page costs nothing for them."""
+    say = {
+        "answering": lazy_text("Answering…"),
+        "looking": lazy_text("Looking in the library…"),
+        "next": lazy_text("You are next."),
+        "could_not_answer": lazy_text("The tutor could not answer: %(message)s"),
+        "could_not_answer_plain": lazy_text("The tutor could not answer."),
+        "not_in_library": lazy_text("Not in the library. The closest passages are below."),
+        "stats": lazy_text("%(engine)s · %(model)s · %(tokens)s tokens · first word after %(ttft)s ms · "
+                           "%(speed)s tokens/s"),
+        "tutorial_step": lazy_text("The tutorial step that covers this: "),
+        "unsupported": lazy_text("not in the material — check it"),
+        "connection_lost": lazy_text("The connection to the kit was lost."),
+        "not_in_library_short": lazy_text("not in the library"),
+    }
+    words = {name: text.in_language(code) for name, text in say.items()}
+    words["ahead"] = _plural_forms(
+        code, "%(num)s question ahead of you. The search results below may already help.",
+        "%(num)s questions ahead of you. The search results below may already help.")
+    modes = {"explain": lazy_text("explain"), "hint": lazy_text("hint"), "debug": lazy_text("debug")}
+    words["modes"] = {mode: text.in_language(code) for mode, text in modes.items()}
+    return htmlsafe_json_dumps(words)
+
+
+def script_text() -> Markup:
+    return _script_text_json(locale_code())
 
 
 def when(value) -> str:
