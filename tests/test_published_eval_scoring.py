@@ -13,6 +13,8 @@ def test_a_fact_is_matched_as_whole_tokens():
     assert scoring.states("Run python manage.py createsuperuser to make one.", "createsuperuser")
     assert not scoring.states("Run the command: `sudo createuser`.", "createsuperuser")
     assert not scoring.states("Run python manage.py createsuperuser.", "createuser")
+    assert not scoring.states("Run python manage.py createsuperuser.", "superuser")   # a substring
+    assert not scoring.states("flask --app flaskr init-db", "init")
 
 
 def test_port_is_not_found_inside_import():
