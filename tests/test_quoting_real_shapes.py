@@ -72,6 +72,8 @@ def test_lines_after_a_command_are_its_output_and_continuations_are_the_command(
 def test_a_prompted_command_is_code_to_type_and_a_block_of_only_output_is_not():
     assert is_code_to_type("(venv) ~/club$ python manage.py createsuperuser")
     assert is_code_to_type("C:\\Users\\Ana\\club> dir")
+    assert is_code_to_type("./manage.py runserver") and is_code_to_type("club.exe serve")
+    assert not is_code_to_type("app.py\nmodels.py\n./static")
     assert not is_code_to_type("Username: ana\nEmail address: ana@example.org\nSuperuser created successfully.")
 
 
@@ -259,3 +261,18 @@ def test_a_line_too_long_to_read_is_left_out_not_cut():
     quotes = choose_quotes([passage(text)], {"members": 2.0, "load": 1.0}, asked="how do I load the members list")
     assert quotes and all(len(line) <= 1000 for q in quotes for line in q.text.splitlines()), quotes
     assert all(q.text in text for q in quotes)
+
+
+def test_a_honkit_page_s_per_system_captions_reach_the_quote_as_words(tmp_path):
+    from kit.library.formats.book_template import BookTemplate
+    page = tmp_path / "server.md"
+    page.write_text("# The server\n\n## Start it\n\nStart the club's server from the project folder.\n\n"
+                    "{% filename %}Windows:{% endfilename %}\n```\nclub.exe serve\n```\n\n"
+                    "{% filename %}macOS or Linux:{% endfilename %}\n```\n./club serve\n```\n", encoding="utf-8")
+    doc = book_chapter(BookTemplate(tmp_path, {}, 100_000).render(page), "server.md")
+    text, = [p.text for p in doc.passages]
+    assert "%%" not in text and "%%" not in doc.html
+    assert '<figcaption class="filename">Windows:</figcaption>' in doc.html
+    shown = [q.text for q in choose_quotes([passage(text)], {"server": 2.0, "start": 1.0, "club": 0.5},
+                                           asked="how do I start the club server")]
+    assert shown[-4:] == ["Windows:", "club.exe serve", "macOS or Linux:", "./club serve"], shown

@@ -41,6 +41,8 @@ copy type cat echo set export sudo apt apt-get brew conda jupyter pytest curl wg
 from import def class return if for while with print try async await @app.route
 """.split())
 _CALL_OR_ASSIGNMENT = re.compile(r"[A-Za-z_][\w.]*\s*(\(|=[^=])")
+# A program run by its path or file name, with arguments: "./manage.py runserver", "club.exe serve".
+_PROGRAM = re.compile(r"\.{1,2}[/\\]\S+|\S+\.(exe|sh|bat|cmd|ps1|py)")
 CODE_LIKE = re.compile(r"[_(){}\[\]<>=/\\]|^--?\w|\w\.\w")
 
 
@@ -139,6 +141,8 @@ def is_code_to_type(code: str) -> bool:
         return any(line.strip() for line in typed)
     for line in typed:
         line = line.strip()
-        if line and (line.split()[0].lower() in COMMAND_WORDS or _CALL_OR_ASSIGNMENT.match(line)):
+        first = line.split()[0].lower() if line else ""
+        program = _PROGRAM.fullmatch(first) and len(line.split()) > 1       # a lone name is a listing
+        if line and (first in COMMAND_WORDS or program or _CALL_OR_ASSIGNMENT.match(line)):
             return True
     return False
