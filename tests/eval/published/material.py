@@ -35,9 +35,11 @@ HOW_TO_GET = {
               "--django DIR (a Sphinx HTML build of Django's docs)",
 }
 # Each library's questions are in this language: a quote in another is a language mix.
-LIBRARY_LANGUAGE = {"flask": "en", "fastapi": "en", "django": "en"}
+LIBRARY_LANGUAGE = {"flask": "en", "fastapi": "en", "fastapi-fr": "fr", "django": "en"}
 # Which data folder a library's questions are asked of.
-DATA_SET = {"flask": "tutorials", "fastapi": "tutorials", "django": "library"}
+DATA_SET = {"flask": "tutorials", "fastapi": "tutorials", "fastapi-fr": "tutorials", "django": "library"}
+# A library whose pages come from an optional source: its questions cannot run without it.
+OPTIONAL_SOURCE = {"fastapi-fr": "fastapi_fr"}
 
 
 class MaterialMissing(SystemExit):

@@ -1,10 +1,12 @@
 """Run the eval on published material and write docs/eval/published-<half>.md.
 
-    python -m tests.eval.published.run [--half tune|check|both] [--no-model] [-v]
+    python -m tests.eval.published.run [--half tune|check|both|french] [--no-model] [-v]
         [--flask DIR] [--fastapi DIR] [--fastapi-fr DIR] [--django DIR] [--fresh]
 
 Tune on the tune half only: check.toml is frozen and is run to report, never to choose a
-constant. `--no-model` asks for sources and quotes only (fast, for tuning the quote chooser).
+constant. french.toml (issue 21: French questions on FastAPI's French pages) is frozen too and
+is run alone, to its own report (docs/eval/published-french.md). `--no-model` asks for sources
+and quotes only (fast, for tuning the quote chooser).
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from tests.eval.published.asking import ask_all, eval_settings
 HERE = Path(__file__).parent
 ROOT = HERE.parents[2]
 HALVES = ("tune", "check")
+ALONE = ("french",)      # halves never run with `both`: each is reported on its own
 
 
 def load_half(name: str) -> list[dict]:
@@ -40,7 +43,7 @@ def _commit() -> str:
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m tests.eval.published.run", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--half", choices=(*HALVES, "both"), default="tune")
+    parser.add_argument("--half", choices=(*HALVES, "both", *ALONE), default="tune")
     parser.add_argument("--no-model", action="store_true", help="sources and quotes only")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every answer")
     parser.add_argument("--flask", type=Path, default=material.DEFAULTS["flask"])
@@ -59,9 +62,14 @@ def main(argv: list[str] | None = None) -> None:
     names = HALVES if args.half == "both" else (args.half,)
     halves = {name: load_half(name) for name in names}
     fr = args.fastapi_fr if str(args.fastapi_fr) not in ("", ".") else None
-    sources = material.sources_for({"flask": args.flask, "fastapi": args.fastapi, "fastapi_fr": fr,
-                                    "django": args.django})
-    needed = {material.DATA_SET[item["library"]] for items in halves.values() for item in items}
+    paths = {"flask": args.flask, "fastapi": args.fastapi, "fastapi_fr": fr, "django": args.django}
+    sources = material.sources_for(paths)
+    libraries = {item["library"] for items in halves.values() for item in items}
+    for library, source in material.OPTIONAL_SOURCE.items():
+        if library in libraries and not paths[source]:
+            raise material.MaterialMissing(f"The {library} questions are asked of the {source} material, which this "
+                                           f"run leaves out: pass its folder (default {material.DEFAULTS[source]}).")
+    needed = {material.DATA_SET[library] for library in libraries}
     answers: dict[int, object] = {}
     languages: dict[str, str] = {}
     notes = []
@@ -90,7 +98,7 @@ def main(argv: list[str] | None = None) -> None:
              "Material imported with `kit import` from:", *notes, "",
              "Scored by tests/eval/published/scoring.py (criteria of its own, whole tokens). An accepted "
              "page counts only in an answer the tutor gave (not refused). Halves are never merged: "
-             "check is the frozen half."]
+             "check and french are frozen halves."]
     out = args.out or ROOT / "docs" / "eval" / f"published-{args.half}.md"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(report.markdown(verdicts, f"Tutor eval on published material — {args.half}"
