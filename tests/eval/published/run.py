@@ -1,12 +1,13 @@
 """Run the eval on published material and write docs/eval/published-<half>.md.
 
-    python -m tests.eval.published.run [--half tune|check|both|french] [--no-model] [-v]
+    python -m tests.eval.published.run [--half tune|check|both|french|french_tune] [--no-model] [-v]
         [--flask DIR] [--fastapi DIR] [--fastapi-fr DIR] [--django DIR] [--fresh]
 
 Tune on the tune half only: check.toml is frozen and is run to report, never to choose a
 constant. french.toml (issue 21: French questions on FastAPI's French pages) is frozen too and
-is run alone, to its own report (docs/eval/published-french.md). `--no-model` asks for sources
-and quotes only (fast, for tuning the quote chooser).
+is run alone, to its own report (docs/eval/published-french.md); french_tune.toml is the French
+set to tune on, run alone too. `--no-model` asks for sources and quotes only (fast, for tuning
+the quote chooser).
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from tests.eval.published.asking import ask_all, eval_settings
 HERE = Path(__file__).parent
 ROOT = HERE.parents[2]
 HALVES = ("tune", "check")
-ALONE = ("french",)      # halves never run with `both`: each is reported on its own
+ALONE = ("french", "french_tune")   # never run with `both`: each is reported on its own
 
 
 def load_half(name: str) -> list[dict]:
