@@ -187,7 +187,9 @@ def leaky_answer(index_path, solutions):
     """(events, engine, solution): the tutor's hint-mode events over a model that opens with a
     question and then types out the whole next-book solution."""
     solution = solutions["ex-next-book"]
-    engine = TypesOutEngine("What does find_book return for the last book? Here it is:\n" + solution)
+    # the guiding question is one the shown material supports (the exercise's own words): the
+    # sentence filter drops one that names what the material does not have
+    engine = TypesOutEngine("Does the book with the next id exist? Here it is:\n" + solution)
     tutor = Tutor(index_path, lambda: (engine, "scripted"), answer_tokens=2000)
     return list(tutor.answer(HINT)), engine, solution
 
@@ -199,7 +201,7 @@ def streamed_text(events) -> str:
 def test_hint_mode_trims_a_model_that_types_out_the_solution(leaky_answer):
     events, _engine, solution = leaky_answer
     text = streamed_text(events)
-    assert text.startswith("What does find_book return for the last book?")
+    assert text.startswith("Does the book with the next id exist?")
     assert leak_position(text, solution) is None
     assert not any(line.strip() in text for line in solution.splitlines() if len(line.strip()) > 12)
     assert text.endswith(LEAK_NOTE)

@@ -25,7 +25,7 @@ import pytest
 from tests.engine_state import SHARED_ENGINE_DIR
 from kit.tutor.engines.embedded import model_busy
 from kit.settings import load_settings
-from kit.tutor.answering import NOT_COVERED
+from kit.tutor.answering import NOT_COVERED, ONLY_QUOTES
 from tests.fake_ollama import FakeOllama
 from tests.web_client import WebClient, sse_fields
 
@@ -232,13 +232,14 @@ def test_every_quote_is_verbatim_from_the_page_it_links_to(learner, covered):
         assert "".join(quote["text"].split()) in page_letters(learner.web, path), quote
 
 
-def test_tokens_arrive_as_the_model_makes_them(covered):
-    """Not collected and sent at the end: the first token reaches the learner about as long
-    before the last as the model took to make the ones in between."""
-    tokens, done = [e for e in covered if e.name == "token"], event(covered, "done")
-    assert len(tokens) >= 4, "too short an answer to tell"
-    making = (done["tokens"] - 1) / done["tokens_per_s"]
-    assert tokens[-1].at - tokens[0].at >= 0.5 * making, (tokens[-1].at - tokens[0].at, making)
+def test_the_tutors_words_arrive_a_whole_sentence_at_a_time(covered):
+    """Each sentence is held until it ends and judged against the material
+    (kit/tutor/guards/sentences.py; streamed sentence by sentence there): the learner gets whole
+    sentences — never a sentence cut off by the token cap — or, when none survived, the plain
+    line that the lines above are the material's. Never an empty box."""
+    words = answer_text(covered).strip()
+    assert words == ONLY_QUOTES or re.search(r"[.!?:`)][\"')\]`*]*$", words), words
+    assert event(covered, "done")["dropped"] == len(event(covered, "done")["dropped_sentences"])
 
 
 def test_sources_are_shaped_like_search_results(site, covered):
@@ -433,6 +434,7 @@ def test_every_exchange_is_recorded(site, learner):
     assert covered["quotes"] == [e.data for e in events if e.name == "quote"] != []
     assert isinstance(covered["unsupported"], list) and 0 <= covered["unsupported_share"] <= 1
     assert covered["looped"] is event(events, "done")["looped"]      # a bool, as the learner was told
+    assert covered["dropped"] == event(events, "done")["dropped_sentences"]   # what was held back, and why
 
 
 # ---------------------------------------------------------------------------------------------
@@ -531,6 +533,9 @@ def test_a_worker_killed_mid_answer_ends_it_with_an_error_while_pages_go_on(serv
 
     from kit.tutor.engines.embedded import _pools
     site = site_with(serve, bundled_content, tmp_path, answer_tokens=400)
+    # Unguarded, so the model's words stream as it makes them and the answer is still going when
+    # the first one arrives (the sentence filter may hold or end a guarded answer at once).
+    site.app.extensions["tutor"].stop_loops = False
     ana = Learner(site)
     stream = ana.start({"question": COVERED})
     events = stream.events()

@@ -173,6 +173,9 @@ def _ask_and_print(tutor, question) -> bool:
             click.echo(f"The tutor could not answer: {event['message']}", err=True)
         elif name == "done":
             click.echo()
+            if event.get("dropped"):
+                click.echo(f"({event['dropped']} sentence(s) of the tutor held back as not supported by "
+                           "the material; the teacher view lists them)")
             if event.get("tutorial_step"):
                 click.echo(f"Tutorial step: {event['tutorial_step']['title']} "
                            f"({event['tutorial_step']['url']})")

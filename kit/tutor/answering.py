@@ -3,9 +3,11 @@ model for the chosen mode, stream the answer as events, and record the exchange.
 
 Events are (name, data) pairs: `sources` (the passages used, shaped like /api/search results),
 `quote` ({text, url, title, code}: lines of the material, verbatim, chosen by kit/tutor/quoting.py,
-before the model speaks), `token` ({text}, with `unsupported: true` for code the material does
-not have, kit/tutor/guards/faithfulness.py), `done` ({grounded, engine, model, ttft_ms, tokens, tokens_per_s, …}) and
-`error` ({message}). The HTTP API, the no-JavaScript page and `kit ask` all consume them.
+before the model speaks), `token` ({text}: whole sentences the material supports,
+kit/tutor/guards/sentences.py; `unsupported: true` for code the material does not have,
+kit/tutor/guards/faithfulness.py), `done` ({grounded, engine, model, ttft_ms, tokens, tokens_per_s,
+dropped, dropped_sentences, …}) and `error` ({message}). The HTTP API, the no-JavaScript page
+and `kit ask` all consume them.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from kit.tutor.guards import GuardChain
 from kit.tutor.guards.faithfulness import FaithfulnessGuard, pieces
 from kit.tutor.guards.leak import LeakGuard
 from kit.tutor.guards.loops import LoopGuard
+from kit.tutor.guards.sentences import SentenceFilter, SentenceJudge
 from kit.tutor.quoting import Quote, choose_quotes
 from kit.tutor.retrieval import Retrieval, retrieve, word_weights
 
@@ -28,6 +31,10 @@ MODES = ("explain", "hint", "debug")
 MAX_QUESTION_CHARS = 4000
 NOT_COVERED = ("The library does not cover this question, so I will not guess. "
                "The closest passages are listed below; a teacher can help with the rest.")
+# When no sentence of the model survived the filter: never an empty box, and no doubt about
+# where the words above came from.
+ONLY_QUOTES = "The lines above are from the material."
+ONLY_SOURCES = "The sources below are from the material."
 LEAK_NOTE = ("\n\n(I stopped here so the solution stays yours to find. "
              "Try the next small step, then ask again.)")
 
@@ -38,11 +45,11 @@ BASE_RULES = (
 # With quotes the kit has already judged the question covered and shown the answer's lines: a
 # small model told how to refuse copies the refusal instead of explaining (measured: 4 of 31).
 QUOTED_RULES = (
-    "You are Lantern, a patient tutor in an offline coding class. Answer ONLY from the numbered "
-    "sources below. Do not invent facts, commands or links. Use short sentences and plain words.")
+    "You are Lantern, a patient tutor in an offline coding class. Answer ONLY from the source "
+    "below. Do not invent facts, commands or links. Use plain words.")
 MODE_RULES = {   # the quoted lines carry the facts; the model only explains them, briefly
-    "explain": "Explain the quoted lines to the learner in at most three short sentences. "
-               "Do not repeat the quote and do not write new code.",
+    "explain": "Write ONE short sentence that says what the quoted command or lines do for the "
+               "learner's question. Do not write new code.",
     "hint": "Do NOT give the solution or complete code. Ask one guiding question and suggest "
             "ONE small next step the learner can try. At most three sentences.",
     "debug": "The learner pasted an error. Say in one or two sentences what the error means "
@@ -119,21 +126,52 @@ def retrieve_for(conn: sqlite3.Connection, question: Question, **thresholds) -> 
                     prefer_heading=error[0] if error else None, **thresholds)
 
 
+# One worked exchange, written for the kit (not from any tutorial): a 135M model copies the shape
+# of an example more reliably than it follows a rule — one sentence that says what the quoted
+# line does, in the source's words.
+EXAMPLE_QUESTION = (
+    "Source: Saving your work\nTo keep a copy of your changes, type git commit -m \"first save\" "
+    "in the terminal. Git keeps every commit, so you can go back to it later.\n\n"
+    "The learner already sees this line quoted from the source:\n> git commit -m \"first save\"\n\n"
+    "Question: how do I save my work?")
+EXAMPLE_ANSWER = ("Typing git commit -m \"first save\" keeps a copy of your changes that you can go "
+                  "back to later.")
+
+
+def _source(hit, n: int | None = None) -> str:
+    label = f"[{n}] " if n else ""
+    return (label + hit.title + (f" — {hit.heading}" if hit.heading and hit.heading != hit.title else "")
+            + (f" ({hit.speaker}, {hit.start})" if hit.speaker else "") + f"\n{hit.text}")
+
+
+def quoted_passage(retrieval: Retrieval, quotes: list[Quote]):
+    """The passage the first quote comes from: with quotes, the model's only source. One short
+    passage is followed better by a 135M model than three (up to 450 tokens), and its words
+    are the ones the learner is reading."""
+    for hit in retrieval.nearest + retrieval.passages:
+        if quotes and hit.url == quotes[0].url:
+            return hit
+    return None
+
+
 def build_messages(question: Question, retrieval: Retrieval, quotes: list[Quote] = ()) -> list[dict]:
-    sources = "\n\n".join(
-        f"[{n}] {hit.title}" + (f" — {hit.heading}" if hit.heading and hit.heading != hit.title else "")
-        + (f" ({hit.speaker}, {hit.start})" if hit.speaker else "") + f"\n{hit.text}"
-        for n, hit in enumerate(retrieval.passages, 1))
-    user = f"Sources:\n{sources}\n\n"
+    passage = quoted_passage(retrieval, quotes)
+    if passage is not None:
+        user = f"Source: {_source(passage)}\n\n"
+    else:
+        user = "Sources:\n" + "\n\n".join(_source(hit, n) for n, hit in enumerate(retrieval.passages, 1)) + "\n\n"
     if quotes:
-        user += "The learner already sees these lines quoted from the sources:\n" + "\n".join(
+        user += "The learner already sees these lines quoted from the source:\n" + "\n".join(
             f"> {line}" for quote in quotes for line in quote.text.splitlines()) + "\n\n"
     user += f"Question: {question.text}"
     if question.tried:
         user += f"\n\nWhat I tried or expect: {question.tried}"
     rules = QUOTED_RULES if quotes else BASE_RULES
-    return [{"role": "system", "content": f"{rules}\n{MODE_RULES[question.mode]}"},
-            {"role": "user", "content": user}]
+    messages = [{"role": "system", "content": f"{rules}\n{MODE_RULES[question.mode]}"}]
+    if quotes and question.mode == "explain":
+        messages += [{"role": "user", "content": EXAMPLE_QUESTION},
+                     {"role": "assistant", "content": EXAMPLE_ANSWER}]
+    return messages + [{"role": "user", "content": user}]
 
 
 def related_solutions(conn: sqlite3.Connection, question: Question, retrieval: Retrieval) -> list[str]:
@@ -206,8 +244,9 @@ class Tutor:
         self.seed = seed
         self.think_first_min = think_first_min
         self._problem: tuple[float, str | None] = (-PROBLEM_RECHECK_S - 1, None)   # (when, what)
-        # Off only to watch the model unguarded (a test that needs one long answer to hold the
-        # model); read when an answer starts, like answer_tokens.
+        # Off only to watch the model unguarded, without the loop guard and the sentence filter
+        # (a test that needs one long answer to hold the model); read when an answer starts,
+        # like answer_tokens.
         self.stop_loops = stop_loops
 
     def problem(self) -> str | None:
@@ -273,11 +312,13 @@ class Tutor:
             record["quotes"] = [quote.public() for quote in quotes]
             for quote in quotes:
                 yield "quote", quote.public()
-            faithfulness = FaithfulnessGuard(*(hit.text for hit in shown), *(q.text for q in quotes),
-                                             question.text, question.tried)
+            asked = f"{question.text}\n{question.tried}"
+            faithfulness = FaithfulnessGuard(*(hit.text for hit in shown), *(q.text for q in quotes), asked)
+            sentences = (SentenceFilter(SentenceJudge(asked, [q.text for q in quotes], [hit.text for hit in shown]))
+                         if self.stop_loops else None)
             leak = LeakGuard(solutions) if question.mode == "hint" else None
             loops = LoopGuard(already_said=[q.text for q in quotes]) if self.stop_loops else None
-            guards = GuardChain(loops, leak, faithfulness)
+            guards = GuardChain(loops, leak, sentences, faithfulness)
             if wait_turn is not None:
                 yield from wait_turn()
             engine, _reason = self.engine_provider()
@@ -292,13 +333,18 @@ class Tutor:
             yield from _shown(guards.finish(), record)
             if leak and leak.leaked:
                 yield from _shown(LEAK_NOTE, record)
+            elif not record["answer"]:
+                yield from _shown(ONLY_QUOTES if quotes else ONLY_SOURCES, record)
+            dropped = (sentences.dropped if sentences else []) + (
+                [{"text": loops.repeated, "reason": "repeat"}] if loops and loops.looped and loops.repeated else [])
             record.update(unsupported=faithfulness.unsupported, unsupported_share=faithfulness.share(),
-                          looped=bool(loops and loops.looped))
+                          looped=bool(loops and loops.looped), dropped=dropped)
             stats = dict(getattr(stream, "stats", None) or {})
             done = {"grounded": True, "engine": engine.name, "model": engine.model,
                     "ttft_ms": stats.get("ttft_ms"), "tokens": stats.get("tokens", 0),
                     "tokens_per_s": stats.get("tokens_per_s"), "trimmed": bool(leak and leak.leaked),
-                    "looped": bool(loops and loops.looped), "unsupported": len(faithfulness.unsupported)}
+                    "looped": bool(loops and loops.looped), "unsupported": len(faithfulness.unsupported),
+                    "dropped": len(dropped), "dropped_sentences": dropped}
             if question.mode == "debug":
                 done["tutorial_step"] = tutorial_step(retrieval)
             record["stats"] = done

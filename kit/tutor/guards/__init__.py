@@ -6,7 +6,10 @@ one loop in kit/tutor/answering.py:
 
 - leak.py: hint mode never hands over an exercise's solution;
 - loops.py: a model repeating itself is stopped and the repeat not shown;
-- faithfulness.py: code the material does not have is marked "not in the material — check it".
+- sentences.py: a sentence is shown only when the material supports it (else dropped, with
+  its reason kept for the teacher);
+- faithfulness.py: code the material does not have is marked "not in the material — check it"
+  (whole tokens; the sentence filter drops such sentences first, the mark is the last net).
 """
 from __future__ import annotations
 

@@ -46,6 +46,8 @@ class KnownTokens:
 
     def __contains__(self, piece: str) -> bool:
         tokens = whole_tokens(piece)
+        if tokens[-2:] == ["(", ")"] and len(tokens) > 2:
+            tokens = tokens[:-1]      # `print()` names the function the material calls as print(…)
         return bool(tokens) and _GLUE + _GLUE.join(tokens) + _GLUE in self._joined
 
 
