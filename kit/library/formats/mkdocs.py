@@ -2,9 +2,12 @@
 
 `site_name` is the title; `nav` is the reading order and nesting (a section without a page of
 its own sets the `part` its pages sit in); without `nav`, the pages in file-name order with
-index.md first, as MkDocs does. Admonitions (`!!! note`, collapsible `??? note`) are read by
-the book parser; content tabs (`=== "Tab"`) are rewritten here into labelled blocks, shown one
-after the other (no script needed).
+index.md first, as MkDocs does. mkdocs.yml's INHERIT is followed and the language read from the
+theme (mkdocs_config.py). Each page is made ready for the book parser the way MkDocs' extensions
+would build it: included files put in (mkdocs_includes.py), content tabs (`=== "Tab"`) rewritten
+here into labelled blocks shown one after the other (no script needed), `///` blocks rewritten
+and terminal blocks made plain text (mkdocs_blocks.py). Admonitions (`!!! note`, collapsible
+`??? note`) are read by the book parser itself.
 """
 from __future__ import annotations
 
@@ -12,42 +15,26 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import yaml
-
-from kit.library.documents import Document, ImportProblem, slugify
+from kit.library.documents import Document, ImportProblem
 from kit.library.formats.base import SourceFormat, SourceInfo
 from kit.library.formats.book_markdown import book_chapter
+from kit.library.formats.mkdocs_blocks import plain_consoles, rewrite_blocks
+from kit.library.formats.mkdocs_config import (config_path, extension_options, read_site,
+                                               site_identity)
+from kit.library.formats.mkdocs_includes import MAX_FILE_BYTES, IncludeArea, Includer, include_bases
 from kit.library.importers import read_text_file
 from kit.library.rendering import split_front_matter
 
-_CONFIG_NAMES = ("mkdocs.yml", "mkdocs.yaml")
 _TAB = re.compile(r"^(?P<indent>[ \t]*)===(?P<open>\+?)\s+\"(?P<title>[^\"]*)\"\s*$")
 _REMOTE = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
-
-
-class _ConfigLoader(yaml.SafeLoader):
-    """mkdocs.yml may hold `!!python/name:…` and `!ENV` tags: read them as nothing."""
-
-
-_ConfigLoader.add_multi_constructor("", lambda loader, suffix, node: None)
-_ConfigLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
-
-
-def config_path(path: Path) -> Path | None:
-    return next((path / name for name in _CONFIG_NAMES if (path / name).is_file()), None)
+# More nav pages missing than this from a folder that inherits its nav: one problem says so
+# (a translation not finished yet), not one per page.
+_MISSING_LISTED = 5
 
 
 def read_config(path: Path) -> dict:
-    config_file = config_path(path)
-    try:
-        config = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_ConfigLoader) or {}
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise ImportProblem(config_file.name, f"not valid YAML ({getattr(error, 'problem', error)}). "
-                                              "Fix the line.", mark.line + 1 if mark else None)
-    if not isinstance(config, dict):
-        raise ImportProblem(config_file.name, "must be 'key: value' lines.", 1)
-    return config
+    """The source's merged mkdocs.yml (its INHERITs followed)."""
+    return read_site(path, IncludeArea.of_source(path)).data
 
 
 def nav_entries(nav, depth: int = 0, part: str = "") -> Iterator[tuple[str, str, int, str]]:
@@ -83,6 +70,19 @@ def rewrite_tabs(text: str) -> str:
     return "\n".join(out)
 
 
+def prepare_page(body: str, relpath: str, includer: Includer) -> str:
+    """A page's Markdown as MkDocs' extensions would build it, in the parser's own syntax."""
+    return plain_consoles(rewrite_blocks(rewrite_tabs(includer.expand(body, relpath))))
+
+
+def _entries(site, docs: Path) -> list[tuple[str, str, int, str]]:
+    if site.data.get("nav"):
+        return list(nav_entries(site.data["nav"]))
+    pages = sorted(p.relative_to(docs).as_posix() for p in docs.rglob("*.md"))
+    pages.sort(key=lambda p: (p.count("/"), p.rsplit("/", 1)[-1] not in ("index.md", "README.md"), p))
+    return [("", page, 0, "") for page in pages]
+
+
 class MkDocsFormat(SourceFormat):
     name = "mkdocs"
     label = "MkDocs site (source folder)"
@@ -91,33 +91,49 @@ class MkDocsFormat(SourceFormat):
         return path.is_dir() and config_path(path) is not None
 
     def describe(self, path: Path) -> SourceInfo:
-        config = read_config(path)
-        theme = config.get("theme") if isinstance(config.get("theme"), dict) else {}
-        title = str(config.get("site_name") or path.name)
-        author = config.get("site_author")
-        return SourceInfo(id=slugify(title), title=title, language=str(theme.get("language") or ""),
-                          description=str(config.get("site_description") or ""),
-                          authors=[str(author)] if author else [])
+        site = read_site(path, IncludeArea.of_source(path))
+        pack_id, title, language = site_identity(site, path)
+        author = site.data.get("site_author")
+        return SourceInfo(id=pack_id, title=title, language=language,
+                          description=str(site.data.get("site_description") or ""),
+                          authors=[str(author)] if author else [], extra={"source": path})
+
+    def after_copy(self, info: SourceInfo, copy: Path) -> None:
+        """The files the pages include from outside the folder (and the configs it INHERITs)
+        go with the copy, so the pack reads the same text wherever it is."""
+        source = info.extra.get("source")
+        if source is None:
+            return
+        area = IncludeArea.of_source(source)
+        site = read_site(source, area)
+        includer = Includer(area, include_bases(site.data, extension_options), [])
+        docs = source / str(site.data.get("docs_dir") or "docs").strip("/")
+        for _, page, _, _ in _entries(site, docs):
+            path = docs / page
+            if not _REMOTE.match(page) and path.is_file() and path.stat().st_size <= MAX_FILE_BYTES * 4:
+                includer.expand(path.read_text(encoding="utf-8", errors="replace"), page)
+        area.mirror(copy)
 
     def documents(self, pack, settings, problems: list) -> Iterator[Document]:
-        config = read_config(pack.root)
-        docs_name = str(config.get("docs_dir") or "docs").strip("/")
+        area = IncludeArea.of_pack(pack.root)
+        site = read_site(pack.root, area)
+        includer = Includer(area, include_bases(site.data, extension_options), problems)
+        docs_name = str(site.data.get("docs_dir") or "docs").strip("/")
         docs = pack.root / docs_name
-        if config.get("nav"):
-            entries = list(nav_entries(config["nav"]))
-        else:
-            pages = sorted(p.relative_to(docs).as_posix() for p in docs.rglob("*.md"))
-            pages.sort(key=lambda p: (p.count("/"), p.rsplit("/", 1)[-1] not in ("index.md", "README.md"), p))
-            entries = [("", page, 0, "") for page in pages]
+        inherited_nav = site.inherited("nav")
         parents: list[str] = []
-        for position, (title, page, depth, part) in enumerate(entries, 1):
+        missing: list[str] = []
+        for position, (title, page, depth, part) in enumerate(_entries(site, docs), 1):
             if _REMOTE.match(page):
                 continue
             relpath = f"{docs_name}/{page.lstrip('/')}"
             path = pack.root / relpath
             del parents[depth:]
             if not path.resolve().is_relative_to(docs.resolve()) or not path.is_file():
-                problems.append(ImportProblem(config_path(pack.root).name, f"nav lists '{page}', but "
+                if inherited_nav:
+                    missing.append(page)
+                    continue
+                problems.append(ImportProblem(site.name, f"nav lists '{page}', but "
                                               f"{docs_name}/ has no such page. Fix the nav entry, or add "
                                               "the page and import again.", _nav_line(pack.root, page)))
                 continue
@@ -127,12 +143,17 @@ class MkDocsFormat(SourceFormat):
             except ImportProblem as problem:
                 problems.append(problem)
                 continue
-            doc = book_chapter(rewrite_tabs(body), relpath, title)
+            doc = book_chapter(prepare_page(body, relpath, includer), relpath, title)
             doc.position = position
             doc.relpath = relpath
             doc.meta.update(depth=depth, parent=parents[-1] if parents else "", part=part)
             parents.append(relpath)
             yield doc
+        if missing:
+            shown = ", ".join(missing[:_MISSING_LISTED]) + (", …" if len(missing) > _MISSING_LISTED else "")
+            problems.append(ImportProblem(site.name, f"{len(missing)} page(s) of the nav it inherits from "
+                                          f"'{inherited_nav}' are not in {docs_name}/ ({shown}): left out. "
+                                          "Translate them, or import the original language's folder."))
 
 
 def _nav_line(root: Path, page: str) -> int | None:
