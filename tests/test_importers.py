@@ -587,6 +587,42 @@ def test_main_element_page_keeps_only_the_main_content(tmp_path):
         assert dropped not in doc.html
 
 
+WRAPPED_PAGE = """\
+<html><head><title>Files</title></head><body><div role="main"><section id="files"><h1>Files</h1>
+<p>To read a whole file into a string,
+open it and call <code>read()</code>. It returns
+the text.</p>
+<div class="highlight"><pre><span></span><span class="k">with</span> <span class="nb">open</span>(\
+<span class="s1">&#39;notes.txt&#39;</span>) <span class="k">as</span> f:
+    text = f.read()
+
+print(text)
+</pre></div>
+<ul><li><p>a list item
+wrapped in the source</p></li><li>another</li></ul>
+<table><tr><td>first cell</td><td>second cell</td></tr></table>
+</section></div></body></html>
+"""
+
+
+def test_html_text_keeps_the_pages_blocks_not_its_source_lines(tmp_path):
+    """A generator wraps its HTML source at ~80 columns: those breaks are spaces, so a sentence
+    stays whole; a <pre> block keeps its own lines and stays one block (the tutor quotes it as
+    code); list items and cells are blocks of their own."""
+    doc = import_file(tmp_path, "docs/files.html", WRAPPED_PAGE)
+    assert doc.passages[0].text.split("\n\n") == [
+        "To read a whole file into a string, open it and call read(). It returns the text.",
+        "with open('notes.txt') as f:\n    text = f.read()\nprint(text)",
+        "a list item wrapped in the source", "another", "first cell", "second cell"]
+
+
+def test_a_long_code_block_is_cut_between_its_lines(tmp_path):
+    lines = "\n".join(f"value_{n} = compute({n}, 'a few words')" for n in range(400))
+    doc = import_file(tmp_path, "docs/long.html", f"<main><h1>Long</h1><pre>{lines}</pre></main>")
+    pieces = [p.text for p in doc.passages]
+    assert len(pieces) > 1 and "\n".join(pieces) == lines
+
+
 def test_html_sections_use_the_heading_or_enclosing_section_id(tmp_path):
     sphinx = import_file(tmp_path, "docs/quickstart.html", SPHINX_PAGE)
     main = import_file(tmp_path, "docs/routing.html", MAIN_PAGE)

@@ -61,14 +61,27 @@ def unique_anchor(anchor: str, taken: set[str]) -> str:
     return candidate
 
 
+def _code_pieces(code: str, max_words: int) -> list[str]:
+    pieces, lines, count = [], [], 0
+    for line in code.split("\n"):
+        words = len(line.split())
+        if lines and count + words > max_words:
+            pieces.append("\n".join(lines))
+            lines, count = [], 0
+        lines.append(line)
+        count += words
+    return pieces + ["\n".join(lines)] if lines else pieces
+
+
 def split_long_text(paragraphs: list[str], max_words: int) -> list[str]:
     """Group paragraphs into chunks of at most `max_words` (a single long paragraph is split
     at sentence ends), so passages stay small enough to cite and to fit a model's context."""
     chunks, current, count = [], [], 0
     for paragraph in paragraphs:
         pieces = [paragraph]
-        if len(paragraph.split()) > max_words:
-            pieces = re.split(r"(?<=[.!?])\s+", paragraph)
+        if len(paragraph.split()) > max_words:     # code (a paragraph of lines) is cut between lines
+            pieces = _code_pieces(paragraph, max_words) if "\n" in paragraph \
+                else re.split(r"(?<=[.!?])\s+", paragraph)
         for piece in pieces:
             words = len(piece.split())
             if current and count + words > max_words:

@@ -1,4 +1,9 @@
-"""HTML pages from a documentation set: main text kept, navigation dropped, sections by heading."""
+"""HTML pages from a documentation set: main text kept, navigation dropped, sections by heading.
+
+A passage's text keeps the page's blocks: each paragraph, list item or cell is one line of prose
+(the line breaks a generator wrapped its source at are spaces, as a browser shows them), and a
+`<pre>` block keeps its lines, so the tutor quotes a sentence whole and a code sample as code.
+"""
 from __future__ import annotations
 
 import html
@@ -19,7 +24,9 @@ _SKIP_CLASSES = {"sphinxsidebar", "related", "footer", "headerlink", "navigation
                  "mobile-nav", "breadcrumbs"}
 _VOID = {"br", "hr", "img", "input", "meta", "link", "wbr", "col", "area", "source", "base"}
 _BLOCK = {"p", "div", "li", "dt", "dd", "pre", "tr", "table", "section", "blockquote", "br",
-          "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl"}
+          "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "figcaption", "caption", "td", "th"}
+_BREAK = "\x1e"        # a block's edge in the collected text (text itself never holds one)
+_SPACES = re.compile(r"\s+")
 
 
 class _PageReader(HTMLParser):
@@ -36,6 +43,7 @@ class _PageReader(HTMLParser):
         self.sections: list[dict] = [{"id": "", "heading": "", "text": []}]
         self.heading_tag = ""        # inside a kept h1–h3
         self.pending_section_id = ""
+        self.pre_depth = 0           # >0 inside <pre>: line breaks are the code's own
 
     def keeping(self) -> bool:
         return self.skip_depth == 0 and (self.main_depth > 0 or not self.main_only)
@@ -66,7 +74,8 @@ class _PageReader(HTMLParser):
             self.sections.append({"id": section_id, "heading": "", "text": []})
             self.pending_section_id = ""
         if tag in _BLOCK:
-            self.sections[-1]["text"].append("\n")
+            self.sections[-1]["text"].append(_BREAK)
+        self.pre_depth += tag == "pre"
         rendered = "".join(f' {name}="{html.escape(value or "", quote=True)}"'
                            for name, value in attrs)
         self.kept_html.append(f"<{tag}{rendered}>")
@@ -83,6 +92,9 @@ class _PageReader(HTMLParser):
             self.skip_depth -= opened_skip
             if was_keeping:
                 self.kept_html.append(f"</{open_tag}>")
+                if open_tag in _BLOCK:
+                    self.sections[-1]["text"].append(_BREAK)
+                self.pre_depth -= open_tag == "pre" and self.pre_depth > 0
             if open_tag == tag:
                 break
         if tag == self.heading_tag:
@@ -94,10 +106,19 @@ class _PageReader(HTMLParser):
         if not self.keeping():
             return
         self.kept_html.append(html.escape(data))
+        data = data.replace(_BREAK, " ")
         if self.heading_tag:
             self.sections[-1]["heading"] += data
         else:
-            self.sections[-1]["text"].append(data)
+            self.sections[-1]["text"].append(data if self.pre_depth else _SPACES.sub(" ", data))
+
+
+def _paragraph(block: str) -> str:
+    """A block's text: prose on one line; a <pre> block's lines (its only source of line breaks)
+    kept, without blank ones, so the block stays one paragraph of code."""
+    if "\n" not in block:
+        return " ".join(block.split())
+    return "\n".join(line.rstrip() for line in block.split("\n") if line.strip())
 
 
 class HtmlImporter(Importer):
@@ -114,8 +135,7 @@ class HtmlImporter(Importer):
         passages, taken = [], set()
         for section in reader.sections:
             heading = " ".join(section["heading"].split())
-            paragraphs = [" ".join(block.split()) for block in "".join(section["text"]).split("\n")]
-            paragraphs = [p for p in paragraphs if p]
+            paragraphs = [p for p in map(_paragraph, "".join(section["text"]).split(_BREAK)) if p]
             if not paragraphs and not heading:
                 continue
             anchor = unique_anchor(section["id"] or "s-" + slugify(heading or "top"), taken)
