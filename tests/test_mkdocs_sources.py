@@ -307,3 +307,15 @@ def test_blocks_nest_close_by_their_own_slashes_and_leave_code_and_unclosed_line
 def test_only_terminal_blocks_lose_their_colour_tags():
     text = ('```console\n$ <b>run</b> &amp; wait\n```\n\n```html\n<b>bold</b> &amp;\n```\n')
     assert plain_consoles(text) == '```console\n$ run & wait\n```\n\n```html\n<b>bold</b> &amp;\n```\n'
+
+
+def test_an_include_never_reads_the_home_folder_of_whoever_imports(tmp_path, library_dirs, make_settings, page,
+                                                                   monkeypatch):
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    write_tree(home, {"diary.txt": "My private diary\n", "site/mkdocs.yml": "site_name: Diary Kites\n",
+                      "site/docs/index.md": "# Kites\n\n{!../diary.txt!}\n"})
+    kit_import(library_dirs, home / "site")
+    assert "private diary" not in page("/p/diary-kites/docs/index")
+    found = [message for *_, message in problems(make_settings)]
+    assert len(found) == 1 and "is outside the folders an include may read (the imported folder)" in found[0]

@@ -8,9 +8,10 @@ Published tutorials keep their code in files of its own and include it where the
 written, the code never reaches the index and the raw line is shown and quoted.
 
 What an include may read (`IncludeArea`): files under the imported folder and under the folders
-up to `LEVELS_UP` above it — FastAPI's docs/en includes ../../docs_src, two folders up — never an
-absolute path, a web address, a hidden file or folder (.git, .env, .ssh), a link leading out of
-that area, a file over `MAX_FILE_BYTES`, more than `MAX_PAGE_BYTES` into one page, or more than
+up to `LEVELS_UP` above it — FastAPI's docs/en includes ../../docs_src, two folders up — but
+never the disk's top folder or the home folder (or above); never an absolute path, a web
+address, a hidden file or folder (.git, .env, .ssh), a link leading out of that area, a file
+over `MAX_FILE_BYTES`, more than `MAX_PAGE_BYTES` into one page, or more than
 `MAX_DEPTH` includes deep (a loop). A refused or missing include is an import problem naming the
 page, the line and the file; the page still imports with a short note where the code was.
 `kit import` copies what the pages include from outside the folder into the pack's
@@ -59,8 +60,15 @@ class IncludeArea:
 
     @classmethod
     def of_source(cls, root: Path) -> IncludeArea:
-        real = root.resolve()
-        top = real.parents[LEVELS_UP - 1] if len(real.parents) >= LEVELS_UP else Path(real.anchor)
+        """Up to LEVELS_UP folders above `root`, but never the disk's top folder, the home
+        folder or any folder above it (where an organiser's own files are)."""
+        real, top = root.resolve(), root.resolve()
+        home = Path.home().resolve()
+        for _ in range(LEVELS_UP):
+            parent = top.parent
+            if parent == top or parent == Path(parent.anchor) or home.is_relative_to(parent):
+                break
+            top = parent
         place = real.relative_to(top).as_posix()
         return cls(root, "" if place == "." else place, top)
 
