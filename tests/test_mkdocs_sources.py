@@ -319,3 +319,26 @@ def test_an_include_never_reads_the_home_folder_of_whoever_imports(tmp_path, lib
     assert "private diary" not in page("/p/diary-kites/docs/index")
     found = [message for *_, message in problems(make_settings)]
     assert len(found) == 1 and "is outside the folders an include may read (the imported folder)" in found[0]
+
+
+def test_include_forms_line_choices_and_escapes(tmp_path):
+    from kit.library.formats.mkdocs_includes import IncludeArea, Includer
+    site = write_tree(tmp_path / "site", {"mkdocs.yml": "site_name: S\n",
+                                          "code/steps.txt": "one\ntwo\nthree\nfour\n",
+                                          "code/more.txt": "five\n"})
+    problems_found: list = []
+    includer = Includer(IncludeArea.of_source(site), {}, problems_found)
+    text = textwrap.dedent("""\
+        {! code/steps.txt[ln:2-3] !}
+        {! code/steps.txt | lines=4 !}
+        --8<-- "code/steps.txt:-2:"
+        --8<--
+        code/more.txt
+        code/steps.txt:1:1
+        --8<--
+        \\{!code/steps.txt!} and ;--8<-- "code/more.txt"
+        """)
+    assert includer.expand(text, "docs/index.md").split("\n") == [
+        "two", "three", "four", "three", "four", "five", "one",
+        '{!code/steps.txt!} and ;--8<-- "code/more.txt"', ""]
+    assert problems_found == []
