@@ -95,7 +95,9 @@ SITE = {
 
         ///
 
-        Watch it fly:
+        ## Watch it fly { #watch }
+
+        Then read [Landing](landing.md){.internal-link target=_blank}.
 
         <div class="termy">
 
@@ -161,10 +163,12 @@ def test_included_code_blocks_and_terminal_text_reach_the_page_and_the_index(
     assert re.search(r'<div class="admonition tip">\s*<p class="admonition-title">Mind the trees</p>', html)
     assert re.search(r'<p class="tab-label">Linux</p>.*The reel hums.*<p class="tab-label">Windows</p>', html, re.S)
     assert re.search(r'<details class="section" id="spare-parts" open(?:="")?>\s*<summary>Spare parts</summary>', html)
-    for raw in ("{!", "{*", "--8<--", "///", "<font", "&amp;apos;", "[start:gauge]"):
+    assert re.search(r'<h2 id="watch">Watch it fly</h2>', html)
+    for raw in ("{!", "{*", "--8<--", "///", "<font", "&amp;apos;", "[start:gauge]", "internal-link",
+                "{ #watch", "{#watch"):
         assert raw not in html, raw
     assert search(make_settings, "reel_out_line") == ["/p/kite-workshop/docs/launch#s-top"]
-    assert search(make_settings, "kite fly --height") == ["/p/kite-workshop/docs/launch#s-top"]
+    assert search(make_settings, "kite fly --height") == ["/p/kite-workshop/docs/launch#watch"]
     assert search(make_settings, "apos") == [] and search(make_settings, "4E9A06") == []
     assert problems(make_settings) == []
 

@@ -5,9 +5,10 @@ its own sets the `part` its pages sit in); without `nav`, the pages in file-name
 index.md first, as MkDocs does. mkdocs.yml's INHERIT is followed and the language read from the
 theme (mkdocs_config.py). Each page is made ready for the book parser the way MkDocs' extensions
 would build it: included files put in (mkdocs_includes.py), content tabs (`=== "Tab"`) rewritten
-here into labelled blocks shown one after the other (no script needed), `///` blocks rewritten
-and terminal blocks made plain text (mkdocs_blocks.py). Admonitions (`!!! note`, collapsible
-`??? note`) are read by the book parser itself.
+here into labelled blocks shown one after the other (no script needed); `///` blocks rewritten,
+terminal blocks made plain text and attribute lists (`{.internal-link target=_blank}`) taken
+out (mkdocs_blocks.py). Admonitions (`!!! note`, collapsible `??? note`) are read by the book
+parser itself.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from pathlib import Path
 from kit.library.documents import Document, ImportProblem
 from kit.library.formats.base import SourceFormat, SourceInfo
 from kit.library.formats.book_markdown import book_chapter
-from kit.library.formats.mkdocs_blocks import plain_consoles, rewrite_blocks
+from kit.library.formats.mkdocs_blocks import plain_consoles, rewrite_blocks, without_attribute_lists
 from kit.library.formats.mkdocs_config import (config_path, extension_options, read_site,
                                                site_identity)
 from kit.library.formats.mkdocs_includes import MAX_FILE_BYTES, IncludeArea, Includer, include_bases
@@ -72,7 +73,8 @@ def rewrite_tabs(text: str) -> str:
 
 def prepare_page(body: str, relpath: str, includer: Includer) -> str:
     """A page's Markdown as MkDocs' extensions would build it, in the parser's own syntax."""
-    return plain_consoles(rewrite_blocks(rewrite_tabs(includer.expand(body, relpath))))
+    text = rewrite_blocks(rewrite_tabs(includer.expand(body, relpath)))
+    return without_attribute_lists(plain_consoles(text))
 
 
 def _entries(site, docs: Path) -> list[tuple[str, str, int, str]]:

@@ -8,6 +8,10 @@ for `html`, `caption` and the like. An outer block is written with more slashes 
 blocks inside it, as pymdownx requires; options are indented `key: value` lines under the
 opening line. Slashes inside fenced code are code, never a block.
 
+Attribute lists (the attr_list extension: `[link](page.md){.internal-link target=_blank}`,
+`## Title { #anchor }`) set HTML attributes MkDocs never shows: a link's are dropped, a
+heading's anchor is written the way the book parser reads it (`{#anchor}`).
+
 FastAPI's terminal blocks (```console, inside `<div class="termy">`) carry HTML for their
 colours (`<font color=…>`, `<span style=…>`, `<u>`): a learner reads, and the tutor quotes,
 the plain terminal text, so those tags are taken out and the entities decoded.
@@ -101,6 +105,29 @@ def _as_parser_syntax(name: str, title: str, options: dict, body: str) -> str:
     heading = f'!!! {kind} "{title.replace(chr(34), chr(39))}"' if title else f"!!! {kind}"
     indented = "\n".join(f"    {line}" if line.strip() else "" for line in body.split("\n"))
     return f"\n{heading}\n{indented}\n"
+
+
+_ATTR = r"(?:[.#][\w-]+|[\w-]+=(?:\"[^\"]*\"|'[^']*'|[^\s}]+))"
+_LINK_ATTRS = re.compile(r"(?<=\))\{:?\s*" + _ATTR + r"(?:\s+" + _ATTR + r")*\s*\}")
+_HEADING_ATTRS = re.compile(r"^(?P<heading>#{1,6}\s.*?)\s*\{:?\s*(?P<attrs>" + _ATTR + r"(?:\s+" + _ATTR
+                            + r")*)\s*\}\s*$")
+
+
+def without_attribute_lists(text: str) -> str:
+    """Attribute lists out of the text outside code (a heading keeps its `{#anchor}`)."""
+    lines, position = text.split("\n"), 0
+    while position < len(lines):
+        if _FENCE.match(lines[position]):
+            position = _fence_end(lines, position) + 1
+            continue
+        line = _LINK_ATTRS.sub("", lines[position]) if "){" in lines[position] else lines[position]
+        heading = _HEADING_ATTRS.match(line)
+        if heading:
+            anchor = next((item[1:] for item in heading["attrs"].split() if item.startswith("#")), "")
+            line = heading["heading"] + (f" {{#{anchor}}}" if anchor else "")
+        lines[position] = line
+        position += 1
+    return "\n".join(lines)
 
 
 def plain_consoles(text: str) -> str:
