@@ -33,11 +33,6 @@ _REMOTE = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
 _MISSING_LISTED = 5
 
 
-def read_config(path: Path) -> dict:
-    """The source's merged mkdocs.yml (its INHERITs followed)."""
-    return read_site(path, IncludeArea.of_source(path)).data
-
-
 def nav_entries(nav, depth: int = 0, part: str = "") -> Iterator[tuple[str, str, int, str]]:
     """(title, page, depth, part) for every page of a `nav`, in order."""
     for item in nav or []:
