@@ -346,3 +346,17 @@ def test_include_forms_line_choices_and_escapes(tmp_path):
         "two", "three", "four", "three", "four", "five", "one",
         '{!code/steps.txt!} and ;--8<-- "code/more.txt"', ""]
     assert problems_found == []
+
+
+def test_env_tags_give_their_default_and_the_child_wins_the_merge(tmp_path, monkeypatch):
+    from kit.library.formats.mkdocs_config import read_site, site_identity
+    from kit.library.formats.mkdocs_includes import IncludeArea
+    monkeypatch.setenv("KITE_BASE", "../elsewhere.yml")       # never read: imports ignore the environment
+    site = write_tree(tmp_path / "docs", {
+        "pt/mkdocs.yml": "INHERIT: !ENV [KITE_BASE, '../en/mkdocs.yml']\ntheme:\n  palette: dark\n",
+        "en/mkdocs.yml": "site_name: Kites\ntheme:\n  name: material\n  language: en\n  palette: light\n"})
+    config = read_site(site / "pt", IncludeArea.of_source(site / "pt"))
+    assert config.data["theme"] == {"name": "material", "language": "en", "palette": "dark"}
+    assert site_identity(config, site / "pt") == ("kites-pt", "Kites (pt)", "pt")
+    assert site_identity(read_site(site / "en", IncludeArea.of_source(site / "en")), site / "en") == \
+        ("kites", "Kites", "en")
