@@ -60,13 +60,12 @@ class Source:
 
 def sources_for(paths: dict[str, Path | None]) -> dict[str, list[Source]]:
     """The sources of each data folder; a None (or empty) optional path leaves it out.
-
-    FastAPI's French mkdocs.yml only INHERITs the English one, so the kit cannot read its
-    language from it: an organiser passes --language fr, and so does this eval."""
+    FastAPI's French mkdocs.yml INHERITs the English one; the kit reads its language from the
+    folder (pack `fastapi-fr`, language fr), as an organiser would import it: no flags."""
     fastapi_fr = paths.get("fastapi_fr")
     tutorials = [Source("flask", paths["flask"]), Source("fastapi", paths["fastapi"])]
     if fastapi_fr and str(fastapi_fr):
-        tutorials.append(Source("fastapi_fr", fastapi_fr, ("--language", "fr", "--title", "FastAPI (français)")))
+        tutorials.append(Source("fastapi_fr", fastapi_fr))
     return {"tutorials": tutorials, "library": [Source("django", paths["django"])]}
 
 
