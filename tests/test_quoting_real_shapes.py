@@ -276,3 +276,35 @@ def test_a_honkit_page_s_per_system_captions_reach_the_quote_as_words(tmp_path):
     shown = [q.text for q in choose_quotes([passage(text)], {"server": 2.0, "start": 1.0, "club": 0.5},
                                            asked="how do I start the club server")]
     assert shown[-4:] == ["Windows:", "club.exe serve", "macOS or Linux:", "./club serve"], shown
+
+
+INTRODUCED = ("Every check of the club site is a class of its own, kept in a file beside the code it checks, so "
+              "that a new member finds the checks of a page where the page is. Here is an example that "
+              "subclasses club.testing.ClubCase, which starts each check with an empty members list:\n\n"
+              "from club.testing import ClubCase\nfrom club.members import join\n"
+              "class JoinTest(ClubCase):\n    def test_join_adds_a_member(self):\n"
+              "        join('ana')\n        self.assertEqual(self.members(), ['ana'])\n"
+              "    def test_join_twice_keeps_one(self):\n        join('ana')\n        join('ana')\n"
+              "        self.assertEqual(self.members(), ['ana'])\n\nRun them all with club check.")
+
+
+def test_a_sentence_that_introduces_code_brings_the_code_even_past_the_first_quote_s_room():
+    """A quote ending on "…like this:" promises the line it leaves out: the block's first lines come too."""
+    assert len(INTRODUCED.split("\n\n")[0]) + len(INTRODUCED.split("\n\n")[1]) > 400   # more than the first room
+    quotes = choose_quotes([passage(INTRODUCED)], {"checks": 2.5, "write": 2.0, "page": 1.0},
+                           asked="how do i write checks for a page")
+    code = [q for q in quotes if q.code]
+    assert code and code[0].text.startswith("from club.testing import ClubCase\n"), quotes
+    assert all(q.text in INTRODUCED for q in quotes) and sum(len(q.text) for q in quotes) <= 600, quotes
+
+
+def test_a_listing_after_a_colon_is_not_brought_in():
+    text = ("The club site keeps every page in one folder, so that a backup of the folder is a backup of the "
+            "whole site, pictures and members list included, and a copy of it on a stick moves the site to "
+            "another laptop. Nothing the site needs lives anywhere else: no database server, no settings in "
+            "the home folder, no files the browser keeps in a place of its own. By the end of this step the "
+            "folder looks like this:"
+            "\n\nsite/\n├── pages/\n│   ├── index.md\n│   ├── members.md\n│   └── meetings.md\n└── pictures/")
+    assert len(text.split("\n\n")[0]) > 400
+    quotes = choose_quotes([passage(text)], {"backup": 2.0, "folder": 1.0}, asked="how do I make a backup")
+    assert quotes and not any(q.code for q in quotes), quotes

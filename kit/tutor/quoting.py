@@ -173,10 +173,11 @@ def _allowed(unit: Unit, mode: str, error: tuple[str, str] | None, solutions: li
     return True
 
 
-def _window_after(found: list[Unit], start: int, max_chars: int, hits) -> list[Unit]:
+def _window_after(found: list[Unit], start: int, max_chars: int, hits, limit: int = 0) -> list[Unit]:
     """The units from `start` that fit in `max_chars`, cut after the last one that matches, the
     rest of its paragraph and a code block that paragraph introduces, with its caption (at
-    least one unit of context kept, if there is room); a title never ends it."""
+    least one unit of context kept, if there is room); a title never ends it. A last sentence
+    that introduces a code block brings that block's first lines, up to `limit` characters in all."""
     window, used = [], 0
     for unit in found[start:]:
         if window and used + len(unit.text) > max_chars:
@@ -194,10 +195,33 @@ def _window_after(found: list[Unit], start: int, max_chars: int, hits) -> list[U
     window = window[:max(keep, last + 2)]
     while window[-1].title:
         window.pop()
-    return window
+    return window + _introduced_code(found, start + len(window), window[-1], limit - sum(len(u.text) for u in window))
 
 
-def _best_window(passages, matcher: Matcher, allowed, max_chars: int, prefer_code: bool | None = None):
+def _introduced_code(found: list[Unit], at: int, last: Unit, room: int) -> list[Unit]:
+    """The code block a window's last sentence introduces ("…like this:"), as many of its first
+    lines as fit in `room`, when it is code to type: tutorials put the command or the example
+    right after the sentence that announces it, so a quote ending on the colon would promise the
+    line it leaves out. A listing of files or output is not brought in (it answers no "how",
+    and would take the second quote's room: measured on the bundled eval)."""
+    if at >= len(found) or last.code or last.title or not last.text.rstrip().endswith(":"):
+        return []
+    code = found[at]
+    if not code.code or code.paragraph != last.paragraph + 1 or not is_code_to_type(code.text):
+        return []
+    lines = []
+    for line in code.text.splitlines():
+        if sum(len(kept) + 1 for kept in lines) + len(line) > room:
+            break
+        lines.append(line)
+    if not any(line.strip() for line in lines):
+        return []
+    return [code if len(lines) == len(code.text.splitlines()) else
+            Unit("\n".join(lines), True, code.paragraph, systems=code.systems)]
+
+
+def _best_window(passages, matcher: Matcher, allowed, max_chars: int, prefer_code: bool | None = None,
+                 limit: int = 0):
     """(passage, units) of the best run of consecutive units within `max_chars`. A "how"
     question (prefer_code True) adds the match of the best code to type in the run again;
     a "what/why" question (False) prefers a run without code by CODE_PREFERENCE."""
@@ -212,14 +236,17 @@ def _best_window(passages, matcher: Matcher, allowed, max_chars: int, prefer_cod
                  if unit.code else unit for unit, keep in zip(every, kept, strict=True) if keep]
         unit_hits = [matcher.hits(unit.text, unit.code) for unit in found]
         by_id = {id(unit): h for unit, h in zip(found, unit_hits, strict=True)}
+
+        def hits_of(unit: Unit) -> frozenset:     # (the first lines of an introduced block are new)
+            return by_id[id(unit)] if id(unit) in by_id else matcher.hits(unit.text, unit.code)
         for start in range(len(found)):
             if not unit_hits[start] or found[start].title:
                 continue            # a quote starts with a line that answers
-            window = _window_after(found, start, max_chars, lambda unit: by_id[id(unit)])
-            value = matcher.value(frozenset().union(*(by_id[id(unit)] for unit in window)))
+            window = _window_after(found, start, max_chars, hits_of, max(limit, max_chars))
+            value = matcher.value(frozenset().union(*(hits_of(unit) for unit in window)))
             if prefer_code:
                 value += HOW_CODE_BONUS * max(
-                    (matcher.value(by_id[id(u)]) for u in window if u.code and is_code_to_type(u.text)), default=0)
+                    (matcher.value(hits_of(u)) for u in window if u.code and is_code_to_type(u.text)), default=0)
             elif prefer_code is False and not any(unit.code for unit in window):
                 value *= CODE_PREFERENCE
             value *= RANK_FACTOR ** rank
@@ -291,7 +318,7 @@ def choose_quotes(passages, weights: dict[str, float], mode: str = "explain", *,
     searched = [p for p in passages if not p.anchor.startswith("ex-")]   # a task answers nothing
     prefer_code = (True if _HOW.match(asked) else False if _WHAT.match(asked) else None) \
         if mode == "explain" else None
-    first = _best_window(searched, matcher, allowed, MAX_QUOTE_CHARS * 2 // 3, prefer_code)
+    first = _best_window(searched, matcher, allowed, MAX_QUOTE_CHARS * 2 // 3, prefer_code, MAX_QUOTE_CHARS)
     if first is None:
         return []
     chosen = list(first[1])
