@@ -308,3 +308,39 @@ def test_a_listing_after_a_colon_is_not_brought_in():
     assert len(text.split("\n\n")[0]) > 400
     quotes = choose_quotes([passage(text)], {"backup": 2.0, "folder": 1.0}, asked="how do I make a backup")
     assert quotes and not any(q.code for q in quotes), quotes
+
+
+SETTINGS_THEN_COMMAND = """Some settings, not required but making the check's report shorter, go in the club's setup.cfg file.
+
+setup.cfg
+
+[club:check]
+report = short
+[club:run]
+pages = all
+
+To check the pages, use the club command. It finds every page you have written.
+
+$ club
+index.md ............ ok
+members.md .......... ok
+meetings.md ......... ok
+pictures.md ......... ok
+4 pages, 0 problems, in 0.12 seconds
+
+If a check fails, the report names the page and the line.
+
+To see the report of every page, run the check with the report option instead of running it plainly.
+
+$ club check --report --all
+
+The report lists each page with its links."""
+
+
+def test_a_settings_file_is_not_the_command_a_how_question_asks_for():
+    """A block opening on a section header ([club:check]) is a file's settings: read, not run."""
+    assert not is_code_to_type("[club:check]\nreport = short") and not is_code_to_type("[tool.club]\npages = 3")
+    assert is_code_to_type("report = short") and is_code_to_type("items = [1, 2]\nprint(items)")
+    quotes = choose_quotes([passage(SETTINGS_THEN_COMMAND)], {"check": 2.0, "report": 2.0, "run": 1.5, "see": 1.0},
+                           asked="how do i run the check and see the report")
+    assert any(q.text == "$ club check --report --all" for q in quotes), quotes

@@ -43,6 +43,8 @@ from import def class return if for while with print try async await @app.route
 _CALL_OR_ASSIGNMENT = re.compile(r"[A-Za-z_][\w.]*\s*(\(|=[^=])")
 # A program run by its path or file name, with arguments: "./manage.py runserver", "club.exe serve".
 _PROGRAM = re.compile(r"\.{1,2}[/\\]\S+|\S+\.(exe|sh|bat|cmd|ps1|py)")
+# A settings file's section header opening a block: "[coverage:run]", "[tool.pytest]".
+_SETTINGS_SECTION = re.compile(r"\[[A-Za-z_][\w.:-]*\][ \t]*\n")
 CODE_LIKE = re.compile(r"[_(){}\[\]<>=/\\]|^--?\w|\w\.\w")
 
 
@@ -139,6 +141,8 @@ def is_code_to_type(code: str) -> bool:
     typed = commands(code)
     if session(code) is not None:
         return any(line.strip() for line in typed)
+    if _SETTINGS_SECTION.match(code.lstrip()):
+        return False            # a settings file's text (setup.cfg, pyproject.toml): read, not run
     for line in typed:
         line = line.strip()
         first = line.split()[0].lower() if line else ""
