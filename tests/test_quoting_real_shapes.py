@@ -310,7 +310,8 @@ def test_a_listing_after_a_colon_is_not_brought_in():
     assert quotes and not any(q.code for q in quotes), quotes
 
 
-SETTINGS_THEN_COMMAND = """Some settings, not required but making the check's report shorter, go in the club's setup.cfg file.
+SETTINGS_THEN_COMMAND = """Some settings, not required but making the check's report shorter, go in the club's \
+setup.cfg file.
 
 setup.cfg
 
