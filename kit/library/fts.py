@@ -3,7 +3,12 @@
 Porter stemming ("running" finds "run") is English-only: applied to French or Portuguese it
 makes wrong stems. So English packs go to one FTS5 table with Porter, every other language to
 a second one with `unicode61 remove_diacritics 2` alone (accents folded: "evaluer" finds
-"évaluer"). Search asks both tables (kit/library/search.py).
+"évaluer"); its words are matched by their Snowball stem at query time, through the table's
+list of words (`vocabulary_table`, FTS5's fts5vocab; kit/library/languages.py). Chinese,
+Japanese and Korean write no spaces between words, so unicode61 takes a whole sentence for one
+word: their packs go to a third table with the `trigram` tokenizer, which finds any substring
+of three characters or more (a shorter word is widened to the trigrams that begin with it).
+Search asks the tables holding passages (kit/library/search.py).
 
 Both are *external-content* tables, each over a view of `passages` and `documents`: the text is
 stored once, in `passages`, and the tables hold only the word index (a copy of every passage's
@@ -20,11 +25,15 @@ search's word look-up and ranking took 0.59 ms before and 0.42 ms after; the mer
 """
 from __future__ import annotations
 
+from kit.library import languages
+
 ENGLISH_TABLE = "passages_fts"
 OTHER_TABLE = "passages_intl"
+CJK_TABLE = "passages_cjk"
 TOKENIZERS = {
     ENGLISH_TABLE: "porter unicode61 remove_diacritics 2",
     OTHER_TABLE: "unicode61 remove_diacritics 2",
+    CJK_TABLE: "trigram",
 }
 TABLES = tuple(TOKENIZERS)
 _COLUMNS = "title, heading, body, pack, kind"
@@ -43,10 +52,20 @@ def source_view(table: str) -> str:
     return f"{table}_source"
 
 
+def vocabulary_table(table: str) -> str:
+    """The fts5vocab table listing the words (or trigrams) a full-text table holds."""
+    return f"{_checked(table)}_words"
+
+
+VOCABULARY_TABLES = (OTHER_TABLE, CJK_TABLE)     # the English table's words are Porter's stems
+
+
 def table_for(language: str) -> str:
     """The table for a pack in `language` (a BCP 47 code; "" is taken as English)."""
-    primary = language.strip().lower().replace("_", "-").split("-")[0]
-    return ENGLISH_TABLE if primary in ("", "en") else OTHER_TABLE
+    primary = languages.primary(language)
+    if primary == languages.ENGLISH:
+        return ENGLISH_TABLE
+    return CJK_TABLE if primary in languages.CJK else OTHER_TABLE
 
 
 def create_statements() -> str:
@@ -55,7 +74,9 @@ def create_statements() -> str:
         f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5(\n"
         f"    title, heading, body, pack UNINDEXED, kind UNINDEXED,\n"
         f"    content = '{source_view(table)}', content_rowid = 'id',\n"
-        f"    tokenize = '{tokenizer}');" for table, tokenizer in TOKENIZERS.items())
+        f"    tokenize = '{tokenizer}');" for table, tokenizer in TOKENIZERS.items()) + "\n" + "\n".join(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {vocabulary_table(table)} USING fts5vocab({table}, 'row');"
+        for table in VOCABULARY_TABLES)
 
 
 def _checked(table: str) -> str:

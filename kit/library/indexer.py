@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kit.library import fts
+from kit.library import fts, languages
 from kit.library.documents import Document, ImportProblem, slugify
 from kit.library.formats import FORMATS, format_named
 from kit.library.importers import Source, importer_for, read_text_file
@@ -28,7 +28,7 @@ from kit.library.stored_html import SQL_FUNCTION, pack_html, pack_text, unpack_t
 from kit.library.page_roles import page_role
 from kit.library.packs import Pack, candidate_pack_roots, document_files, load_pack, workshop_title
 
-INDEX_VERSION = "7"   # bump when importers change what they produce: forces a full rebuild
+INDEX_VERSION = "8"   # bump when importers change what they produce: forces a full rebuild
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS packs(
@@ -104,8 +104,8 @@ def _prepare(conn: sqlite3.Connection) -> None:
     except sqlite3.OperationalError:
         pass
     if version != INDEX_VERSION:
-        for table in (*fts.TABLES, "meta", "packs", "documents", "passages", "exercises",
-                      "problems", "vocabulary"):
+        for table in (*map(fts.vocabulary_table, fts.VOCABULARY_TABLES), *fts.TABLES, "meta", "packs",
+                      "documents", "passages", "exercises", "problems", "vocabulary"):
             conn.execute(f"DROP TABLE IF EXISTS {table}")
         for table in fts.TABLES:
             conn.execute(f"DROP VIEW IF EXISTS {fts.source_view(table)}")
@@ -372,6 +372,8 @@ def build_index(settings, on_document=None) -> IndexReport:
                     str(root), f"another pack is already called '{pack.id}'. Rename the folder.")))
                 continue
             present.add(pack.id)
+            if not languages.is_known(pack.language):
+                report.problems.append((pack.id, ImportProblem("pack.toml", languages.unknown(pack.language))))
             if pack.format:     # a HonKit book, a Sphinx build, a ZIM…: kit/library/formats/
                 _index_source(conn, pack, settings, report, on_document)
             else:

@@ -3,18 +3,33 @@ the tutor's retriever all call: `search_passages`.
 
 Queries are tried as FTS5 syntax first (so "phrases", prefix* and OR work), then as plain words
 all required, then as plain words any of which may match. A query FTS5 cannot parse falls
-through to the plain-word forms instead of failing.
+through to the plain-word forms instead of failing; a query of plain words alone skips the
+first form (it would find the same as the second, without the widening below).
+
+Plain words are widened per table (kit/library/fts.py): on the other-languages table a word
+stands for every indexed word with its Snowball stem ("créer" finds "créez", "créé"), and its
+language's stop-words are dropped from a question that has other words ("un", "comment"); on
+the CJK table a word of one or two characters stands for the trigrams that begin with it. The
+English table stems with Porter itself, and English queries are as they were.
+
+A learner's language (`language=`) is asked first: passages in it, and others only when it has
+none — a French learner searching a word the French pages never use sees the English pages
+rather than nothing; while the French pages have it, never a mix.
 """
 from __future__ import annotations
 
 import html
+import os
 import re
 import sqlite3
 from dataclasses import dataclass
 
-from kit.library import fts
+from kit.library import fts, languages
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+_PLAIN = re.compile(r"[\w\s]*")
+_OPERATOR = re.compile(r"\b(?:AND|OR|NOT|NEAR)\b")
+MIN_STEM_PREFIX = 3        # a shorter common stem would widen a word to half the vocabulary
+MAX_TRIGRAMS = 400         # trigrams a one- or two-character CJK word is widened to
 _OPEN, _CLOSE = "\x02", "\x03"    # snippet markers, turned into <mark> after escaping
 KINDS = ("chapter", "transcript", "page")
 
@@ -55,10 +70,6 @@ def document_url(pack: str, slug: str, anchor: str = "") -> str:
     return f"/p/{pack}/{slug}" + (f"#{anchor}" if anchor else "")
 
 
-def _plain_words(query: str) -> list[str]:
-    return [f'"{word}"' for word in _WORD.findall(query)]
-
-
 def _snippet_html(raw: str) -> str:
     escaped = html.escape(raw)
     return escaped.replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
@@ -72,7 +83,7 @@ FROM {{t}}
 JOIN passages p ON p.id = {{t}}.rowid
 JOIN documents d ON d.id = p.doc_id
 LEFT JOIN packs k ON k.id = d.pack
-WHERE {{t}} MATCH :match {{filters}}
+WHERE {{t}} MATCH :match_{{t}} {{filters}}
 ORDER BY rank LIMIT :limit)
 """
 # English packs and the others sit in two FTS5 tables (kit/library/fts.py): ask those holding
@@ -88,10 +99,12 @@ def _tables_in_use(conn: sqlite3.Connection) -> tuple[str, ...]:
         "SELECT 1 FROM documents WHERE search_table = ? LIMIT 1", (table,)).fetchone())
 
 
-def _run(conn: sqlite3.Connection, tables: tuple[str, ...], match: str, limit: int,
+def _run(conn: sqlite3.Connection, matches: dict[str, str], limit: int,
          pack: str | None, kind: str | None, packs: tuple[str, ...] | None = None,
          skip_roles: tuple[str, ...] = ()) -> list[SearchHit]:
-    filters, values = "", {"match": match, "limit": limit, "pack": pack, "kind": kind}
+    tables = tuple(matches)
+    filters, values = "", {"limit": limit, "pack": pack, "kind": kind}
+    values.update((f"match_{table}", match) for table, match in matches.items())
     if pack:
         filters += " AND {t}.pack = :pack"
     if kind:
@@ -120,24 +133,89 @@ def _is_query_error(error: sqlite3.OperationalError) -> bool:
         or "syntax error" in message
 
 
-def search_passages(conn: sqlite3.Connection, query: str, limit: int = 10,
-                    pack: str | None = None, kind: str | None = None, *,
-                    packs: tuple[str, ...] | None = None,
-                    skip_roles: tuple[str, ...] = ()) -> SearchResult:
-    """Ranked passages for `query`; never raises for a malformed query. `packs` keeps only those
-    packs' passages (the tutor's language), `skip_roles` leaves out pages of those roles (the
-    tutor never answers from an index page)."""
-    if packs is not None and not packs:
-        return SearchResult([], False)
-    query = query.strip()
-    words = _plain_words(query)
-    attempts = [(query, False), (" ".join(words), False), (" OR ".join(words), True)]
-    tables = _tables_in_use(conn)
-    for match, relaxed in attempts:
-        if not match or not tables:
+def _quoted(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def same_stem_words(conn: sqlite3.Connection, word: str, stem_languages: tuple[str, ...]) -> list[str]:
+    """`word` folded, and the other-languages table's words that share its Snowball stem in one of
+    `stem_languages` (the index holds words folded, so stems are compared on folded words)."""
+    folded = languages.fold(word)
+    found = {folded}
+    for language in stem_languages:
+        stem = languages.stem(language, folded)
+        prefix = os.path.commonprefix([stem, folded])
+        if len(prefix) < MIN_STEM_PREFIX:
+            continue
+        found.update(term for (term,) in conn.execute(
+            f"SELECT term FROM {fts.vocabulary_table(fts.OTHER_TABLE)} WHERE term >= ? AND term < ?",
+            (prefix, prefix + "\U0010ffff")) if languages.stem(language, term) == stem)
+    return sorted(found)
+
+
+def _cjk_trigrams(conn: sqlite3.Connection, word: str) -> list[str]:
+    """The indexed trigrams holding a CJK word too short for the trigram index: those that begin
+    with it, else (it only ever ends a text) those that end with it."""
+    words = fts.vocabulary_table(fts.CJK_TABLE)
+    found = [row[0] for row in conn.execute(f"SELECT term FROM {words} WHERE term >= ? AND term < ? "
+                                            f"LIMIT {MAX_TRIGRAMS}", (word, word + "\U0010ffff"))]
+    return found or [row[0] for row in conn.execute(
+        f"SELECT term FROM {words} WHERE substr(term, -?) = ? LIMIT {MAX_TRIGRAMS}", (len(word), word))]
+
+
+def word_match(conn: sqlite3.Connection, table: str, word: str, stem_languages: tuple[str, ...]) -> str | None:
+    """The FTS5 expression that finds `word` in `table` (None: it cannot be found there)."""
+    if table == fts.OTHER_TABLE and stem_languages:
+        variants = same_stem_words(conn, word, stem_languages)
+        return _quoted(variants[0]) if len(variants) == 1 else \
+            "(" + " OR ".join(map(_quoted, variants)) + ")"
+    if table == fts.CJK_TABLE and len(word) < 3:
+        trigrams = _cjk_trigrams(conn, word.lower()) if languages.has_cjk(word) else []
+        return "(" + " OR ".join(map(_quoted, trigrams)) + ")" if trigrams else None
+    return _quoted(word)
+
+
+def _words_match(conn, tables, words: list[str], stem_languages, any_word: bool) -> dict[str, str]:
+    """Per table, the expression for `words`, all of them required or any one; a table where a
+    required word cannot be found is left out."""
+    matches = {}
+    for table in tables:
+        terms = [word_match(conn, table, word, stem_languages) for word in words]
+        if not any_word and None in terms:
+            continue
+        terms = [term for term in terms if term]
+        if terms:
+            matches[table] = (" OR " if any_word else " AND ").join(terms)
+    return matches
+
+
+def _stem_languages(conn: sqlite3.Connection, language: str | None) -> tuple[str, ...]:
+    """The languages whose stems widen a word: the query's, else every stemmed one the library's
+    other-languages table holds."""
+    if language:
+        return (language,) if language in languages.STEMMED else ()
+    return tuple(sorted(set(pack_languages(conn).values()) & languages.STEMMED))
+
+
+def _forms(conn, query: str, tables, words: list[str], stem_languages, any_word: bool):
+    """The query's forms to try in turn, made when asked for: (per-table expressions, relaxed)."""
+    if not any_word:
+        if not _PLAIN.fullmatch(query) or _OPERATOR.search(query):
+            yield {table: query for table in tables}, False        # FTS5 syntax, as typed
+        yield _words_match(conn, tables, words, stem_languages, False), False
+    yield _words_match(conn, tables, words, stem_languages, True), True
+
+
+def _find(conn, query: str, tables, limit, pack, kind, packs, skip_roles, language: str | None,
+          any_word: bool) -> SearchResult:
+    words = languages.words(query)
+    if language and language != languages.ENGLISH:
+        words = [w for w in words if w.lower() not in languages.stop_words(language)] or words
+    for matches, relaxed in _forms(conn, query, tables, words, _stem_languages(conn, language), any_word):
+        if not matches:
             continue
         try:
-            hits = _run(conn, tables, match, limit, pack, kind, packs, skip_roles)
+            hits = _run(conn, matches, limit, pack, kind, packs, skip_roles)
         except sqlite3.OperationalError as error:
             if not _is_query_error(error):
                 raise
@@ -147,14 +225,53 @@ def search_passages(conn: sqlite3.Connection, query: str, limit: int = 10,
     return SearchResult([], False)
 
 
+def search_passages(conn: sqlite3.Connection, query: str, limit: int = 10,
+                    pack: str | None = None, kind: str | None = None, *,
+                    packs: tuple[str, ...] | None = None,
+                    skip_roles: tuple[str, ...] = (), language: str | None = None,
+                    any_word: bool = False) -> SearchResult:
+    """Ranked passages for `query`; never raises for a malformed query. `packs` keeps only those
+    packs' passages (the tutor's language), `skip_roles` leaves out pages of those roles (the
+    tutor never answers from an index page). `language` (BCP 47; the learner's) is asked first,
+    the others only when it finds nothing; without it the query's words tell its language.
+    `any_word`: the plain words, any of which may match (the tutor's candidates)."""
+    if packs is not None and not packs:
+        return SearchResult([], False)
+    query = query.strip()
+    tables = _tables_in_use(conn)
+    if not query or not tables:
+        return SearchResult([], False)
+    library = pack_languages(conn)
+    if language:
+        language = languages.primary(language)
+        preferred = tuple(p for p, lang in library.items() if lang == language
+                          and (packs is None or p in packs))
+        if preferred and (found := _find(conn, query, tables, limit, pack, kind, preferred, skip_roles,
+                                         language, any_word)).hits:
+            return found
+    else:
+        language = languages.guess(query, set(library.values()))
+    return _find(conn, query, tables, limit, pack, kind, packs, skip_roles, language, any_word)
+
+
 # -- word look-ups for the tutor's retrieval (kit/tutor/retrieval.py) ---------------------------
 
-def passages_matching(conn: sqlite3.Connection, word: str, limit_to: list[int] | None = None) -> set[int]:
-    """Passage ids containing `word` as FTS5 sees it (stemmed), optionally among `limit_to`."""
-    found: set[int] = set()
+def _word_matches(conn: sqlite3.Connection, word: str, language: str | None):
+    stem_languages = _stem_languages(conn, language and languages.primary(language))
     for table in fts.TABLES:
+        match = word_match(conn, table, word, stem_languages)
+        if match:
+            yield table, match
+
+
+def passages_matching(conn: sqlite3.Connection, word: str, limit_to: list[int] | None = None,
+                      language: str | None = None) -> set[int]:
+    """Passage ids containing `word` as search finds it (by its stem), optionally among
+    `limit_to`; `language` is the question's (its stemmer)."""
+    found: set[int] = set()
+    for table, match in _word_matches(conn, word, language):
         sql = f"SELECT rowid FROM {table} WHERE {table} MATCH ?"
-        args: list = [f'"{word}"']
+        args: list = [match]
         if limit_to is not None:
             sql += f" AND rowid IN ({','.join('?' * len(limit_to))})"
             args += limit_to
@@ -162,10 +279,10 @@ def passages_matching(conn: sqlite3.Connection, word: str, limit_to: list[int] |
     return found
 
 
-def passages_with(conn: sqlite3.Connection, word: str) -> int:
-    """How many passages contain `word` (for its IDF weight)."""
-    return sum(conn.execute(f"SELECT count(*) FROM {table} WHERE {table} MATCH ?",
-                            (f'"{word}"',)).fetchone()[0] for table in fts.TABLES)
+def passages_with(conn: sqlite3.Connection, word: str, language: str | None = None) -> int:
+    """How many passages contain `word` (for its IDF weight), matched as passages_matching does."""
+    return sum(conn.execute(f"SELECT count(*) FROM {table} WHERE {table} MATCH ?", (match,)).fetchone()[0]
+               for table, match in _word_matches(conn, word, language))
 
 
 def passage_count(conn: sqlite3.Connection) -> int:
@@ -185,5 +302,4 @@ def vocabulary_among(conn: sqlite3.Connection, words: list[str]) -> list[str]:
 def pack_languages(conn: sqlite3.Connection) -> dict[str, str]:
     """Each pack's language as its primary subtag, lower case ("pt-BR" → "pt"; "" → "en", as
     kit/library/fts.py takes it)."""
-    return {row[0]: (row[1] or "en").strip().lower().replace("_", "-").split("-")[0] or "en"
-            for row in conn.execute("SELECT id, language FROM packs")}
+    return {row[0]: languages.primary(row[1]) for row in conn.execute("SELECT id, language FROM packs")}

@@ -29,23 +29,15 @@ import re
 import sqlite3
 from dataclasses import dataclass
 
+from kit.library import languages
 from kit.library.page_roles import INDEX, RELEASE_NOTES, TUTORIAL
 from kit.library.search import (SearchHit, pack_languages, passage_count, passages_matching,
                                 passages_with, search_passages, vocabulary_among)
 
-# Words that carry no topic; dropped so ranking and coverage look at what the question is about.
-STOPWORDS = set("""
-a about above after again all also am an and any are as at be because been before being below
-between both but by can cant could did didnt do does doesnt doing dont down during each even
-every few for from further got had has have having he her here hers him his how however i if
-im in into is isnt it its itself ive just kind let lets like me mean means might more most much
-must my no nor not now of off ok okay on once only or other our out over own please pls really
-same say says should so some something still such sure than thank thanks that thats the their
-them then there these they thing things this those through to too under until up very want
-wants was we were what whats when where which while who whom why will with without would yes
-you your youre yours
-""".split())
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")
+# Words that carry no topic, per language (kit/library/languages.py): dropped so ranking and
+# coverage look at what the question is about.
+STOPWORDS = languages.STOP_WORDS[languages.ENGLISH]
+_WORD = re.compile(r"[^\W\d]\w*|\d+")     # on ASCII text: [A-Za-z_][A-Za-z0-9_]*|\d+, as it was
 MIN_SCORE = 2.0          # calibrated: see bench/calibrate_grounding.py
 MIN_COVERAGE = 0.45      # calibrated: see bench/calibrate_grounding.py
 MAX_UNKNOWN_SHARE = 0.5   # of the question's weight in words the library never uses
@@ -78,11 +70,29 @@ class Retrieval:
 _ELISION = re.compile(r"\b(?:[cdjlmnst]|qu)['’](?=\w)", re.I)     # French "l'adresse", "qu'une"
 
 
-def keywords(question: str) -> list[str]:
-    """The question's topic words, lower case, in order, once each."""
+def keywords(question: str, language: str = languages.ENGLISH) -> list[str]:
+    """The question's topic words, lower case, in order, once each; the stop-words of its
+    `language` left out. A run of CJK characters is one word here (see _cjk_words)."""
     question = _ELISION.sub(" ", question)
-    words = [w.lower() for w in _WORD.findall(question.replace("'", ""))]
-    return list(dict.fromkeys(w for w in words if w not in STOPWORDS and len(w) > 1))
+    stop = languages.stop_words(language)
+    words = [w.lower() for part in languages.words(question.replace("'", "")) for w in
+             ([part] if languages.has_cjk(part) else _WORD.findall(part))]
+    return list(dict.fromkeys(w for w in words if w not in stop and (len(w) > 1 or languages.has_cjk(w))))
+
+
+def _cjk_words(conn: sqlite3.Connection, words: list[str], language: str | None) -> list[str]:
+    """A run of CJK characters longer than a word is cut into its overlapping pairs of characters
+    (most Chinese words are two), keeping the pairs the library uses: "怎么激活虚拟环境" → 激活,
+    虚拟, 环境… A pair the library never uses is a cut across two words, not a topic; a run none
+    of whose pairs the library uses stays whole, a word it does not know."""
+    out = []
+    for word in words:
+        if not languages.has_cjk(word) or len(word) <= 2:
+            out.append(word)
+            continue
+        pairs = list(dict.fromkeys(word[i:i + 2] for i in range(len(word) - 1)))
+        out += [pair for pair in pairs if passages_with(conn, pair, language)] or [word]
+    return list(dict.fromkeys(out))
 
 
 def estimate_tokens(text: str) -> int:
@@ -103,24 +113,25 @@ def one_edit(word: str) -> set[str]:
             | {a + c + b for a, b in splits for c in _LETTERS}) - {word}
 
 
-def repair_spelling(conn: sqlite3.Connection, word: str) -> str:
+def repair_spelling(conn: sqlite3.Connection, word: str, language: str | None = None) -> str:
     """A word the library never uses, replaced by a library word it is probably a typo of
     ("enviroment" → "environment"): one edit away, used in a few passages at least, the most
     used such word. Short words are left alone (too many near neighbours in a big library):
     "kenya" is not "keya", and "sunlight" (two edits) is not "slight"."""
-    if len(word) < REPAIR_MIN_LENGTH or passages_matching(conn, word):
+    if len(word) < REPAIR_MIN_LENGTH or not word.isascii() or passages_matching(conn, word, language=language):
         return word
-    used = {c: passages_with(conn, c) for c in vocabulary_among(conn, sorted(one_edit(word)))}
+    used = {c: passages_with(conn, c, language) for c in vocabulary_among(conn, sorted(one_edit(word)))}
     best = max(used, key=lambda c: (used[c], c), default=None)
     return best if best and used[best] >= REPAIR_MIN_PASSAGES else word
 
 
-def word_weights(conn: sqlite3.Connection, words: list[str]) -> dict[str, float]:
-    """BM25's IDF for each word over all passages; a word the library never uses weighs most."""
+def word_weights(conn: sqlite3.Connection, words: list[str], language: str | None = None) -> dict[str, float]:
+    """BM25's IDF for each word over all passages, the word matched by its stem in `language`;
+    a word the library never uses weighs most."""
     total = passage_count(conn) or 1
     weights = {}
     for word in words:
-        frequency = passages_with(conn, word)
+        frequency = passages_with(conn, word, language)
         weights[word] = math.log(1 + (total - frequency + 0.5) / (frequency + 0.5))
     return weights
 
@@ -129,37 +140,17 @@ def word_weights(conn: sqlite3.Connection, words: list[str]) -> dict[str, float]
 
 # -- language: sources in the learner's language only --------------------------------------------
 
-# The commonest little words of the languages packs are written in: enough to tell which of the
-# library's languages a question is in (a guess until the learner's language is known).
-_LITTLE_WORDS = {
-    "en": "the a an is are how do does i what why when to of in and you it this that with for on my can",
-    "fr": "le la les un une des est et je comment que qui dans pour pas sur avec ce cette du de mon ma mes quoi",
-    "es": "el la los las un una es y yo como cómo que qué en para por con no se del mi mis",
-    "pt": "o a os as um uma é e eu como que em para por com não do da meu minha",
-    "de": "der die das ein eine ist und ich wie was wo zu mit für nicht auf mein kann",
-    "it": "il lo la gli le un una è e io come che cosa in per con non del mio",
-    "nl": "de het een is en ik hoe wat waar te met voor niet op mijn kan",
-}
-_LITTLE = {language: set(words.split()) for language, words in _LITTLE_WORDS.items()}
+_LITTLE = languages.LITTLE_WORDS
 
 
 def primary_language(code: str) -> str:
     """'pt-BR' → 'pt'; '' → 'en' (as packs without a language are taken)."""
-    return code.strip().lower().replace("_", "-").split("-")[0] or "en"
+    return languages.primary(code)
 
 
-def question_language(question: str, languages: set[str]) -> str | None:
-    """Which of `languages` (the library's) the question is written in, by its little words;
-    the only one when the library has one; None when nothing tells them apart."""
-    if len(languages) == 1:
-        return next(iter(languages))
-    words = [w.lower() for w in re.findall(r"\w+", question)]
-    counts = {language: sum(w in _LITTLE[language] for w in words)
-              for language in languages if language in _LITTLE}
-    ranked = sorted(counts.items(), key=lambda item: item[1], reverse=True)
-    if ranked and ranked[0][1] and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
-        return ranked[0][0]
-    return None
+def question_language(question: str, library_languages: set[str]) -> str | None:
+    """Which of the library's languages the question is written in (kit/library/languages.py)."""
+    return languages.guess(question, library_languages)
 
 
 def learner_language(conn: sqlite3.Connection, question: str, context: dict | None = None) -> str | None:
@@ -196,6 +187,8 @@ def _units(text: str, max_tokens: int) -> list[tuple[int, int]]:
 
 
 def _stem_pattern(word: str) -> re.Pattern:
+    if languages.has_cjk(word):       # no word boundaries inside CJK text
+        return re.compile(re.escape(word))
     return re.compile(r"\b" + re.escape(word[:max(4, len(word) - 2)]), re.I)
 
 
@@ -214,7 +207,7 @@ def best_window(text: str, weights: dict[str, float], max_tokens: int) -> str:
         while last < len(units) and estimate_tokens(text[units[first][0]:units[last][1]]) <= max_tokens:
             words |= found[last]
             last += 1
-        value = sum(weights[w] for w in words)
+        value = math.fsum(weights[w] for w in words)     # exact: the same whatever the set's order
         if last > first and value > best_value:
             best, best_value = (first, last - 1), value
     return text[units[best[0]][0]:units[best[1]][1]]
@@ -224,12 +217,12 @@ def best_window(text: str, weights: dict[str, float], max_tokens: int) -> str:
 
 def coverage_of(weights: dict[str, float], present: set[str]) -> float:
     """The share of the question's weight a passage holds."""
-    return sum(weights[w] for w in present) / (sum(weights.values()) or 1.0)
+    return math.fsum(weights[w] for w in present) / (math.fsum(weights.values()) or 1.0)
 
 
-def unknown_share(conn: sqlite3.Connection, weights: dict[str, float]) -> float:
+def unknown_share(conn: sqlite3.Connection, weights: dict[str, float], language: str | None = None) -> float:
     """The share of the question's weight in words no passage of the library uses."""
-    unknown = [w for w in weights if not passages_with(conn, w)]
+    unknown = [w for w in weights if not passages_with(conn, w, language)]
     return sum(weights[w] for w in unknown) / (sum(weights.values()) or 1.0)
 
 
@@ -252,18 +245,19 @@ def retrieve(conn: sqlite3.Connection, question: str, *, budget_tokens: int = 45
     primary subtag, "en"); by default the learner's: `learner_language`."""
     language = primary_language(language) if language else learner_language(conn, question, context)
     little = _LITTLE.get(language or "en", set()) - {"a", "i"}    # "a" and "i" can be words of code
-    asked = [w for w in keywords(question) if w not in little][:MAX_KEYWORDS]
-    words = list(dict.fromkeys(repair_spelling(conn, w) for w in asked))
+    asked = [w for w in keywords(question, language or languages.ENGLISH) if w not in little][:MAX_KEYWORDS]
+    asked = _cjk_words(conn, asked, language)
+    words = list(dict.fromkeys(repair_spelling(conn, w, language) for w in asked))
     if not words:
         return Retrieval(question, words, [], [], False, 0.0, 0.0, language)
     packs = tuple(p for p, lang in pack_languages(conn).items() if lang == language) if language else None
-    hits = search_passages(conn, " OR ".join(f'"{w}"' for w in words), limit=CANDIDATES,
-                           packs=packs, skip_roles=SKIPPED_ROLES).hits
+    hits = search_passages(conn, " ".join(words), limit=CANDIDATES, packs=packs, skip_roles=SKIPPED_ROLES,
+                           language=language, any_word=True).hits
     if not hits:
         return Retrieval(question, words, [], [], False, 0.0, 0.0, language)
-    weights = word_weights(conn, words)
+    weights = word_weights(conn, words, language)
     ids = [hit.passage_id for hit in hits]
-    containing = {word: passages_matching(conn, word, ids) for word in words}
+    containing = {word: passages_matching(conn, word, ids, language) for word in words}
     coverage = {hit.passage_id: coverage_of(weights, {w for w in words if hit.passage_id in containing[w]})
                 for hit in hits}
     context = context or {}
@@ -284,7 +278,7 @@ def retrieve(conn: sqlite3.Connection, question: str, *, budget_tokens: int = 45
     best = ranked[0]
     ranked = [hit for hit in ranked if hit.language == best.language]     # never a mix
     grounded = best.score >= min_score and coverage[best.passage_id] >= min_coverage \
-        and unknown_share(conn, weights) <= MAX_UNKNOWN_SHARE
+        and unknown_share(conn, weights, language) <= MAX_UNKNOWN_SHARE
     chosen, used, share = [], 0, max(budget_tokens // max_passages, 1)
     for hit in _varied(ranked, max_passages):
         hit = dataclasses.replace(hit, text=best_window(hit.text, weights, share))
