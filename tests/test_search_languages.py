@@ -139,7 +139,9 @@ def test_search_in_the_learners_language_shows_only_that_language_while_it_finds
 
 
 def test_search_falls_back_to_other_languages_when_the_learners_has_nothing(two_languages):
-    assert {hit.pack for hit in search_passages(two_languages, "rakes", language="fr").hits} == {"club-en"}
+    fallback = search_passages(two_languages, "rakes", language="fr")
+    assert {hit.pack for hit in fallback.hits} == {"club-en"} and fallback.other_languages
+    assert not search_passages(two_languages, "URL", language="fr").other_languages
     assert {hit.pack for hit in search_passages(two_languages, "URL", language="sw").hits} == {"club-en", "club-fr"}
 
 

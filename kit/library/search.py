@@ -64,6 +64,7 @@ class SearchHit:
 class SearchResult:
     hits: list[SearchHit]
     relaxed: bool            # True when only "any of the words" found something
+    other_languages: bool = False   # the learner's language found nothing: these are in others
 
 
 def document_url(pack: str, slug: str, anchor: str = "") -> str:
@@ -249,9 +250,11 @@ def search_passages(conn: sqlite3.Connection, query: str, limit: int = 10,
         if preferred and (found := _find(conn, query, tables, limit, pack, kind, preferred, skip_roles,
                                          language, any_word)).hits:
             return found
-    else:
-        language = languages.guess(query, set(library.values()))
-    return _find(conn, query, tables, limit, pack, kind, packs, skip_roles, language, any_word)
+        found = _find(conn, query, tables, limit, pack, kind, packs, skip_roles, language, any_word)
+        found.other_languages = any(library.get(hit.pack) != language for hit in found.hits)
+        return found
+    return _find(conn, query, tables, limit, pack, kind, packs, skip_roles,
+                 languages.guess(query, set(library.values())), any_word)
 
 
 # -- word look-ups for the tutor's retrieval (kit/tutor/retrieval.py) ---------------------------
