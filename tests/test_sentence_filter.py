@@ -164,6 +164,13 @@ def test_the_filter_stops_the_model_after_the_sentences_the_prompt_asked_for():
     assert "".join(released) == "Start the server with notes serve. " and guard.stopped
 
 
+def test_three_sentences_dropped_in_a_row_stop_the_model():
+    guard = SentenceFilter(judge())
+    released = streamed(guard, "Great question! I hope this helps. You've already done it. "
+                               "Start the server with notes serve. ")
+    assert "".join(released) == "" and guard.stopped and len(guard.dropped) == 3
+
+
 def test_in_the_chain_a_long_loop_is_still_cut_by_the_loop_guard():
     chain = GuardChain(LoopGuard(), SentenceFilter(judge(), max_kept=5))
     sentence = "The admin account can delete any note in the notes app."

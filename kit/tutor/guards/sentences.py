@@ -29,6 +29,10 @@ import re
 from kit.tutor.guards.faithfulness import KnownTokens, core, is_code
 
 MAX_KEPT = 3              # the prompt asks for at most three sentences; more is the model rambling
+# Dropped in a row, the model has lost the thread (in the hand audit 13 of its 268 sentences were
+# supported): stop it, so the learner sees the quotes' plain line sooner and the next learner
+# gets the model.
+MAX_DROPPED_IN_A_ROW = 3
 MAX_UNIT_CHARS = 600      # a "sentence" without an end is judged once this long
 # A sentence's claim (its content words less the question's) must be said together in one
 # place of the material but for one word (a paraphrase), and not that one in a claim of two
@@ -249,8 +253,8 @@ class SentenceJudge:
 
 class SentenceFilter:
     """Feed it streamed chunks; it releases whole sentences the material supports and drops
-    the rest (`dropped`: [{"text", "reason"}]). `stopped` once the model repeats a sentence or
-    has said MAX_KEPT sentences."""
+    the rest (`dropped`: [{"text", "reason"}]). `stopped` once the model repeats a sentence, has
+    said MAX_KEPT sentences or MAX_DROPPED_IN_A_ROW that were dropped."""
 
     def __init__(self, judge: SentenceJudge, max_kept: int = MAX_KEPT):
         self.judge = judge
@@ -262,6 +266,7 @@ class SentenceFilter:
         self.stopped = False
         self._opener = ""         # a kept sentence ending in ":", waiting for what follows
         self._opener_gap = ""
+        self._in_a_row = 0        # sentences dropped since the last one shown
 
     def feed(self, chunk: str) -> str:
         if self.stopped:
@@ -319,6 +324,8 @@ class SentenceFilter:
                 self._opener = ""
             if reason:
                 self.dropped.append({"text": sentence, "reason": reason})
+                self._in_a_row += 1
+                self.stopped = self.stopped or self._in_a_row >= MAX_DROPPED_IN_A_ROW
                 return ""
         if sentence.endswith(":") and not self._opener:
             self._opener, self._opener_gap = sentence, gap     # shown only with what it introduces
@@ -329,5 +336,6 @@ class SentenceFilter:
             self.kept.append(self._opener)
             self._opener = ""
         self.kept.append(sentence)
+        self._in_a_row = 0
         self.stopped = self.stopped or len(self.kept) >= self.max_kept
         return shown
