@@ -80,6 +80,16 @@ def test_the_question_keeps_the_english_stop_words_it_always_had():
     assert keywords("Comment créer un superutilisateur ?", "fr") == ["créer", "superutilisateur"]
 
 
+def test_an_arabic_word_finds_its_forms_with_the_article_attached(library_dirs, make_settings):
+    content, _ = library_dirs
+    write_pack(content, "files-ar", {
+        "w/01-files.md": chapter("الملفات", "فتح", "افتح الملفات من القائمة ثم احفظ عملك."),
+        "w/02-menu.md": chapter("القائمة", "الأوامر", "في القائمة أوامر كثيرة للحفظ والطباعة."),
+    }, pack_toml=pack_toml("ar"))
+    conn = opened(make_settings())
+    assert [hit.heading for hit in search_passages(conn, "ملف", language="ar").hits] == ["فتح"]
+
+
 # -- Chinese, Japanese, Korean: words inside sentences -----------------------------------------------
 
 CHINESE = {

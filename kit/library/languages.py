@@ -17,6 +17,7 @@ list the retriever was calibrated with.
 from __future__ import annotations
 
 import functools
+import os
 import re
 import unicodedata
 
@@ -145,6 +146,23 @@ def stem(language: str, word: str) -> str:
     itself for a language without a stemmer."""
     folded = fold(word)
     return _stemmer(language).stemWord(folded) if language in STEMMED else folded
+
+
+# Arabic writes the article and some prepositions onto the word ("الملفات", "بالملف"): Snowball
+# takes them off, so the word's other forms begin with its stem or with one of these before it.
+_WORD_PREFIXES = {"ar": ("ال", "بال", "وال", "فال", "كال", "لل")}
+MIN_PREFIX = 3        # a shorter common start would widen a word to half the vocabulary
+
+
+def vocabulary_prefixes(language: str, word: str) -> list[str]:
+    """Where in an index's sorted word list the forms of `word` (folded) sharing its stem are:
+    the start the word and its stem have in common, and for Arabic the stem behind each
+    attached article or preposition. Starts shorter than MIN_PREFIX are left out."""
+    folded = fold(word)
+    root = stem(language, folded)
+    starts = {os.path.commonprefix([root, folded]), root}
+    starts.update(prefix + root for prefix in _WORD_PREFIXES.get(language, ()))
+    return sorted(start for start in starts if len(start) >= MIN_PREFIX)
 
 
 def has_cjk(text: str) -> bool:

@@ -19,7 +19,6 @@ rather than nothing; while the French pages have it, never a mix.
 from __future__ import annotations
 
 import html
-import os
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -28,7 +27,6 @@ from kit.library import fts, languages
 
 _PLAIN = re.compile(r"[\w\s]*")
 _OPERATOR = re.compile(r"\b(?:AND|OR|NOT|NEAR)\b")
-MIN_STEM_PREFIX = 3        # a shorter common stem would widen a word to half the vocabulary
 MAX_TRIGRAMS = 400         # trigrams a one- or two-character CJK word is widened to
 _OPEN, _CLOSE = "\x02", "\x03"    # snippet markers, turned into <mark> after escaping
 KINDS = ("chapter", "transcript", "page")
@@ -145,12 +143,10 @@ def same_stem_words(conn: sqlite3.Connection, word: str, stem_languages: tuple[s
     found = {folded}
     for language in stem_languages:
         stem = languages.stem(language, folded)
-        prefix = os.path.commonprefix([stem, folded])
-        if len(prefix) < MIN_STEM_PREFIX:
-            continue
-        found.update(term for (term,) in conn.execute(
-            f"SELECT term FROM {fts.vocabulary_table(fts.OTHER_TABLE)} WHERE term >= ? AND term < ?",
-            (prefix, prefix + "\U0010ffff")) if languages.stem(language, term) == stem)
+        for prefix in languages.vocabulary_prefixes(language, folded):
+            found.update(term for (term,) in conn.execute(
+                f"SELECT term FROM {fts.vocabulary_table(fts.OTHER_TABLE)} WHERE term >= ? AND term < ?",
+                (prefix, prefix + "\U0010ffff")) if languages.stem(language, term) == stem)
     return sorted(found)
 
 
