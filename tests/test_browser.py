@@ -248,9 +248,10 @@ def test_asking_without_javascript_gets_the_answer_as_a_whole_page(tutor_visit):
 
 
 # ---------------------------------------------------------------------------------------------
-# What an answer looks like: the material's quote first, then the tutor's words, with code the
-# material does not have marked. The words come from tests/fake_ollama.py (faithful to Ollama's
-# API) so that the answer surely uses an invented name; the quote is the kit's own.
+# What an answer looks like: the material's quote first, then the tutor's words — and a sentence
+# with code the material does not have is never shown (kit/tutor/guards/sentences.py). The words
+# come from tests/fake_ollama.py (faithful to Ollama's API) so that the answer surely uses an
+# invented name; the quote is the kit's own.
 
 INVENTED = "app.run_extra()"
 
@@ -264,27 +265,25 @@ def marked_site(serve, bundled_content, tmp_path):
                                   ollama_bin=str(tmp_path / "no-such-ollama")))
 
 
-def assert_quote_above_marked_explanation(learner: Visit) -> None:
+def assert_quote_above_and_no_invented_code(learner: Visit) -> None:
+    """The quote, linked; below it the plain line in place of the dropped sentence; the invented
+    code nowhere on the page, marked or not."""
+    from kit.tutor.answering import ONLY_QUOTES
     answer = learner.page.locator(".answer-box:not([hidden])")      # not the ask box's empty one
     quote = answer.locator(".answer-quotes blockquote.quote").first
     expect(quote).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
     expect(quote.locator("cite a")).to_have_attribute("href", re.compile(r"^/p/.+#.+"))
-    mark = answer.locator(".answer-text mark.unsupported")
-    expect(mark).to_have_text(INVENTED, timeout=ANSWER_TIMEOUT_MS)
-    expect(mark).to_be_visible()
-    expect(mark).to_have_attribute("title", "not in the material — check it")
-    expect(answer.locator(".unsupported-note")).to_be_visible()
-    expect(answer.locator(".tutor-label")).to_be_visible()
-    # the marker after the word is drawn by CSS: the learner sees it, not only a colour
-    after = mark.evaluate("m => getComputedStyle(m, '::after').content")
-    assert "not in the material" in after
+    words = answer.locator(".answer-text")
+    expect(words).to_have_text(ONLY_QUOTES, timeout=ANSWER_TIMEOUT_MS)
+    assert "run_extra" not in learner.page.content()
+    expect(answer.locator(".answer-text mark.unsupported")).to_have_count(0)
     quote_box = answer.locator(".answer-quotes").bounding_box()
-    words_box = answer.locator(".answer-text").bounding_box()
+    words_box = words.bounding_box()
     assert quote_box["y"] + quote_box["height"] <= words_box["y"], "the quote comes first"
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["streamed", "whole-page"])
-def test_the_answer_shows_the_linked_quote_above_the_tutor_s_marked_words(browser, marked_site, javascript):
+def test_the_answer_shows_the_linked_quote_and_never_the_tutor_s_invented_code(browser, marked_site, javascript):
     learner = Visit(browser, marked_site.url, java_script_enabled=javascript)
     try:
         join_and_open_the_chapter(learner)
@@ -293,7 +292,7 @@ def test_the_answer_shows_the_linked_quote_above_the_tutor_s_marked_words(browse
         else:
             with learner.page.expect_navigation(timeout=ANSWER_TIMEOUT_MS):
                 ask(learner, "How do I make a virtual environment?")
-        assert_quote_above_marked_explanation(learner)
+        assert_quote_above_and_no_invented_code(learner)
         with learner.page.expect_navigation():
             learner.page.locator(".answer-quotes cite a").first.click()
         path, _, anchor = learner.page.url.partition("#")
