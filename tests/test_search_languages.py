@@ -90,6 +90,16 @@ def test_an_arabic_word_finds_its_forms_with_the_article_attached(library_dirs, 
     assert [hit.heading for hit in search_passages(conn, "ملف", language="ar").hits] == ["فتح"]
 
 
+def test_a_portuguese_word_typed_without_accents_finds_its_plural(library_dirs, make_settings):
+    content, _ = library_dirs
+    write_pack(content, "config-pt", {
+        "w/01-config.md": chapter("Configurações", "O arquivo", "As configurações do clube ficam num arquivo."),
+        "w/02-horta.md": chapter("A horta", "Regar", "Regue a horta de manhã com o regador."),
+    }, pack_toml=pack_toml("pt-BR"))
+    conn = opened(make_settings())
+    assert [hit.heading for hit in search_passages(conn, "configuracao", language="pt").hits] == ["O arquivo"]
+
+
 # -- Chinese, Japanese, Korean: words inside sentences -----------------------------------------------
 
 CHINESE = {
@@ -179,4 +189,7 @@ def test_the_issues_languages_are_known_to_search(code):
 def test_stems_are_compared_on_folded_words():
     assert languages.stem("fr", "créer") == languages.stem("fr", "creez") == languages.stem("fr", "Créé")
     assert languages.stem("pt", "arquivos") == languages.stem("pt", "Arquivo")
+    # Portuguese reads -ção/-ções by their marks: folded, they get them back first
+    assert languages.stem("pt", "configurações") == languages.stem("pt", "configuracao") \
+        == languages.stem("pt", "Configuração") == languages.stem("pt", "configurar")
     assert languages.stem("es", "canciones") == languages.stem("es", "canción")

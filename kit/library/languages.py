@@ -140,12 +140,28 @@ def _stemmer(language: str):
     return snowballstemmer.stemmer(_SNOWBALL[language])
 
 
+# Portuguese Snowball reads its commonest suffixes by their nasal vowel (-ção/-ções, -ão/-ões):
+# folded, "configurações" and "configuração" got two stems. A folded word's ending is given its
+# marks back before stemming (a final -ao is -ão in Portuguese words; "ao", "não" are stop-words).
+_NASAL_ENDINGS = {"pt": re.compile(r"(c?)(ao|oes|aes)$")}
+_NASAL = {"cao": "ção", "coes": "ções", "ao": "ão", "oes": "ões", "aes": "ães", "caes": "cães"}
+
+
+def _marked(language: str, folded: str) -> str:
+    ending = _NASAL_ENDINGS.get(language)
+    if not ending or not (found := ending.search(folded)):
+        return folded
+    return folded[:found.start()] + _NASAL[found.group(1) + found.group(2)]
+
+
 @functools.lru_cache(maxsize=200_000)
 def stem(language: str, word: str) -> str:
-    """The Snowball stem of the folded `word` ("créer" and "créez" → "cre"); the folded word
-    itself for a language without a stemmer."""
+    """The Snowball stem of the folded `word`, itself folded ("créer" and "créez" → "cre"); the
+    folded word itself for a language without a stemmer."""
     folded = fold(word)
-    return _stemmer(language).stemWord(folded) if language in STEMMED else folded
+    if language not in STEMMED:
+        return folded
+    return fold(_stemmer(language).stemWord(_marked(language, folded)))
 
 
 # Arabic writes the article and some prepositions onto the word ("الملفات", "بالملف"): Snowball
