@@ -9,7 +9,7 @@ import pytest
 from kit.library.formats.sphinx import LINK_PAGE_SHARE, link_share
 from kit.library.indexer import build_index, connect
 from kit.library.page_roles import INDEX, REFERENCE, RELEASE_NOTES, TUTORIAL, page_role
-from kit.tutor.retrieval import estimate_tokens, question_language, retrieve
+from kit.tutor.retrieval import estimate_tokens, identifier_parts, question_language, retrieve
 from tests.conftest import PACK_TOML, write_pack
 
 
@@ -207,3 +207,30 @@ def test_the_questions_language_is_guessed_among_the_librarys_languages_only():
     assert question_language("Comment ouvrir un fichier dans le dossier ?", {"en", "fr"}) == "fr"
     assert question_language("anything at all", {"xx"}) == "xx"
     assert question_language("zorblat kree", {"en", "xx"}) is None      # nothing tells them apart
+
+
+# -- what the quote chooser sees ------------------------------------------------------------------------
+
+def test_a_compound_identifiers_words_are_read_apart():
+    parts = identifier_parts("app.add_middleware(CORSMiddleware, allow_origins=origins); APIRouter(); x = 1")
+    assert parts.split() == ["add", "middleware", "cors", "middleware", "allow", "origins", "api", "router"]
+    assert identifier_parts("Plain prose with no code at all.") == ""
+
+
+def test_the_code_that_names_the_questions_words_reaches_the_quote_chooser(library_dirs, make_settings):
+    content, _ = library_dirs
+    talk = {f"web/{n}-talk.md": f"# CORS talk {n}\n\n## Frontend requests {n}\n\nA frontend sends requests to "
+            f"the backend; CORS rules say whether the browser will allow requests from a frontend on another "
+            f"origin ({n}).\n" for n in range(1, 6)}
+    notes = {f"web/{n}-notes.md": f"# Notes {n}\n\n## Cors {n}\n\nNotes on cors and the frontend ({n}).\n"
+             for n in range(6, 9)}
+    big_library(content, talk | notes | {"web/9-setup.md": "# Setup\n\n## Middleware\n\nTo allow requests "
+                "from your frontend, add this:\n\n```python\napp.add_middleware(CORSMiddleware, "
+                "allow_origins=[\"http://localhost\"])\n```\n"})
+    conn = opened(make_settings())
+    result = retrieve(conn, "How do I allow cors requests from my frontend?")
+    assert result.grounded
+    setup = [n for n, hit in enumerate(result.nearest) if "CORSMiddleware" in hit.text]
+    assert setup == [5]            # shown to the chooser, after the ranking's own five
+    assert len(result.nearest) == 6     # the notes below it have no code: not added
+    assert all("CORSMiddleware" not in hit.text for hit in result.passages)

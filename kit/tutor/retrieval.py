@@ -60,7 +60,7 @@ class Retrieval:
     question: str
     keywords: list[str]
     passages: list[SearchHit]     # the sources, best first, within the token budget
-    nearest: list[SearchHit]      # what search found, for the "not in the material" answer
+    nearest: list[SearchHit]      # the quote chooser's passages (up to 8); refused: the closest 5
     grounded: bool
     best_score: float
     coverage: float               # IDF-weighted share of the keywords in the best passage
@@ -213,6 +213,42 @@ def best_window(text: str, weights: dict[str, float], max_tokens: int) -> str:
     return text[units[best[0]][0]:units[best[1]][1]]
 
 
+# -- what the quote chooser sees --------------------------------------------------------------------
+
+# A how-question's answer is often the code after a sentence, and code names things in one word
+# that the learner says in several: "include a router" is `include_router`, "CORS" is inside
+# `CORSMiddleware`. Such a passage ranks below prose that repeats the question's words, so the
+# quote chooser (which reads `Retrieval.nearest`, kit/tutor/quoting.py) is also shown the best
+# passages when the question's words found in code identifiers count: ×(1 + CODE_WEIGHT · share).
+# They come after the ranking's own five, so the sources and the chooser's first picks stay.
+NEAREST = 5             # the ranking's best passages, in its order
+CODE_WEIGHT = 1.0
+CODE_EXTRA = 3          # at most this many more, from the code-aware ranking's best five
+_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+"       # snake_case
+                         r"|[A-Za-z]*[a-z][A-Z][A-Za-z0-9]*"              # camelCase, PascalCase
+                         r"|[A-Z]{2,}[a-z][A-Za-z0-9]*")                  # APIRouter, CORSMiddleware
+_IDENTIFIER_PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+
+
+def identifier_parts(text: str) -> str:
+    """The words inside `text`'s compound identifiers, lower case, one per line:
+    `app.include_router(APIRouter())` → include, router, api, router. Full-text search keeps
+    `CORSMiddleware` as one word, so a question's "cors" never meets it there."""
+    return "\n".join(part.lower() for name in _IDENTIFIER.findall(text)
+                     for part in _IDENTIFIER_PART.findall(name))
+
+
+def nearest_for_quotes(ranked: list[SearchHit], preferred: dict[int, float],
+                       in_code: dict[int, float]) -> list[SearchHit]:
+    """The ranking's first NEAREST, then up to CODE_EXTRA others whose code names the question's
+    words, best first by their ranking ×(1 + CODE_WEIGHT · the share of the question's weight
+    in their code)."""
+    top = ranked[:NEAREST]
+    coded = [hit for hit in ranked[NEAREST:] if in_code[hit.passage_id] > 0]
+    coded.sort(key=lambda hit: preferred[hit.passage_id] * (1 + CODE_WEIGHT * in_code[hit.passage_id]), reverse=True)
+    return top + coded[:CODE_EXTRA]
+
+
 # -- retrieval -------------------------------------------------------------------------------------
 
 def coverage_of(weights: dict[str, float], present: set[str]) -> float:
@@ -274,7 +310,12 @@ def retrieve(conn: sqlite3.Connection, question: str, *, budget_tokens: int = 45
         named = coverage_of(weights, {w for w, p in patterns.items() if p.search(f"{hit.title} {hit.heading}")})
         return hit.score * boost * coverage[hit.passage_id] * (1 + HEADING_WEIGHT * named)
 
-    ranked = sorted(hits, key=preference, reverse=True)
+    def in_code(hit: SearchHit) -> float:
+        parts = identifier_parts(hit.text)
+        return coverage_of(weights, {w for w, p in patterns.items() if p.search(parts)}) if parts else 0.0
+
+    preferred = {hit.passage_id: preference(hit) for hit in hits}
+    ranked = sorted(hits, key=lambda hit: preferred[hit.passage_id], reverse=True)
     best = ranked[0]
     ranked = [hit for hit in ranked if hit.language == best.language]     # never a mix
     grounded = best.score >= min_score and coverage[best.passage_id] >= min_coverage \
@@ -287,5 +328,7 @@ def retrieve(conn: sqlite3.Connection, question: str, *, budget_tokens: int = 45
             break
         chosen.append(hit)
         used += cost
-    return Retrieval(question, words, chosen if grounded else [], ranked[:5], grounded,
+    nearest = nearest_for_quotes(ranked, preferred, {hit.passage_id: in_code(hit) for hit in ranked}) \
+        if grounded else ranked[:NEAREST]
+    return Retrieval(question, words, chosen if grounded else [], nearest, grounded,
                      best.score, coverage[best.passage_id], language or primary_language(best.language))
