@@ -2,6 +2,7 @@
 doctor), the classroom (teacher) and the stick (start here; build/verify in cli/stick.py)."""
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -208,16 +209,25 @@ def models(ctx, data, content):
 @models.command("add")
 @click.argument("gguf", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--licence", default="", help="The model's licence, as its page states it.")
+@click.option("--languages", default="", metavar="CODES",
+              help="The languages the model writes well, e.g. en,fr,pt (its page says which). "
+                   "Learners in other languages get the material's lines without the model's words.")
 @_common
 @click.pass_obj
-def add_model_file(settings, gguf, licence, data, content):
+def add_model_file(settings, gguf, licence, languages, data, content):
     """Add a GGUF chat model: checked (GGUF header, chat template), copied into the models
     folder with its sha256 and RAM tier in a manifest; the tutor uses the best model that fits."""
     from kit.tutor.model_files import ModelFileError, add_model
     if data or content:
         settings = _settings(data_dir=data, content_dirs=_content_dirs(content))
+    codes = tuple(dict.fromkeys(code.strip().lower() for code in languages.split(",") if code.strip()))
+    wrong = [code for code in codes if not re.fullmatch(r"[a-z]{2,3}", code)]
+    if wrong:
+        click.echo(f"kit models add: --languages {', '.join(wrong)}: give language codes like "
+                   "en,fr,pt (two or three letters, separated by commas).", err=True)
+        sys.exit(2)
     try:
-        manifest = add_model(gguf, settings.models_folder, licence)
+        manifest = add_model(gguf, settings.models_folder, licence, codes)
     except ModelFileError as error:
         click.echo(f"kit models add: {error}", err=True)
         sys.exit(2)

@@ -26,18 +26,11 @@ from kit.tutor.guards.loops import LoopGuard
 from kit.tutor.guards.sentences import SentenceFilter, SentenceJudge
 from kit.tutor.quoting import Quote, choose_quotes
 from kit.tutor.retrieval import Retrieval, retrieve, word_weights
+from kit.tutor.voice import (LEAK_NOTE, MODEL_LANGUAGE_NOTE, NOT_COVERED, ONLY_QUOTES, ONLY_SOURCES,
+                             model_languages, model_speaks, said)
 
 MODES = ("explain", "hint", "debug")
 MAX_QUESTION_CHARS = 4000
-NOT_COVERED = ("The library does not cover this question, so I will not guess. "
-               "The closest passages are listed below; a teacher can help with the rest.")
-# When no sentence of the model survived the filter: never an empty box, and no doubt about
-# where the words above came from.
-ONLY_QUOTES = "The lines above are from the material."
-ONLY_SOURCES = "The sources below are from the material."
-LEAK_NOTE = ("\n\n(I stopped here so the solution stays yours to find. "
-             "Try the next small step, then ask again.)")
-
 BASE_RULES = (
     "You are Lantern, a patient tutor in an offline coding class. Answer ONLY from the numbered "
     "sources below. If the sources do not contain the answer, say: \"The material does not "
@@ -67,6 +60,8 @@ class Question:
     mode: str = "explain"
     tried: str = ""
     context: dict = field(default_factory=dict)   # {"pack": …, "doc": …}: the page they are on
+    language: str = ""        # the learner's language (their UI's): sources, quotes and words in it
+
 
 
 def parse_question(payload: dict, think_first_min: int = Settings.think_first_min,
@@ -123,7 +118,8 @@ def retrieve_for(conn: sqlite3.Connection, question: Question, **thresholds) -> 
     error (chapter 7's "TemplateNotFound"), since that is the tutorial step to point to."""
     error = pasted_error(question)
     return retrieve(conn, retrieval_query(question), context=question.context,
-                    prefer_heading=error[0] if error else None, **thresholds)
+                    prefer_heading=error[0] if error else None,
+                    language=question.language or None, **thresholds)
 
 
 # One worked exchange, written for the kit (not from any tutorial): a 135M model copies the shape
@@ -282,6 +278,16 @@ class Tutor:
     def retrieve(self, conn, question: Question) -> Retrieval:
         return retrieve_for(conn, question)
 
+    @staticmethod
+    def _quotes_only(engine, record: dict, language: str):
+        """The answer when the model does not write the learner's language: the quotes (already
+        sent) and a line saying why, in that language; the model is never asked."""
+        yield from _shown(said(MODEL_LANGUAGE_NOTE, language, languages=model_languages(engine)), record)
+        done = {"grounded": True, "engine": engine.name, "model": engine.model, "ttft_ms": None,
+                "tokens": 0, "tokens_per_s": None, "model_language": False}
+        record["stats"] = done
+        yield "done", done
+
     def answer(self, question: Question, learner_id: str | None = None, wait_turn=None):
         """Generator of (event, data). Closing it stops generation (the engine's stream is
         closed in `finally`), which is how a closed browser tab stops the model.
@@ -304,8 +310,8 @@ class Tutor:
             record["passages"] = [{"url": h.url, "score": h.score} for h in shown]
             yield "sources", [hit.public() for hit in shown]
             if not retrieval.grounded:
-                record["answer"] = NOT_COVERED
-                yield "token", {"text": NOT_COVERED}
+                record["answer"] = said(NOT_COVERED, question.language)
+                yield "token", {"text": record["answer"]}
                 yield "done", {"grounded": False, "engine": None, "model": None, "ttft_ms": None,
                                "tokens": 0, "tokens_per_s": None}
                 return
@@ -319,10 +325,13 @@ class Tutor:
             leak = LeakGuard(solutions) if question.mode == "hint" else None
             loops = LoopGuard(already_said=[q.text for q in quotes]) if self.stop_loops else None
             guards = GuardChain(loops, leak, sentences, faithfulness)
-            if wait_turn is not None:
-                yield from wait_turn()
             engine, _reason = self.engine_provider()
             record.update(engine=engine.name, model=engine.model, grounded=True)
+            if not model_speaks(engine, question.language):
+                yield from self._quotes_only(engine, record, question.language)
+                return
+            if wait_turn is not None:
+                yield from wait_turn()
             stream = engine.chat(build_messages(question, retrieval, quotes),
                                  {"num_predict": self.answer_tokens, "seed": self.seed})
             for chunk in stream:
@@ -332,9 +341,9 @@ class Tutor:
             stream.close()   # after a trim the model is mid-answer: stop it, which also completes its stats
             yield from _shown(guards.finish(), record)
             if leak and leak.leaked:
-                yield from _shown(LEAK_NOTE, record)
+                yield from _shown("\n\n" + said(LEAK_NOTE, question.language), record)
             elif not record["answer"]:
-                yield from _shown(ONLY_QUOTES if quotes else ONLY_SOURCES, record)
+                yield from _shown(said(ONLY_QUOTES if quotes else ONLY_SOURCES, question.language), record)
             dropped = (sentences.dropped if sentences else []) + (
                 [{"text": loops.repeated, "reason": "repeat"}] if loops and loops.looped and loops.repeated else [])
             record.update(unsupported=faithfulness.unsupported, unsupported_share=faithfulness.share(),

@@ -17,13 +17,13 @@ def _gib(value: int | None) -> str:
 
 def format_models_table(statuses: list[ModelStatus]) -> str:
     """One line per model: id, tier, RAM fit, where it is present, licence (`kit models`)."""
-    lines = [f"{'model':24} {'tier':5} {'RAM':8} {'present':22} licence"]
+    lines = [f"{'model':24} {'tier':5} {'RAM':8} {'present':22} {'writes':12} licence"]
     for status in statuses:
         m = status.manifest
         where = [name for name, here in (("GGUF", status.gguf_path), ("Ollama", status.in_ollama))
                  if here]
         lines.append(f"{m.id:24} {m.tier:5} {status.fit:8} {', '.join(where) or '-':22} "
-                     f"{m.licence}")
+                     f"{','.join(m.languages) or 'en?':12} {m.licence}")
     return "\n".join(lines)
 
 
@@ -44,6 +44,8 @@ def doctor_report(settings) -> str:
         f"  settings:  engine={settings.engine}  model={settings.model}",
         f"  tutor:     {engine.name} engine, model {engine.model}"
         + ("" if ok else "  (CANNOT ANSWER YET)"),
+        f"  writes:    {', '.join(engine.languages) or 'English (its manifest lists no language)'}"
+        " — in other languages learners get the material's lines without the model's words",
         f"  why:       {reason}",
         f"  RAM:       {_gib(total)} total, {_gib(available)} available",
         f"  models:    {settings.models_folder}",

@@ -70,7 +70,7 @@ def model_id(path: Path) -> str:
     return re.sub(r"[^a-z0-9.]+", "-", path.stem.lower()).strip("-") or "added-model"
 
 
-def add_model(path: Path, models_folder: Path, licence: str = "") -> Path:
+def add_model(path: Path, models_folder: Path, licence: str = "", languages: tuple[str, ...] = ()) -> Path:
     """Check `path`, copy it into `models_folder` and write its manifest; returns the manifest."""
     path = Path(path)
     if not path.is_file():
@@ -98,12 +98,12 @@ def add_model(path: Path, models_folder: Path, licence: str = "") -> Path:
     name = str(metadata.get("general.name") or path.stem)
     manifest = folder / f"{ident}.toml"
     replace_durably(manifest, _manifest_toml(ident, name, path.name, sha256_of(target), size, licence,
-                                          context, min_ram, tier).encode("utf-8"))
+                                          context, min_ram, tier, languages).encode("utf-8"))
     parse_manifest(manifest)      # what the kit will read back must be valid
     return manifest
 
 
-def _manifest_toml(ident, name, filename, sha, size, licence, context, min_ram, tier) -> str:
+def _manifest_toml(ident, name, filename, sha, size, licence, context, min_ram, tier, languages) -> str:
     def quoted(text: str) -> str:
         return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
     return "\n".join([
@@ -112,7 +112,8 @@ def _manifest_toml(ident, name, filename, sha, size, licence, context, min_ram, 
         f"id = {quoted(ident)}", f"display_name = {quoted(name)}", 'engines = ["embedded"]',
         'ollama_tag = ""', f"gguf_file = {quoted(filename)}", f"sha256 = {quoted(sha)}",
         f"size_bytes = {size}", f"licence = {quoted(licence)}", 'licence_url = ""',
-        f"licence_file = {quoted(f'licences/{ident}.txt')}", "languages = []",
+        f"licence_file = {quoted(f'licences/{ident}.txt')}",
+        f"languages = [{', '.join(quoted(code) for code in languages)}]",
         f"context_length = {context}", f"min_ram_gb = {min_ram}", f"tier = {quoted(tier)}", "",
         "[options]", f"num_ctx = {min(context, 2048)}",
         *(f"{key} = {value}" for key, value in SAMPLER.items()), ""])

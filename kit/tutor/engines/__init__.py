@@ -52,6 +52,8 @@ def choose_engine(settings, *, start_ollama: bool = True,
     reasons = []
     for name in names:
         engine, ok, reason = ENGINES[name].from_settings(settings, manifest, start=start_ollama)
+        # the languages its words may be shown in (kit/tutor/voice.py); none listed: English
+        engine.languages = manifest.languages if manifest and engine.model in manifest.names() else ()
         reasons.append(f"{name}: {reason}")
         if ok or name == names[-1]:
             verdict = "using" if ok else "cannot answer yet with"

@@ -133,6 +133,8 @@ def finish_stats(stats: dict, started: float, first_token_at: float | None, toke
 class Engine:
     """The interface: one small subclass per engine, listed in `kit.tutor.engines.ENGINES`."""
 
+    languages: tuple[str, ...] = ()     # what its model writes, from its manifest (choose_engine)
+
     name = "engine"
 
     def __init__(self, model: str, default_options: dict | None = None):
