@@ -152,3 +152,55 @@ def test_the_command_a_matching_paragraph_introduces_is_quoted_with_it():
     quotes = choose_quotes([passage(text)], {"virtual": 2.0, "environment": 1.5},
                            asked="what is a virtual environment and why do i need one")
     assert any(q.text == "python -m venv .venv" for q in quotes), quotes
+
+
+# Code names in one word what a learner says in several, and its passage ranks low (issue 20.2).
+
+def test_a_question_word_is_a_whole_part_of_a_code_name():
+    step = passage("Add the gate to the app:\n\napp.add_middleware(CORSGate, origins=ORIGINS)")
+    quotes = choose_quotes([step], {"cors": 3.0}, asked="how do i allow cors")
+    assert [q.text for q in quotes if q.code] == ["app.add_middleware(CORSGate, origins=ORIGINS)"]
+
+
+def test_a_long_question_word_is_not_matched_by_the_start_of_a_code_name_s_part():
+    step = passage("Show the page:\n\nreturn render_template(\"page.html\")")
+    assert choose_quotes([step], {"templatenotfound": 3.0}, "debug", asked="TemplateNotFound: page.html") == []
+
+
+def test_a_how_question_asked_after_what_happened_prefers_the_code():
+    prose = passage("When a shelf grows past a hundred books the page gets slow, and the shelf view "
+                    "waits for every book before it shows the first.", "s-prose")
+    code = passage("Split the shelf in pages:\n\nshelf = paginate(books, per_page=20)", "s-code")
+    weights = {"shelf": 3.0, "slow": 0.4}
+    asked = "my shelf page is slow, how do i fix it"
+    assert choose_quotes([prose, code], weights, asked=asked)[0].url.endswith("#s-code")
+    assert choose_quotes([prose, code], weights, asked="my shelf page is slow")[0].url.endswith("#s-prose")
+
+
+BROWSER_PROSE = ("Your frontend runs on one port and the backend on another. The browser asks the backend "
+                 "first, and a frontend on another port is blocked unless the backend says it is allowed.")
+OTHER_PROSE = "A frontend on another port is an origin of its own, so each one must be named."
+FILLER = "This page is about something else, written to fill the ranking."
+
+
+def test_after_prose_a_how_question_s_second_quote_is_code_naming_a_word_the_prose_did_not():
+    cors_code = passage("Add the middleware with the allowed origins:\n\n"
+                        "app.add_middleware(CrossOriginMiddleware, allow_origins=[\"http://localhost:8080\"])",
+                        "s-code")
+    ranked = [passage(BROWSER_PROSE, "s-0"), passage(OTHER_PROSE, "s-1"),
+              *(passage(FILLER, f"s-{n}") for n in range(2, 5)), cors_code]
+    weights = {"frontend": 4.0, "port": 3.5, "blocked": 3.0, "origin": 3.0, "cross": 4.0}
+    quotes = choose_quotes(ranked, weights, asked="my frontend on another port is blocked by cross origin rules, "
+                                                  "how do i allow it")
+    assert quotes[0].url.endswith("#s-0") and not quotes[0].code, quotes
+    assert any(q.code and "CrossOriginMiddleware" in q.text for q in quotes), quotes
+
+
+def test_code_that_names_only_what_the_prose_quoted_leaves_the_second_quote_to_the_better_match():
+    echo_code = passage("The view for it:\n\nport = frontend_port()", "s-code")
+    ranked = [passage(BROWSER_PROSE, "s-0"), passage(OTHER_PROSE, "s-1"),
+              *(passage(FILLER, f"s-{n}") for n in range(2, 5)), echo_code]
+    weights = {"frontend": 4.0, "port": 3.5, "blocked": 3.0, "origin": 3.0}
+    quotes = choose_quotes(ranked, weights, asked="my frontend on another port is blocked, how do i name its origin")
+    assert any(q.url.endswith("#s-1") for q in quotes), quotes
+    assert not any(q.code for q in quotes), quotes

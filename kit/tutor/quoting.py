@@ -34,6 +34,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from kit.tutor.guards.leak import first_overlap
+from kit.tutor.retrieval import identifier_parts
 from kit.tutor.quote_units import CODE_LIKE, COMMAND_WORDS, Unit, is_code_to_type, units
 from kit.tutor.shell_prompts import MAX_SESSION_LINES, commands, os_named, session
 
@@ -48,6 +49,9 @@ CODE_PREFERENCE = 1.5         # "what/why" is answered by the prose: a run witho
 # B 10/17 at both (B fell to 9/17 at 1.5).
 HOW_CODE_BONUS = 1.0
 _HOW = re.compile(r"\s*(how|what command|which command)\b", re.I)
+# Learners often say what happened first and ask last: "my main.py is getting huge, how do i split
+# the app into several files" is a how-question too.
+_HOW_LATER = re.compile(r"[,.;:!?]\s*(how|what command|which command)\b|\bhow (do|can|should) (i|we|you)\b", re.I)
 _WHAT = re.compile(r"\s*(what|why|whats|when)\b", re.I)       # … is answered by the prose
 RANK_FACTOR = 0.6             # a lower-ranked source must match clearly better to be quoted
 _WORD = re.compile(r"[^\W\d]\w*|\d+")
@@ -98,7 +102,8 @@ def _words(text: str) -> set[str]:
 class Matcher:
     """What of the question a piece of text holds: its weighted words (a long word also matches
     its inflections, "activate" in "activating"; in code, a word inside a compound,
-    "superuser" in "createsuperuser") and the phrases the learner typed, found whole. A code
+    "superuser" in "createsuperuser", or a part of a name split at "_" and capitals, "cors" of
+    CORSMiddleware) and the phrases the learner typed, found whole. A code
     block with prompts is matched by its commands only: its output answers no "how"."""
 
     def __init__(self, weights: dict[str, float], phrases: dict[str, float] | None = None):
@@ -108,9 +113,12 @@ class Matcher:
         if code:
             text = "\n".join(commands(text))
         words = _words(text)
+        # A whole part of a name: "cors" of CORSMiddleware, "router" of APIRouter (the retriever's split)
+        parts = set(identifier_parts(text).split()) if code else set()
         found = {phrase for phrase in self.phrases if phrase in " ".join(text.lower().split())}
         for keyword in self.weights:
-            if keyword in words or (len(keyword) >= 6 and any(w.startswith(keyword[:5]) for w in words)) \
+            if keyword in words or keyword in parts \
+                    or (len(keyword) >= 6 and any(w.startswith(keyword[:5]) for w in words)) \
                     or (code and len(keyword) >= MIN_PART and any(keyword in w for w in words)):
                 found.add(keyword)
         return frozenset(found)
@@ -221,10 +229,12 @@ def _introduced_code(found: list[Unit], at: int, last: Unit, room: int) -> list[
 
 
 def _best_window(passages, matcher: Matcher, allowed, max_chars: int, prefer_code: bool | None = None,
-                 limit: int = 0):
+                 limit: int = 0, code_adding: frozenset | None = None):
     """(passage, units) of the best run of consecutive units within `max_chars`. A "how"
     question (prefer_code True) adds the match of the best code to type in the run again;
-    a "what/why" question (False) prefers a run without code by CODE_PREFERENCE."""
+    a "what/why" question (False) prefers a run without code by CODE_PREFERENCE. With
+    `code_adding` (the question's words already quoted), only a run whose code to type holds
+    another of the question's words counts."""
     best, best_value = None, 0.0
     for rank, passage in enumerate(passages):
         every = units(passage.text)
@@ -244,9 +254,12 @@ def _best_window(passages, matcher: Matcher, allowed, max_chars: int, prefer_cod
                 continue            # a quote starts with a line that answers
             window = _window_after(found, start, max_chars, hits_of, max(limit, max_chars))
             value = matcher.value(frozenset().union(*(hits_of(unit) for unit in window)))
+            typed = [hits_of(u) for u in window if u.code and is_code_to_type(u.text)]
+            if code_adding is not None and not any(h - code_adding for h in typed):
+                continue
+            in_code = max(map(matcher.value, typed), default=0)
             if prefer_code:
-                value += HOW_CODE_BONUS * max(
-                    (matcher.value(hits_of(u)) for u in window if u.code and is_code_to_type(u.text)), default=0)
+                value += HOW_CODE_BONUS * in_code
             elif prefer_code is False and not any(unit.code for unit in window):
                 value *= CODE_PREFERENCE
             value *= RANK_FACTOR ** rank
@@ -316,8 +329,8 @@ def choose_quotes(passages, weights: dict[str, float], mode: str = "explain", *,
         return _allowed(unit, mode, error, list(solutions), asked_words, system)
 
     searched = [p for p in passages if not p.anchor.startswith("ex-")]   # a task answers nothing
-    prefer_code = (True if _HOW.match(asked) else False if _WHAT.match(asked) else None) \
-        if mode == "explain" else None
+    prefer_code = (True if _HOW.match(asked) else False if _WHAT.match(asked)
+                   else True if _HOW_LATER.search(asked) else None) if mode == "explain" else None
     first = _best_window(searched, matcher, allowed, MAX_QUOTE_CHARS * 2 // 3, prefer_code, MAX_QUOTE_CHARS)
     if first is None:
         return []
@@ -336,7 +349,15 @@ def choose_quotes(passages, weights: dict[str, float], mode: str = "explain", *,
     def new_and_allowed(unit: Unit) -> bool:      # a line two passages share, once
         return not any(_normal(line) in quoted for line in unit.text.splitlines() if line.strip()) \
             and allowed(unit)
-    second = _best_window(others, matcher, new_and_allowed, room, prefer_code) if room > 80 else None
+    second = None
+    if room > 80 and prefer_code and not any(q.code and is_code_to_type(q.text) for q in quotes):
+        # A how-question's first quote is prose: the second is the code to type that names a
+        # question's word the prose did not, wherever the retriever ranked it (code says in one
+        # word, CORSMiddleware, what prose says in many, so its passage ranks low).
+        already = frozenset().union(*(matcher.hits(q.text, q.code) for q in quotes))
+        second = _best_window(others, matcher, new_and_allowed, room, prefer_code, code_adding=already)
+    if second is None and room > 80:
+        second = _best_window(others, matcher, new_and_allowed, room, prefer_code)
     if second is not None:
         quotes += [Quote(unit.text, second[0].url, _label(second[0]), unit.code) for unit in second[1]]
     return quotes
