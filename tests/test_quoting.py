@@ -11,7 +11,7 @@ from kit.library.indexer import build_index, connect
 from kit.library.stored_html import unpack_text
 from kit.settings import load_settings
 from kit.tutor.answering import Question, parse_question, quotes_for, related_solutions, retrieve_for
-from kit.tutor.quoting import choose_quotes, is_code_to_type, typed_phrases, units
+from kit.tutor.quoting import MAX_QUOTE_CHARS, choose_quotes, is_code_to_type, typed_phrases, units
 from tests.engine_state import SHARED_ENGINE_DIR
 from tests.eval.measure import load_eval, page_context
 from tests.eval.quotes import quoted_facts
@@ -204,3 +204,49 @@ def test_code_that_names_only_what_the_prose_quoted_leaves_the_second_quote_to_t
     quotes = choose_quotes(ranked, weights, asked="my frontend on another port is blocked, how do i name its origin")
     assert any(q.url.endswith("#s-1") for q in quotes), quotes
     assert not any(q.code for q in quotes), quotes
+
+
+# Quotes are read first, on a phone too: at most MAX_QUOTE_CHARS in all.
+
+LONG_SENTENCE = ("The shelf keeps every book you add, " + "with its title, its author and the date you read it, " * 12
+                 + "so the list grows.")
+SHORT_SENTENCE = "The shelf lists the books you add, newest first."
+
+
+def test_a_second_quote_that_would_overflow_the_room_is_left_out():
+    first = passage(SHORT_SENTENCE + " " + "A book you add to the shelf stays there until you remove it. " * 4, "s-0")
+    quotes = choose_quotes([first, passage(LONG_SENTENCE, "s-1")], {"shelf": 3.0, "author": 2.0},
+                           asked="what does the shelf keep")
+    assert len(LONG_SENTENCE) > MAX_QUOTE_CHARS - sum(len(q.text) for q in quotes if q.url.endswith("#s-0"))
+    assert not any(q.url.endswith("#s-1") for q in quotes), quotes
+    assert sum(len(q.text) for q in quotes) <= MAX_QUOTE_CHARS
+
+
+def test_a_run_that_fits_wins_over_one_that_overflows_and_an_overflowing_one_is_better_than_none():
+    quotes = choose_quotes([passage(LONG_SENTENCE, "s-0"), passage(SHORT_SENTENCE, "s-1")], {"shelf": 3.0},
+                           asked="what does the shelf keep")
+    assert quotes[0].url.endswith("#s-1") and sum(len(q.text) for q in quotes) <= MAX_QUOTE_CHARS, quotes
+    alone = choose_quotes([passage(LONG_SENTENCE, "s-0")], {"shelf": 3.0}, asked="what does the shelf keep")
+    assert [q.text for q in alone] == [LONG_SENTENCE]
+
+
+TIE = """
+from types import SimpleNamespace
+from kit.tutor.quoting import choose_quotes
+text = ("Knots hold the rope. " + "Rope is sold by the metre in the shop. " * 10
+        + "\\n\\nAlder, birch and cedar burn well.")
+p = SimpleNamespace(text=text, url="/p/pack/doc#s", anchor="s", title="Doc", heading="", speaker="")
+weights = {"knots": 0.6, "alder": 0.1, "birch": 0.2, "cedar": 0.3}
+print(choose_quotes([p], weights, asked="knots alder birch cedar")[0].text)
+"""
+
+
+def test_two_runs_worth_the_same_are_chosen_alike_in_every_process():
+    """A window's worth is a sum over a set of words, whose order changes with PYTHONHASHSEED:
+    0.1 + 0.2 + 0.3 is 0.6000000000000001 in one order and 0.6 in another, and the tie broke
+    differently from one process to the next (the published eval's '--port' came and went)."""
+    import subprocess
+    import sys
+    firsts = {subprocess.run([sys.executable, "-c", TIE], capture_output=True, text=True, check=True,
+                             env={"PYTHONHASHSEED": str(seed), "PATH": ""}).stdout for seed in range(6)}
+    assert firsts == {"Knots hold the rope.\n"}, firsts

@@ -30,6 +30,7 @@ pack: never two languages or two books spliced together.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import asdict, dataclass
 
@@ -124,7 +125,9 @@ class Matcher:
         return frozenset(found)
 
     def value(self, hits) -> float:
-        return sum(self.weights.get(key, 0.0) + self.phrases.get(key, 0.0) for key in hits)
+        # fsum: the same total in any order (a set's order changes with PYTHONHASHSEED, and a
+        # last-bit difference flipped a tie between two windows from one process to the next)
+        return math.fsum(self.weights.get(key, 0.0) + self.phrases.get(key, 0.0) for key in hits)
 
 
 def score(text: str, weights: dict[str, float], phrases: dict[str, float] | None = None) -> float:
@@ -232,10 +235,13 @@ def _best_window(passages, matcher: Matcher, allowed, max_chars: int, prefer_cod
                  limit: int = 0, code_adding: frozenset | None = None):
     """(passage, units) of the best run of consecutive units within `max_chars`. A "how"
     question (prefer_code True) adds the match of the best code to type in the run again;
-    a "what/why" question (False) prefers a run without code by CODE_PREFERENCE. With
+    a "what/why" question (False) prefers a run without code by CODE_PREFERENCE. A run that
+    fits in the room wins over one whose first unit alone overflows it, taken only for a first
+    quote (`limit` given) when no run fits: a quote is read first, on a phone too. With
     `code_adding` (the question's words already quoted), only a run whose code to type holds
     another of the question's words counts."""
     best, best_value = None, 0.0
+    longer, longer_value = None, 0.0      # the best run whose first unit alone overflows the room
     for rank, passage in enumerate(passages):
         every = units(passage.text)
         kept = [allowed(unit) and not _too_long(unit.text) for unit in every]
@@ -263,9 +269,12 @@ def _best_window(passages, matcher: Matcher, allowed, max_chars: int, prefer_cod
             elif prefer_code is False and not any(unit.code for unit in window):
                 value *= CODE_PREFERENCE
             value *= RANK_FACTOR ** rank
-            if value > best_value:
+            if sum(len(unit.text) for unit in window) > max(limit, max_chars):
+                if value > longer_value:
+                    longer, longer_value = (passage, window), value
+            elif value > best_value:
                 best, best_value = (passage, window), value
-    return best
+    return best or (longer if limit else None)
 
 
 def _command_words(code: str) -> set[str]:
