@@ -166,7 +166,6 @@ def test_the_command_is_quoted_with_its_prompt_not_only_its_output(browser, club
 # > python manage.py createuser", and `createuser` is shown unmarked (the guard reads a
 # prompted line's plain words as prose). Strict: when the guard catches it, this XPASSes and
 # fails, and the marker must go.
-@pytest.mark.xfail(strict=True, reason="guards: a prompted command's plain words are not yet checked as code")
 def test_no_command_the_material_lacks_is_shown_without_the_mark(browser, club_site):
     context, answer = ask_on_the_chapter(browser, club_site, QUESTION)
     try:

@@ -185,12 +185,13 @@ def test_the_tutor_streams_an_answer_with_sources_from_the_sticks_model(running,
     names = [name for name, _ in events]
     assert names[0] == "sources" and names[-1] == "done", names
     assert len(events[0][1]) >= 1 and events[0][1][0]["url"].startswith("/p/")
-    # the material's quote first, then the model's words, streamed (the guards pass them on as
-    # they are cleared, a word or a few at a time)
+    # the material's quote first, then the tutor's words: the model's sentences the material
+    # supports (a sentence at a time), or the plain line saying the quotes are the material's
     assert "quote" in names and names.index("quote") < names.index("token"), names
-    assert names.count("token") >= 2 and "".join(d["text"] for n, d in events if n == "token").strip()
+    assert "".join(d["text"] for n, d in events if n == "token").strip()
     done = events[-1][1]
     assert done["engine"] == "embedded" and done["model"] == GGUF and done["grounded"]
+    assert done["tokens"] > 0, "the stick's model was asked and wrote"
 
 
 def test_learner_data_is_written_on_the_stick_not_in_the_user_folder(running, stick):

@@ -63,6 +63,20 @@ def test_the_tutorial_s_own_command_after_its_prompt_is_kept():
     assert judge().reason("In the terminal, type notes-admin addsuperuser --name ada.") is None
 
 
+def test_a_command_line_with_a_word_the_material_lacks_is_dropped_whatever_its_words_look_like():
+    """'createuser' has no `_`, `.` or `(`: it is a plain word, but after a program's name it is
+    a command a learner would type. The material's own command, and prose that starts with a
+    capital 'Python', are not taken for invented commands."""
+    material = ["(venv) ~/club$ python manage.py createsuperuser\nSuperuser created successfully."]
+    said = SentenceJudge("How do I create a superuser?", material, material)
+    for invented in ("> python manage.py createuser", "python manage.py createuser",
+                     "> (venv) C:\\Users\\Ana\\club> python manage.py createuser",
+                     "Then run `python manage.py createuser` in the terminal."):
+        assert said.reason(invented).startswith("unsupported: python manage.py createuser"), invented
+    assert said.reason("Run `python manage.py createsuperuser` to create a superuser.") is None
+    assert not (said.reason("Python is a language.") or "").startswith("unsupported: Python")
+
+
 def test_a_code_like_name_the_material_does_not_have_is_dropped():
     assert judge().reason("Call notes.make_admin() to create the admin account.") == \
         "unsupported: notes.make_admin()"

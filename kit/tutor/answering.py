@@ -181,8 +181,9 @@ def related_solutions(conn: sqlite3.Connection, question: Question, retrieval: R
 def quotes_for(conn: sqlite3.Connection, question: Question, retrieval: Retrieval,
                solutions: list[str]) -> list[Quote]:
     """The lines of the material that open the answer (kit/tutor/quoting.py), chosen among the
-    retriever's five best passages: the prompt's budget keeps only the first one to three as
-    the model's sources, but a quote costs the model nothing."""
+    retriever's nearest passages (its five best, then up to three whose code names the
+    question's words): the prompt's budget keeps only the first one to three as the model's
+    sources, but a quote costs the model nothing."""
     if not retrieval.grounded:
         return []
     return choose_quotes(retrieval.nearest, word_weights(conn, retrieval.keywords), question.mode,

@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 
 from kit.tutor.guards.faithfulness import KnownTokens, core, is_code
+from kit.tutor.shell_prompts import prompt_of
 
 MAX_KEPT = 3              # the prompt asks for at most three sentences; more is the model rambling
 # Dropped in a row, the model has lost the thread (in the hand audit 13 of its 268 sentences were
@@ -57,6 +58,15 @@ _QUOTE_MARK = re.compile(r"^\s*>(?!>>)\s?", re.M)
 _FENCE = "```"
 _BACKTICKED = re.compile(r"`([^`\n]+)`")
 _PROMPT = re.compile(r"^\s*(?:\$|>>>|>|PS [^>]*>|\([^)]*\)\s*\S*\$|[A-Z]:\\[^>]*>)\s+")
+# Programs a learner types a command with, named by words no English sentence starts with: a line
+# that starts with one is a command, and its head (program, subcommand, argument) must be one the
+# material has, word for word — "python manage.py createuser" is not "… createsuperuser", and its
+# last word alone is no code-like token ("createuser" has no `_`, `.` or `(`).
+PROGRAMS = frozenset("""
+python python3 py pip pip3 pipx django-admin flask fastapi uvicorn gunicorn git npm npx node yarn
+pytest conda jupyter docker curl wget sudo apt apt-get brew mkdir rmdir cd ls chmod ssh scp
+""".split())
+COMMAND_HEAD = 3          # words of a command checked as one run
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)*(?![\w.]\w)")
 _WORD = re.compile(r"[^\W_]+")
 
@@ -160,6 +170,22 @@ def _code_lines(sentence: str) -> list[str] | None:
     return [line for line in (_PROMPT.sub("", line).strip() for line in lines) if line]
 
 
+def command_head(text: str) -> str | None:
+    """The first COMMAND_HEAD words of a command `text` starts with (after a prompt), or None
+    when it does not start with a program's name."""
+    text = text.strip().strip("`")
+    prompted = prompt_of(text)          # every shell's and REPL's prompt (kit/tutor/shell_prompts.py)
+    words = (prompted[1] if prompted else text).split()
+    if not words or words[0] not in PROGRAMS:      # typed lower case: "Python is…" is prose
+        return None
+    head = [core(word) for word in words[:COMMAND_HEAD]]
+    for end, word in enumerate(words[:COMMAND_HEAD]):
+        if word.rstrip("`\"'").endswith((".", ",", ";", ":", "!", "?")) and not is_code(word):
+            head = head[:end + 1]          # "run python." ends the command at "python"
+            break
+    return " ".join(word for word in head if word)
+
+
 def _says_twice(normal: str, run: int = 3) -> bool:
     """Does a run of `run` words come back later in the same sentence?"""
     words = normal.split()
@@ -234,11 +260,12 @@ class SentenceJudge:
     def unsupported_code(self, sentence: str) -> list[str]:
         """The code, commands, names and numbers in `sentence` that the material does not have
         as whole tokens: backticked spans (checked as one run), code-like tokens, every line of
-        a code block, numbers."""
+        a code block, a command's head, numbers."""
         code = _code_lines(sentence)
         if code is not None:
             return [line for line in code if line not in self.known]
-        found = []
+        found = [head for head in map(command_head, [sentence, *_BACKTICKED.findall(sentence)])
+                 if head and head not in self.known]
         for span in _BACKTICKED.findall(sentence):
             span = _PROMPT.sub("", span).strip()
             if span and span not in self.known:
