@@ -19,7 +19,7 @@ from kit.classroom.rules import COMMENT_MAX, NICKNAME_MAX
 from kit.classroom.store import NotAllowed, NotFound, Store, StoreError, TeacherLocked
 from kit.library import catalog
 from kit.library.indexer import build_index
-from kit.library.search import KINDS, document_url, pack_languages, search_passages
+from kit.library.search import KINDS, document_url, search_passages
 from kit.settings import PAGE_THREADS, Settings, load_settings
 from kit.tutor.admission import AskRefused, answer_in_turn, question_for_class, take_a_place
 from kit.tutor.answering import Tutor, engine_chooser, whole_answer
@@ -32,7 +32,8 @@ from kit.web.forms import chapter_from_form, search_arguments
 from kit.web.identity import (LEARNER_KEY, TEACHER_KEY, TEACHER_SESSION_S, current_learner, index_db,
                               init_identity, kit_urls, learner_required, loopback_only, safe_next,
                               store, teacher_required, workshops)
-from kit.web.locale import _, in_learners_language, init_locale, language_response, locale_code, picked_language
+from kit.web.locale import (_, in_learners_language, init_locale, language_response, library_language,
+                             locale_code, picked_language)
 from kit.web.pack_files import send_pack_file
 from kit.web.fast_lane import FastLane
 from kit.web.slots import init_slots
@@ -121,13 +122,6 @@ def search_api():
     return jsonify([hit.public() for hit in result.hits])
 
 
-def library_language() -> str | None:
-    """The learner's language when the library has packs in it (search and the tutor keep to
-    them); else None, and they read every pack, as for a class whose books are all in English."""
-    code = locale_code()
-    return code if code in pack_languages(index_db()).values() else None
-
-
 # -- tutor -----------------------------------------------------------------------------------
 
 def queued_answer(payload):
@@ -135,7 +129,7 @@ def queued_answer(payload):
     taken; or AskRefused saying why not (tutor/admission.py)."""
     learner, class_settings = current_learner(), store().class_settings()
     question = question_for_class(payload, class_settings, learner)
-    question.language = library_language() or ""
+    question.language, question.library_language = locale_code(), library_language() or ""
     ticket = take_a_place(current_app.extensions["model_queue"], learner["id"],
                           class_settings["questions_per_minute"])
     return answer_in_turn(current_app.extensions["tutor"], question, learner["id"], ticket)

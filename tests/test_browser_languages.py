@@ -162,9 +162,6 @@ def test_the_teacher_reads_the_class_view_in_french(site, context):
     assert visitor.locator("h1").inner_text() == "Maktaba"
 
 
-@pytest.mark.xfail(strict=True, reason="the tutor's own lines follow the library's language, not the learner's: "
-                   "with no pack in French, kit/app.py's library_language() is None and "
-                   "kit/tutor/answering.py says its refusal in English (issue 21.4, not this test's code)")
 def test_a_french_learner_on_an_english_library_is_refused_in_french(english_library, context):
     site = english_library
     page = context("fr-FR")

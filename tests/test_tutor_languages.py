@@ -70,7 +70,7 @@ def test_a_french_learner_gets_french_quotes_and_a_french_line_not_the_english_m
                                                                                       library_dirs):
     settings = library(make_settings, library_dirs)
     tutor = Tutor(settings.index_path, lambda: (NeverAsked(), "test"))
-    events = list(tutor.answer(Question("Comment créer un superutilisateur ?", language="fr")))
+    events = list(tutor.answer(Question("Comment créer un superutilisateur ?", language="fr", library_language="fr")))
     sources = next(data for name, data in events if name == "sources")
     quotes = [data for name, data in events if name == "quote"]
     words = "".join(data["text"] for name, data in events if name == "token")
@@ -85,9 +85,23 @@ def test_a_french_learner_gets_french_quotes_and_a_french_line_not_the_english_m
 def test_a_refusal_is_said_in_the_learners_language(make_settings, library_dirs):
     settings = library(make_settings, library_dirs)
     tutor = Tutor(settings.index_path, lambda: (NeverAsked(), "test"))
-    events = list(tutor.answer(Question("Quelle est la capitale du Kenya ?", language="fr")))
+    events = list(tutor.answer(Question("Quelle est la capitale du Kenya ?", language="fr", library_language="fr")))
     words = "".join(data["text"] for name, data in events if name == "token")
     assert words == said(NOT_COVERED, "fr") and words != NOT_COVERED
+
+
+def test_a_french_learner_on_an_english_library_reads_english_sources_and_the_tutor_in_french(
+        make_settings, library_dirs):
+    """No pack in French: the sources are the English ones (the model, which writes English,
+    explains them), while the tutor's own lines follow the learner."""
+    content, _ = library_dirs
+    write_pack(content, "club-en", {"w/01-admin.md": CHAPTER_EN,
+                                    **{f"w/0{n + 2}-other.md": text for n, text in enumerate(OTHER_EN)}})
+    settings = make_settings()
+    build_index(settings)
+    tutor = Tutor(settings.index_path, lambda: (NeverAsked(), "test"))
+    events = list(tutor.answer(Question("What is the capital of Kenya?", language="fr")))
+    assert "".join(data["text"] for name, data in events if name == "token") == said(NOT_COVERED, "fr")
 
 
 def test_the_tutors_lines_exist_in_every_ui_language():

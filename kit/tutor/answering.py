@@ -60,7 +60,8 @@ class Question:
     mode: str = "explain"
     tried: str = ""
     context: dict = field(default_factory=dict)   # {"pack": …, "doc": …}: the page they are on
-    language: str = ""        # the learner's language (their UI's): sources, quotes and words in it
+    language: str = ""        # the learner's language (their UI's): the tutor's own lines in it
+    library_language: str = ""   # the sources' language ("" = any pack): the learner's, when packs have it
 
 
 
@@ -119,7 +120,7 @@ def retrieve_for(conn: sqlite3.Connection, question: Question, **thresholds) -> 
     error = pasted_error(question)
     return retrieve(conn, retrieval_query(question), context=question.context,
                     prefer_heading=error[0] if error else None,
-                    language=question.language or None, **thresholds)
+                    language=question.library_language or None, **thresholds)
 
 
 # One worked exchange, written for the kit (not from any tutorial): a 135M model copies the shape
@@ -328,7 +329,7 @@ class Tutor:
             guards = GuardChain(loops, leak, sentences, faithfulness)
             engine, _reason = self.engine_provider()
             record.update(engine=engine.name, model=engine.model, grounded=True)
-            if not model_speaks(engine, question.language):
+            if not model_speaks(engine, question.library_language):   # the quotes' language
                 yield from self._quotes_only(engine, record, question.language)
                 return
             if wait_turn is not None:

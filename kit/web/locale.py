@@ -26,7 +26,8 @@ from werkzeug.http import parse_accept_header
 
 from kit.translations import (CATALOG_FOLDER, LANGUAGES, SOURCE_LANGUAGE, LazyText, catalog, lazy_text,
                               set_current_language, text_direction)
-from kit.web.identity import current_learner, store
+from kit.library.search import pack_languages
+from kit.web.identity import current_learner, index_db, store
 
 COOKIE = "lantern_lang"             # the picker's choice before joining (not the session cookie)
 COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -69,6 +70,13 @@ def request_locale() -> str:
 
 def locale_code() -> str:
     return str(get_locale() or SOURCE_LANGUAGE)
+
+
+def library_language() -> str | None:
+    """The learner's language when the library has packs in it (search and the tutor keep to
+    them); else None, and they read every pack, as for a class whose books are all in English."""
+    code = locale_code()
+    return code if code in pack_languages(index_db()).values() else None
 
 
 def content_language(language: str | None) -> Markup:
