@@ -112,11 +112,12 @@ def test_judging_finds_a_french_quote_a_splice_and_a_marker_in_a_source_title():
 
 
 def test_dropped_sentences_are_read_from_done_or_the_record_whatever_their_shape():
-    assert _answer({}, done={"dropped": [{"text": "You did it.", "reason": "filler"}]}).dropped == [
-        {"text": "You did it.", "reason": "filler"}]
+    """The kit's `done` event counts them (`dropped`) and lists them (`dropped_sentences`)."""
+    assert _answer({}, done={"dropped": 1, "dropped_sentences": [{"text": "You did it.", "reason": "filler"}]}
+                   ).dropped == [{"text": "You did it.", "reason": "filler"}]
     assert _answer({}, record={"dropped": ["Run sudo createuser."]}).dropped == [
         {"text": "Run sudo createuser.", "reason": ""}]
-    assert _answer({}, done={"dropped": "not a list"}).dropped == []
+    assert _answer({}, done={"dropped": 3, "dropped_sentences": "not a list"}).dropped == []
 
 
 def test_a_missing_source_names_what_to_install(tmp_path):

@@ -44,8 +44,7 @@ class Shown:
     def dropped(self) -> list[dict]:
         """Model sentences the kit dropped, with why, when the kit reports them (a sentence
         filter may add `dropped` to `done` or to the teacher's record)."""
-        found = self.done.get("dropped") or self.record.get("dropped") or \
-            (self.record.get("stats") or {}).get("dropped") or []
+        found = self.done.get("dropped_sentences") or self.record.get("dropped") or []
         if not isinstance(found, list):
             return []
         return [d if isinstance(d, dict) else {"text": str(d), "reason": ""} for d in found]

@@ -7,11 +7,15 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
+from kit.tutor import voice
 from tests.eval.published import scoring
 from tests.eval.published.asking import Shown
 from tests.eval.published.material import DATA_SET, LIBRARY_LANGUAGE
 
 SHOWN_PAGES = 3
+# The kit's own fixed lines after the quotes (the plain line when no model sentence survived, the
+# hint's stop note, the model-language note) are not the model's sentences: counted apart.
+KIT_LINES = {" ".join(line.split()) for line in (voice.ONLY_QUOTES, voice.ONLY_SOURCES, voice.LEAK_NOTE)}
 QUOTE_CHARS = 200
 _MARK_TAGS = re.compile(r"</?mark>")
 
@@ -64,7 +68,7 @@ def judge(shown: Shown, pack_languages: dict[str, str]) -> Verdict:
         verdict.loops = scoring.loops_in(shown.words)
         known = "\n".join((shown.sources_text, shown.quote_text, item["question"], item.get("tried", "")))
         verdict.invented = scoring.unsupported_code(shown.unmarked, known)
-        verdict.kept = scoring.sentences(shown.words)
+        verdict.kept = [s for s in scoring.sentences(shown.words) if s not in KIT_LINES]
     return verdict
 
 
@@ -102,6 +106,8 @@ def summary(verdicts: list[Verdict]) -> dict[str, str]:
     rows["answers showing invented code unmarked"] = str(sum(bool(v.invented) for v in verdicts))
     rows["model sentences shown / dropped by the kit"] = (f"{sum(len(v.kept) for v in verdicts)} / "
                                                           f"{sum(len(v.shown.dropped) for v in verdicts)}")
+    rows["answered with the quotes and the kit's plain line only"] = str(sum(
+        1 for v in verdicts if v.shown.grounded and not v.kept and v.shown.words.strip()))
     rows["answers that ended in an error"] = str(sum(bool(v.shown.error) for v in verdicts))
     for set_name, label in (("tutorials", "tutorials"), ("library", "reference library")):
         rows[f"first quote shown, p50 — {label}"] = _median(
