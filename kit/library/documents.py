@@ -61,34 +61,29 @@ def unique_anchor(anchor: str, taken: set[str]) -> str:
     return candidate
 
 
-def _code_pieces(code: str, max_words: int) -> list[str]:
-    pieces, lines, count = [], [], 0
-    for line in code.split("\n"):
-        words = len(line.split())
-        if lines and count + words > max_words:
-            pieces.append("\n".join(lines))
-            lines, count = [], 0
-        lines.append(line)
+def _grouped(pieces: list[str], max_words: int, joiner: str) -> list[str]:
+    """Consecutive pieces joined into chunks of at most `max_words` (a longer piece alone)."""
+    chunks, current, count = [], [], 0
+    for piece in pieces:
+        words = len(piece.split())
+        if current and count + words > max_words:
+            chunks.append(joiner.join(current))
+            current, count = [], 0
+        current.append(piece)
         count += words
-    return pieces + ["\n".join(lines)] if lines else pieces
+    return chunks + [joiner.join(current)] if current else chunks
 
 
 def split_long_text(paragraphs: list[str], max_words: int) -> list[str]:
     """Group paragraphs into chunks of at most `max_words` (a single long paragraph is split
-    at sentence ends), so passages stay small enough to cite and to fit a model's context."""
-    chunks, current, count = [], [], 0
+    at sentence ends, a long code block between its lines), so passages stay small enough to
+    cite and to fit a model's context."""
+    pieces = []
     for paragraph in paragraphs:
-        pieces = [paragraph]
-        if len(paragraph.split()) > max_words:     # code (a paragraph of lines) is cut between lines
-            pieces = _code_pieces(paragraph, max_words) if "\n" in paragraph \
-                else re.split(r"(?<=[.!?])\s+", paragraph)
-        for piece in pieces:
-            words = len(piece.split())
-            if current and count + words > max_words:
-                chunks.append("\n\n".join(current))
-                current, count = [], 0
-            current.append(piece)
-            count += words
-    if current:
-        chunks.append("\n\n".join(current))
-    return chunks
+        if len(paragraph.split()) <= max_words:
+            pieces.append(paragraph)
+        elif "\n" in paragraph:          # code (a paragraph of lines) is cut between lines
+            pieces += _grouped(paragraph.split("\n"), max_words, "\n")
+        else:
+            pieces += re.split(r"(?<=[.!?])\s+", paragraph)
+    return _grouped(pieces, max_words, "\n\n")
