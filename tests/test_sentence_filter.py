@@ -77,6 +77,21 @@ def test_a_command_line_with_a_word_the_material_lacks_is_dropped_whatever_its_w
     assert not (said.reason("Python is a language.") or "").startswith("unsupported: Python")
 
 
+def test_a_sentence_pointing_back_to_a_dropped_one_is_dropped_too():
+    """'This will start…' after an invented command would read as being about the quote."""
+    material = ["python manage.py runserver 8080 starts the development server on port 8080."]
+    question = "how to run the development server on a different port"
+    after_a_drop = SentenceFilter(SentenceJudge(question, material, material))
+    shown = streamed(after_a_drop, "Use python manage.py runserver -v 8080. "
+                                   "This will start the development server on port 8080. ")
+    assert "".join(shown) == ""
+    assert after_a_drop.dropped[-1] == {"text": "This will start the development server on port 8080.",
+                                        "reason": "points back to a dropped sentence"}
+    alone = SentenceFilter(SentenceJudge(question, material, material))
+    assert "".join(streamed(alone, "This will start the development server on port 8080. ")).strip() == \
+        "This will start the development server on port 8080."
+
+
 def test_a_code_like_name_the_material_does_not_have_is_dropped():
     assert judge().reason("Call notes.make_admin() to create the admin account.") == \
         "unsupported: notes.make_admin()"

@@ -67,6 +67,10 @@ python python3 py pip pip3 pipx django-admin flask fastapi uvicorn gunicorn git 
 pytest conda jupyter docker curl wget sudo apt apt-get brew mkdir rmdir cd ls chmod ssh scp
 """.split())
 COMMAND_HEAD = 3          # words of a command checked as one run
+# A sentence that opens by pointing back ("This will start the server on port 8080.") says
+# something about the sentence before it: when that one was dropped, the learner would read it
+# as being about the quote above, so it is dropped too.
+_POINTS_BACK = re.compile(r"(?:this|that|these|those|it|they|then|so|here)\b", re.I)
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)*(?![\w.]\w)")
 _WORD = re.compile(r"[^\W_]+")
 
@@ -340,6 +344,8 @@ class SentenceFilter:
         if not _WORD.search(sentence):
             return ""             # white space, a fence or a bullet alone: nothing to show
         reason = self.judge.reason(sentence, self.said)
+        if reason is None and self._in_a_row and _POINTS_BACK.match(sentence):
+            reason = "points back to a dropped sentence"
         self.said.append(sentence)
         if reason == "repeat" and _normal(sentence) in map(_normal, self.said[:-1]):
             self.stopped = True   # said twice: the model is looping
