@@ -11,6 +11,7 @@ from pathlib import Path
 
 from kit.tutor.answering import Question, Tutor, engine_chooser, retrieve_for
 from kit.tutor.engines.base import EngineError
+from tests.eval.published.material import LIBRARY_LANGUAGE
 
 NO_MODEL = "--no-model: the model is not asked"
 
@@ -72,7 +73,11 @@ def make_tutor(settings, with_model: bool) -> tuple[_Recording, list]:
 
 
 def ask(tutor: _Recording, records: list, item: dict) -> Shown:
-    question = Question(item["question"], item.get("mode", "explain"), item.get("tried", ""))
+    # asked as the kit asks for a learner whose page is in the library's language (kit/app.py:
+    # the learner's language, and the packs in it as sources when there are some)
+    language = LIBRARY_LANGUAGE.get(item.get("library", ""), "")
+    question = Question(item["question"], item.get("mode", "explain"), item.get("tried", ""),
+                        language=language, library_language=language)
     shown = Shown(item)
     started = time.perf_counter()
     for name, data in tutor.answer(question):
