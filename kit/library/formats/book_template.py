@@ -2,7 +2,9 @@
 
 Supported: `{% include "…" %}` (relative to the page, or to the book's root with a leading
 `/`; never outside the book; a page that would include itself is refused), `{{ book.X }}`
-from book.json's `variables`, `{% raw %}…{% endraw %}`, `{% filename %}…{% endfilename %}`
+from book.json's `variables`, HonKit's built-ins (`book.language`, `book.title`, `config.X`,
+`page.title`: what the format knows of the book and the page, so a page that shows its own
+language or title is not reported as broken), `{% raw %}…{% endraw %}`, `{% filename %}…{% endfilename %}`
 (a caption for the next code block), the sectionx plugin's `<!--sec data-title=… -->…
 <!--endsec-->` (a collapsible section) and the hints plugin's `{% hint style='info' %}…
 {% endhint %}` (a box). Problems name the page and line and say what to do;
@@ -19,7 +21,7 @@ from kit.library.importers import read_text_file
 
 _RAW = re.compile(r"\{%-?\s*raw\s*-?%\}(.*?)\{%-?\s*endraw\s*-?%\}", re.S)
 _INCLUDE = re.compile(r"\{%-?\s*include\s+(['\"])(?P<path>[^'\"]+)\1[^%]*-?%\}")
-_VARIABLE = re.compile(r"\{\{-?\s*book\.(?P<name>[\w.]+)\s*-?\}\}")
+_VARIABLE = re.compile(r"\{\{-?\s*(?P<scope>book|page|config)\.(?P<name>[\w.]+)\s*-?\}\}")
 _FILENAME = re.compile(r"\{%-?\s*filename\s*-?%\}(?P<name>.*?)\{%-?\s*endfilename\s*-?%\}", re.S)
 _SECTION = re.compile(r"<!--\s*sec\b(?P<attrs>(?:(?!-->).)*?)\s*ces\s*-->(?P<body>(?:(?!<!--\s*sec\b).)*?)"
                       r"<!--\s*endsec\s*-->", re.S)
@@ -34,26 +36,49 @@ def _line(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
+def _lookup(values: dict, dotted: str):
+    """`a.b.c` in nested dicts; None when missing or not a value one can print."""
+    found = values
+    for key in dotted.split("."):
+        found = found.get(key) if isinstance(found, dict) else None
+    return None if isinstance(found, dict | list) else found
+
+
+def _known(values: dict, scope: str) -> str:
+    return ", ".join(f"{scope}.{key}" for key in sorted(values)) or "nothing"
+
+
 class BookTemplate:
     """Renders one book's pages. Problems pile up in `problems` until `take_problems`."""
 
-    def __init__(self, root: Path, variables: dict, max_bytes: int, pack_root: Path | None = None):
+    def __init__(self, root: Path, variables: dict, max_bytes: int, pack_root: Path | None = None,
+                 builtins: dict | None = None):
+        """`builtins`: HonKit's own `book` and `config` fields ({"book": {"language": …}});
+        book.json's `variables` win over them, as in HonKit."""
         self.root, self.variables, self.max_bytes = root.resolve(), variables, max_bytes
         self.pack_root = (pack_root or root).resolve()    # problems name files as in the pack
+        self.builtins = {"book": {}, "config": {}, "page": {}, **(builtins or {})}
         self.problems: list[ImportProblem] = []
         self._raw: list[str] = []
+        self._reported: set[tuple] = set()
 
     def take_problems(self) -> list[ImportProblem]:
+        """The problems found since the last call, each once for the whole book: a file
+        included by several pages has its problem reported the first time only."""
         taken, self.problems = self.problems, []
-        return taken
+        fresh = [p for p in taken if (p.path, p.line, p.message) not in self._reported]
+        self._reported.update((p.path, p.line, p.message) for p in taken)
+        return list({(p.path, p.line, p.message): p for p in fresh}.values())
 
     def relpath(self, path: Path) -> str:
         return path.relative_to(self.pack_root).as_posix()
 
-    def render(self, page: Path) -> str:
-        """The page's Markdown with every tag applied. Raises ImportProblem only when the page
-        itself cannot be read (too big, not UTF-8)."""
+    def render(self, page: Path, title: str = "") -> str:
+        """The page's Markdown with every tag applied (`title`: the page's, from the contents,
+        for `{{ page.title }}`). Raises ImportProblem only when the page itself cannot be read
+        (too big, not UTF-8)."""
         self._raw = []
+        self.builtins["page"] = {"title": title} if title else {}
         text = self._render_file(page.resolve(), [])
         text = self._sections(text, page)
         text = _FILENAME.sub(lambda m: caption_line(m["name"]), text)
@@ -75,14 +100,16 @@ class BookTemplate:
 
     def _variables(self, text: str, path: Path) -> str:
         def value(match):
-            found = self.variables
-            for key in match["name"].split("."):
-                found = found.get(key) if isinstance(found, dict) else None
-            if found is None or isinstance(found, dict | list):
+            scope = match["scope"]
+            sources = [self.variables, self.builtins["book"]] if scope == "book" else [self.builtins[scope]]
+            found = next((v for v in (_lookup(s, match["name"]) for s in sources) if v is not None), None)
+            if found is None:
+                fix = (f"Add \"{match['name']}\" under \"variables\" in book.json." if scope == "book"
+                       else f"Lantern knows only {_known(self.builtins[scope], scope)} here.")
+                what = "a variable book.json does not define" if scope == "book" else \
+                    f"something HonKit's '{scope}' does not hold for this page"
                 self.problems.append(ImportProblem(
-                    self.relpath(path), f"'{match.group(0)}' names a variable book.json does not "
-                                        f"define. Add \"{match['name']}\" under \"variables\" in book.json.",
-                    _line(text, match.start())))
+                    self.relpath(path), f"'{match.group(0)}' names {what}. {fix}", _line(text, match.start())))
                 return match.group(0)
             return str(found)
         return _VARIABLE.sub(value, text)

@@ -160,10 +160,17 @@ class HonKitFormat(SourceFormat):
         root = book_root(pack.root)
         prefix = root.relative_to(pack.root).as_posix().strip(".").strip("/")
         variables: dict = {}
+        config: dict = {}
         for name in (WHOLE_BOOK, "book.json"):      # a language's own variables win
-            found = read_book_json(pack.root, name).get("variables")
+            book = read_book_json(pack.root, name)
+            found = book.get("variables")
             variables.update(found if isinstance(found, dict) else {})
-        template = BookTemplate(root, variables, settings.max_file_bytes, pack.root)
+            config.update(book)
+        # HonKit's built-ins, from what the pack knows (its language from LANGS.md or book.json)
+        known = {"title": pack.title, "language": pack.language}
+        builtins = {"book": {k: v for k, v in known.items() if v},
+                    "config": {**{k: v for k, v in known.items() if v}, **config}}
+        template = BookTemplate(root, variables, settings.max_file_bytes, pack.root, builtins)
         summary = root / "SUMMARY.md"
         summary_name = "/".join(p for p in (prefix, "SUMMARY.md") if p)
         entries = parse_summary(read_text_file(summary, summary_name, settings.max_file_bytes)) \
@@ -199,7 +206,7 @@ class HonKitFormat(SourceFormat):
                 continue
             seen.add(relpath)
             try:
-                text = template.render(page)
+                text = template.render(page, entry.title)
             except ImportProblem as problem:     # a whole page that cannot be read
                 problems.append(problem)
                 continue
