@@ -77,8 +77,8 @@ def test_a_french_learner_gets_french_quotes_and_a_french_line_not_the_english_m
     assert sources and all(source["pack"] == "club-fr" for source in sources)
     assert quotes and all("/p/club-fr/" in quote["url"] for quote in quotes)
     assert any("createsuperuser" in quote["text"] for quote in quotes)
-    assert words == said(MODEL_LANGUAGE_NOTE, "fr", languages="English") != \
-        said(MODEL_LANGUAGE_NOTE, "en", languages="English")
+    assert words == said(MODEL_LANGUAGE_NOTE, "fr", languages="anglais") != \
+        said(MODEL_LANGUAGE_NOTE, "en", languages="English")       # named in the learner's language
     assert events[-1] == ("done", {**events[-1][1], "grounded": True, "tokens": 0, "model_language": False})
 
 

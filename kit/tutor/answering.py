@@ -284,7 +284,7 @@ class Tutor:
     def _quotes_only(engine, record: dict, language: str):
         """The answer when the model does not write the learner's language: the quotes (already
         sent) and a line saying why, in that language; the model is never asked."""
-        yield from _shown(said(MODEL_LANGUAGE_NOTE, language, languages=model_languages(engine)), record)
+        yield from _shown(said(MODEL_LANGUAGE_NOTE, language, languages=model_languages(engine, language)), record)
         done = {"grounded": True, "engine": engine.name, "model": engine.model, "ttft_ms": None,
                 "tokens": 0, "tokens_per_s": None, "model_language": False}
         record["stats"] = done

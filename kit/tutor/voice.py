@@ -7,6 +7,8 @@ and the web both answer through kit/tutor/answering.py.
 """
 from __future__ import annotations
 
+from babel import Locale
+
 from kit.translations import LANGUAGES, SOURCE_LANGUAGE, catalog, marked
 
 NOT_COVERED = marked("The library does not cover this question, so I will not guess. "
@@ -39,7 +41,10 @@ def model_speaks(engine, language: str) -> bool:
     return not language or language.split("-")[0].lower() in spoken
 
 
-def model_languages(engine) -> str:
-    """The languages the engine's model writes, by their own names ("English, Français")."""
-    return ", ".join(LANGUAGES.get(code, (code,))[0] for code in
+def model_languages(engine, language: str = SOURCE_LANGUAGE) -> str:
+    """The languages the engine's model writes, named in the learner's language ("anglais" in
+    a French sentence), by Babel's locale data."""
+    code = (language or SOURCE_LANGUAGE).split("-")[0].lower()
+    names = Locale.parse(code if code in LANGUAGES else SOURCE_LANGUAGE).languages
+    return ", ".join(names.get(written, written) for written in
                      (tuple(getattr(engine, "languages", ()) or ()) or (SOURCE_LANGUAGE,)))
