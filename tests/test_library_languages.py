@@ -5,8 +5,12 @@ written by the test, in our own words, and imported with `kit import`."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+
+from kit.app import create_app
+from kit.library.catalog import book_key, language_name
 
 from tests import test_formats
 from tests.test_formats import kit_import, problems, write_tree
@@ -52,3 +56,56 @@ def test_a_file_included_by_two_pages_has_its_problem_listed_once(tmp_path, libr
         "en/README.md": "# Kite Making\n\n{% include \"./shared.md\" %}\n"}))
     found = [(pack, path, line) for pack, path, line, _ in problems(make_settings)]
     assert found.count(("kite-making-en", "shared.md", 1)) == 1
+
+
+@pytest.fixture
+def read_as(make_settings):
+    """read_as(language, path) -> the page the real app serves to a browser asking for that language."""
+    apps = []
+
+    def get(language: str, path: str) -> str:
+        if not apps:
+            apps.append(create_app(make_settings()))
+        response = apps[0].test_client().get(path, headers={"Accept-Language": language})
+        assert response.status_code == 200, path
+        return response.get_data(as_text=True)
+    yield get
+    for app in apps:
+        app.extensions["store"].close()
+
+
+def titles_in_order(html: str) -> list[str]:
+    return re.findall(r'<section class="pack-card">\s*<h2[^>]*><a href="[^"]*">([^<]*)</a>', html)
+
+
+def test_the_home_lists_the_learners_language_first_and_names_each_books_other_languages(
+        kites, tmp_path, library_dirs, read_as):
+    kit_import(library_dirs, write_tree(tmp_path / "anchors", {
+        "book.json": json.dumps({"title": "Anchors", "language": "en"}),
+        "SUMMARY.md": "* [Anchors](README.md)\n", "README.md": "# Anchors\n\nDrop it slowly.\n"}))
+    french = read_as("fr", "/")
+    assert titles_in_order(french) == ["Fabriquer un cerf-volant", "Anchors", "Kite Making"]
+    english = read_as("en", "/")
+    assert titles_in_order(english) == ["Anchors", "Kite Making", "Fabriquer un cerf-volant"]
+    card = english.split('<section class="pack-card">')[2]          # Kite Making
+    assert re.search(r'Also in: <a href="/p/kite-making-fr/" lang="fr" hreflang="fr">Français</a>', card)
+    assert 'hreflang="en"' not in card
+    anchors = english.split('<section class="pack-card">')[1]
+    assert "Also in" not in anchors                                   # a book in one language
+    assert "Aussi en" in french.split('<section class="pack-card">')[1]
+
+
+def test_a_chapter_links_to_the_same_chapter_in_the_books_other_languages(kites, read_as):
+    english = read_as("en", "/p/kite-making-en/frames")
+    assert re.search(r'Read this in: <a href="/p/kite-making-fr/frames" lang="fr" hreflang="fr">Français</a>', english)
+    assert 'href="/p/kite-making-en/frames" lang="en"' in read_as("en", "/p/kite-making-fr/frames")
+    assert "Read this in" not in read_as("en", "/p/kite-making-en/tails")   # not translated yet
+
+
+def test_packs_named_like_another_language_of_a_book_are_one_book_only_when_they_follow_the_naming():
+    assert book_key("kite-making-fr", "fr") == book_key("kite-making-en", "en") == "kite-making"
+    assert book_key("fastapi", "en") == book_key("fastapi-pt-br", "pt-BR") == "fastapi"
+    assert book_key("french-fr", "en") == "french-fr"          # its suffix is not its language
+    assert book_key("fr", "fr") == "fr"
+    assert language_name("fr") == "Français" and language_name("de") == "Deutsch"
+    assert language_name("xx") == "xx"

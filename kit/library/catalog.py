@@ -3,10 +3,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from babel import Locale, UnknownLocaleError
+
+from kit.library.documents import slugify
 from kit.library.formats import format_named
 from kit.library.stored_html import unpack_html, unpack_text
+from kit.translations import LANGUAGES
 
 # A ZIM can hold millions of pages: the pack page lists the first ones, search finds them all.
 PAGES_LISTED = 1000
@@ -18,12 +22,72 @@ class Neighbours:
     next: dict | None
     chapters: list[dict]
     tree: list[dict]         # the chapters nested as the source nests them (contents_tree)
+    # the same document in the book's other languages ({pack, language, name}; book_key)
+    translations: list[dict] = field(default_factory=list)
 
 
 def list_packs(conn: sqlite3.Connection) -> list[dict]:
-    """Every pack with its documents grouped: workshops (chapters in order), transcripts, pages."""
-    return [{**_pack_fields(pack), **pack_contents(conn, pack["id"])}
-            for pack in conn.execute("SELECT * FROM packs ORDER BY title").fetchall()]
+    """Every pack by title with its documents grouped: workshops (chapters in order),
+    transcripts, pages; and the book's other languages (_with_other_languages)."""
+    return _with_other_languages([{**_pack_fields(pack), **pack_contents(conn, pack["id"])}
+                                  for pack in conn.execute("SELECT * FROM packs ORDER BY title").fetchall()])
+
+
+def book_key(pack_id: str, language: str | None) -> str:
+    """Which book a pack is, whatever its language: its id without a trailing `-<its language>`.
+    Both importers of translated sources name a language's pack that way (a HonKit book with
+    LANGS.md: `<book>-<folder>`, the folder being the language; an MkDocs translation:
+    `<site>-<lang>`), and the original keeps the bare name; so packs with the same key and
+    different languages are one book in several languages. A hand-made pack that does not
+    follow the naming is simply a book of its own (nothing is linked wrongly)."""
+    suffix = "-" + slugify(language or "")
+    return pack_id[:-len(suffix)] if language and pack_id.endswith(suffix) and pack_id != suffix[1:] else pack_id
+
+
+def language_name(code: str) -> str:
+    """A language in its own name ("Français"): the UI's names first, then Babel's, else the code."""
+    primary = primary_language(code)
+    if code in LANGUAGES or primary in LANGUAGES:
+        return LANGUAGES.get(code, LANGUAGES.get(primary))[0]
+    try:
+        name = Locale.parse(code.replace("-", "_")).display_name
+    except (ValueError, TypeError, UnknownLocaleError):
+        name = None
+    return name[:1].upper() + name[1:] if name else code
+
+
+def primary_language(code: str | None) -> str:
+    """"fr" for "fr-FR" or "fr_FR": what the learner's UI language is compared with."""
+    return (code or "").replace("_", "-").split("-")[0].lower()
+
+
+def _with_other_languages(packs: list[dict]) -> list[dict]:
+    """Each pack with `other_languages`: the same book's packs in other languages (book_key),
+    as {pack, language, name} by name; and `primary_language`, for the home page to list the
+    learner's language first."""
+    books: dict[str, list[dict]] = {}
+    for pack in packs:
+        books.setdefault(book_key(pack["id"], pack["language"]), []).append(pack)
+    for pack in packs:
+        pack["primary_language"] = primary_language(pack["language"])
+        pack["other_languages"] = sorted((
+            {"pack": other["id"], "language": other["language"], "name": language_name(other["language"])}
+            for other in books[book_key(pack["id"], pack["language"])]
+            if other["language"] and other["language"] != pack["language"]), key=lambda other: other["name"])
+    return packs
+
+
+def same_document_elsewhere(conn: sqlite3.Connection, pack_id: str, slug: str) -> list[dict]:
+    """The same document (same slug: a translated book keeps its file names) in the book's
+    other languages' packs, by language name ({pack, language, name})."""
+    rows = conn.execute("SELECT id, language FROM packs").fetchall()
+    language = next((row["language"] for row in rows if row["id"] == pack_id), None)
+    key = book_key(pack_id, language)
+    found = [{"pack": row["id"], "language": row["language"], "name": language_name(row["language"])}
+             for row in rows if row["id"] != pack_id and row["language"] and row["language"] != language
+             and book_key(row["id"], row["language"]) == key
+             and conn.execute("SELECT 1 FROM documents WHERE pack=? AND slug=?", (row["id"], slug)).fetchone()]
+    return sorted(found, key=lambda other: other["name"])
 
 
 def get_pack(conn: sqlite3.Connection, pack_id: str) -> dict | None:
@@ -121,7 +185,8 @@ def chapter_neighbours(conn: sqlite3.Connection, doc: dict) -> Neighbours:
     at = slugs.index(doc["slug"])
     return Neighbours(previous=chapters[at - 1] if at > 0 else None,
                       next=chapters[at + 1] if at + 1 < len(chapters) else None,
-                      chapters=chapters, tree=contents_tree(chapters))
+                      chapters=chapters, tree=contents_tree(chapters),
+                      translations=same_document_elsewhere(conn, doc["pack"], doc["slug"]))
 
 
 def reading_nav(conn: sqlite3.Connection, doc: dict, pack: dict) -> Neighbours | None:
