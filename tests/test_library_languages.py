@@ -109,3 +109,12 @@ def test_packs_named_like_another_language_of_a_book_are_one_book_only_when_they
     assert book_key("fr", "fr") == "fr"
     assert language_name("fr") == "Français" and language_name("de") == "Deutsch"
     assert language_name("xx") == "xx"
+
+
+def test_a_language_folder_imported_alone_joins_the_book_its_langs_md_belongs_to(
+        tmp_path, library_dirs, read_as):
+    source = write_tree(tmp_path / "kites", LANGS)
+    kit_import(library_dirs, source / "en")
+    result = kit_import(library_dirs, source / "fr")
+    assert "Pack 'kite-making-fr'" in result.output          # the whole book's name, not its own title
+    assert "Read this in" in read_as("en", "/p/kite-making-fr/frames")

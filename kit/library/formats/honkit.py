@@ -132,7 +132,9 @@ class HonKitFormat(SourceFormat):
                           authors=[str(a) for a in (book.get("author") or whole.get("author"),) if a])
         if languages and (path.parent / "book.json").is_file():
             info.extra["whole_book"] = path.parent / "book.json"
-            info.id = f"{slugify(title)}-{slugify(path.name)}"
+            # named after the whole book, as when the whole book is imported: the languages'
+            # packs are then one book (catalog.book_key), whichever way they were imported
+            info.id = f"{slugify(str(whole.get('title') or title))}-{slugify(path.name)}"
         if (root / "LANGS.md").is_file():
             for folder, name in parse_langs((root / "LANGS.md").read_text(encoding="utf-8")):
                 sub = root / folder
