@@ -14,6 +14,9 @@ from kit.library.catalog import book_key, language_name
 
 from tests import test_formats
 from tests.test_formats import kit_import, problems, write_tree
+from tests.test_mkdocs_sources import SITE
+from tests.test_mkdocs_sources import kit_import as import_site
+from tests.test_mkdocs_sources import write_tree as write_site
 
 page = test_formats.page      # the fixture: the real app's pages
 
@@ -118,3 +121,13 @@ def test_a_language_folder_imported_alone_joins_the_book_its_langs_md_belongs_to
     result = kit_import(library_dirs, source / "fr")
     assert "Pack 'kite-making-fr'" in result.output          # the whole book's name, not its own title
     assert "Read this in" in read_as("en", "/p/kite-making-fr/frames")
+
+
+def test_an_mkdocs_translation_is_the_same_site_in_another_language(tmp_path, library_dirs, read_as):
+    repo = write_site(tmp_path / "repo", SITE)
+    import_site(library_dirs, repo / "docs" / "en")
+    import_site(library_dirs, repo / "docs" / "fr")
+    french = read_as("fr", "/")
+    assert titles_in_order(french)[0] == "Kite Workshop (fr)"
+    assert 'href="/p/kite-workshop/" lang="en" hreflang="en">English</a>' in french
+    assert 'href="/p/kite-workshop-fr/docs/launch" lang="fr"' in read_as("en", "/p/kite-workshop/docs/launch")
