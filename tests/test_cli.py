@@ -120,6 +120,18 @@ def test_import_copies_the_pack_into_the_data_folder_and_indexes_it(library_dirs
     assert search(data, "worms") == ["/p/garden-club/w/01-soil#s-compost"]
 
 
+def test_import_lists_the_problems_of_the_packs_it_imported_only(library_dirs, source):
+    """A book's second language imported later does not list the first's problems again."""
+    content, data = library_dirs
+    write_pack(source, "garden-club", {**CHAPTER, "talks/bad.vtt": "no header\n"})
+    write_pack(source, "orchard-club", {"w/01-trees.md": "## Pruning\n\nCut in late winter.\n"})
+    first = kit("import", source / "garden-club", "--data", data, "--content", content)
+    assert "problem in pack 'garden-club': talks/bad.vtt" in first.stderr
+    second = kit("import", source / "orchard-club", "--data", data, "--content", content)
+    assert second.returncode == 0 and "Imported 'orchard-club'" in second.stdout
+    assert "garden-club" not in second.stderr, second.stderr
+
+
 def test_import_keeps_documents_images_and_toml_but_not_a_doc_sets_sources_or_scripts(library_dirs, source):
     """A Sphinx build's _sources/ and _static/ are never read or served: not copied twice."""
     content, data = library_dirs

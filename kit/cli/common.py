@@ -47,6 +47,10 @@ def _hold_data_folder(settings):
     return lock
 
 
-def _print_problems(report) -> None:
+def _print_problems(report, only: set[str] | None = None) -> None:
+    """Each import problem, once: `only` the packs this command imported (a second language
+    imported later does not list the first's problems again)."""
     for pack_id, problem in report.problems:
+        if only is not None and pack_id not in only:
+            continue
         click.echo(f"  problem in pack '{pack_id}': {problem}", err=True)

@@ -60,7 +60,7 @@ def import_pack(data, content, path, title, description, licence, language, auth
     for pack_id, target in imported:
         click.echo(f"Imported '{pack_id}' into {target}.")
     click.echo(f"Index: {report.summary()}")
-    _print_problems(report)
+    _print_problems(report, only=pack_ids)
 
 
 def _import_pack_folder(settings, path: Path, has_pack_toml: bool, flags: dict):
