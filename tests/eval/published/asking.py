@@ -101,8 +101,8 @@ def ask(tutor: _Recording, records: list, item: dict) -> Shown:
             shown.grounded = shown.error == NO_MODEL
     if shown.error == NO_MODEL:
         shown.error = ""
-    if not shown.grounded:
-        shown.first_token_ms = None          # the refusal line is the kit's, not the model's
+    if not shown.grounded or shown.done.get("tokens") == 0:
+        shown.first_token_ms = None          # the refusal or the model-language line is the kit's
     shown.record = records[-1] if records else {}
     urls = {source.get("url") for source in shown.sources}
     hits = (tutor.last.passages + tutor.last.nearest) if tutor.last else []

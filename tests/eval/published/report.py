@@ -64,14 +64,13 @@ def judge(shown: Shown, pack_languages: dict[str, str]) -> Verdict:
     urls = [quote.get("url", "") for quote in shown.quotes]
     verdict.languages = scoring.other_languages(urls, pack_languages, LIBRARY_LANGUAGE[library])
     verdict.spliced = scoring.spliced(urls)
-    if shown.grounded:
+    # an answer the model did not write (tokens 0: its language is not the model's) holds only
+    # the kit's lines, in the learner's language: nothing of the model's to judge
+    if shown.grounded and shown.done.get("tokens") != 0:
         verdict.loops = scoring.loops_in(shown.words)
         known = "\n".join((shown.sources_text, shown.quote_text, item["question"], item.get("tried", "")))
         verdict.invented = scoring.unsupported_code(shown.unmarked, known)
-        # an answer the model did not write (tokens 0: its language is not the model's) holds
-        # only the kit's lines, in the learner's language
-        verdict.kept = [] if shown.done.get("tokens") == 0 else \
-            [s for s in scoring.sentences(shown.words) if s not in KIT_LINES]
+        verdict.kept = [s for s in scoring.sentences(shown.words) if s not in KIT_LINES]
     return verdict
 
 
