@@ -7,5 +7,6 @@ classroom/  learners' and the teacher's saved state
 tutor/      questions answered from the library by a local model (engines/)
 library/    content in, one SQLite index, pages and search out
 wheels/     Python packages for learners' pip: downloaded per target, served as an index
-settings.py, paths.py, durable.py: for everyone.
+translations/  the UI's six languages and their catalogs
+settings.py, paths.py, durable.py, translations/: for everyone.
 """
