@@ -21,10 +21,10 @@ from kit.library import catalog
 from kit.library.indexer import build_index
 from kit.library.search import KINDS, document_url, search_passages
 from kit.settings import PAGE_THREADS, Settings, load_settings
-from kit.tutor.admission import AskRefused, answer_in_turn, question_for_class, take_a_place
+from kit.tutor.admission import AskRefused
 from kit.tutor.answering import Tutor, engine_chooser, whole_answer
 from kit.tutor.fair_queue import ModelQueue
-from kit.web.ask_box import ask_context
+from kit.web.ask_box import ask_context, queued_answer
 from kit.web.csrf import init_csrf, rotate_csrf_token
 from kit.web.document_pages import document_response, init_document_pages
 from kit.web.errors import init_errors, init_security_headers
@@ -33,7 +33,7 @@ from kit.web.identity import (LEARNER_KEY, TEACHER_KEY, TEACHER_SESSION_S, curre
                               init_identity, kit_urls, learner_required, loopback_only, safe_next,
                               store, teacher_required, workshops)
 from kit.web.locale import (_, in_learners_language, init_locale, language_response, library_language,
-                             locale_code, picked_language)
+                             picked_language)
 from kit.web.pack_files import send_pack_file
 from kit.web.fast_lane import FastLane
 from kit.web.slots import init_slots
@@ -123,17 +123,6 @@ def search_api():
 
 
 # -- tutor -----------------------------------------------------------------------------------
-
-def queued_answer(payload):
-    """The answer's events for a question the class allows, with a place in the model's queue
-    taken; or AskRefused saying why not (tutor/admission.py)."""
-    learner, class_settings = current_learner(), store().class_settings()
-    question = question_for_class(payload, class_settings, learner)
-    question.language, question.library_language = locale_code(), library_language() or ""
-    ticket = take_a_place(current_app.extensions["model_queue"], learner["id"],
-                          class_settings["questions_per_minute"])
-    return answer_in_turn(current_app.extensions["tutor"], question, learner["id"], ticket)
-
 
 @kit.post("/api/ask")
 def ask_api():
