@@ -33,6 +33,11 @@ def judge() -> SentenceJudge:
     return SentenceJudge(QUESTION, [QUOTE], [SOURCE])
 
 
+def judge_without_quotes() -> SentenceJudge:
+    """The model had the sources and no quote was chosen: the sources are what the learner reads."""
+    return SentenceJudge(QUESTION, [], [SOURCE])
+
+
 def streamed(guard, answer: str, size: int = 3) -> list[str]:
     """What the guard released after each chunk, then at finish."""
     released = []
@@ -98,13 +103,29 @@ def test_a_code_like_name_the_material_does_not_have_is_dropped():
 
 
 def test_a_number_the_material_does_not_have_is_dropped():
-    assert judge().reason("The admin page is at port 8000.") == "unsupported: 8000"
-    assert judge().reason("The admin page is at port 8080.") is None
+    assert judge_without_quotes().reason("The admin page is at port 8000.") == "unsupported: 8000"
+    assert judge_without_quotes().reason("The admin page is at port 8080.") is None
+
+
+def test_code_the_sources_have_but_the_quote_does_not_show_is_dropped():
+    """A sentence under a quote reads as being about it: a name or number from another passage
+    is true there and false here ('the negative sign in -created_at' under a quote about
+    caching). With a quote, code must be in the quote (or the learner's words)."""
+    assert judge().reason("The admin page is at port 8080.") == "unsupported: 8080"
+    quote = "Caching keeps a page for a while, so the next visit does not build it again."
+    other_page = "notes.order('-created_at') lists the newest note first: the sign reverses the order."
+    under_a_quote = SentenceJudge("how do i show the newest notes first", [quote], [quote, other_page])
+    assert under_a_quote.reason("The sign in '-created_at' lists the newest note first.") == \
+        "unsupported: -created_at"
+    quoting_it = SentenceJudge("how do i show the newest notes first", [other_page], [quote, other_page])
+    assert quoting_it.reason("The sign in '-created_at' lists the newest note first.") is None
 
 
 def test_a_code_block_is_kept_only_when_every_line_is_in_the_material():
-    assert judge().reason("```\nnotes serve\n```") is None
-    assert judge().reason("```\nnotes serve\nnotes reset --all\n```") == "unsupported: notes reset --all"
+    assert judge_without_quotes().reason("```\nnotes serve\n```") is None
+    assert judge_without_quotes().reason("```\nnotes serve\nnotes reset --all\n```") == \
+        "unsupported: notes reset --all"
+    assert judge().reason("```\nnotes serve\n```") == "unsupported: notes serve"     # not in the quote
 
 
 # ---------------------------------------------------------------------------------------------
@@ -153,10 +174,10 @@ def test_a_short_line_said_again_is_a_repeat_and_stops_the_model():
 
 
 def test_a_line_that_introduces_something_is_shown_only_with_what_it_introduces():
-    guard = SentenceFilter(judge())
+    guard = SentenceFilter(judge_without_quotes())
     shown = "".join(streamed(guard, "Then start the notes server:\n```\nnotes serve\n```\n"))
     assert shown == "Then start the notes server:\n```\nnotes serve\n```\n"
-    guard = SentenceFilter(judge())
+    guard = SentenceFilter(judge_without_quotes())
     assert "".join(streamed(guard, "Then start the notes server:\n```\nsudo adduser\n```\n")) == ""
     assert [d["reason"] for d in guard.dropped] == ["filler", "unsupported: sudo adduser"]
 
@@ -175,7 +196,7 @@ def test_code_the_learner_already_has_on_screen_is_a_repeat():
 
 
 def test_a_numbered_step_is_one_sentence_with_its_number():
-    guard = SentenceFilter(judge())
+    guard = SentenceFilter(judge_without_quotes())
     assert "".join(streamed(guard, "1. Start the server with notes serve.\n2. Open the admin page at port 8080.")) == \
         "1. Start the server with notes serve.\n2. Open the admin page at port 8080."
 

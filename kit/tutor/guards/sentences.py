@@ -6,9 +6,12 @@ sentences, 13 were supported. A learner cannot tell which, so each sentence is h
 ends and judged by content, never by a list of phrases:
 
 - code, commands, names and numbers in it (backticked spans, code-like tokens, code lines and
-  blocks) must occur as whole tokens in the quotes, the sources or the learner's own words
-  (faithfulness.KnownTokens) — else "unsupported: <what>"; code the learner already has on
-  screen (the quote, their own error) is a "repeat";
+  blocks) must occur as whole tokens in the quotes the learner is shown or the learner's own
+  words (faithfulness.KnownTokens; the sources only when there are no quotes) — else
+  "unsupported: <what>". A sentence under a quote reads as being about that quote: a name from
+  another page of the sources ("the negative sign in '-expire_date'" under a quote about
+  caching) is true somewhere else and false here. Code the learner already has on screen (the
+  quote, their own error) is a "repeat";
 - it must say something about the question: one of its content words (stop words and talk
   about the learner, the answer or the material left out) is a word of the question or of the
   quotes — else "filler", as is a sentence that only says the question back;
@@ -218,7 +221,9 @@ class SentenceJudge:
     """Judges one sentence of the model against what the learner asked and was shown."""
 
     def __init__(self, question: str, quotes: list[str] = (), sources: list[str] = ()):
-        self.known = KnownTokens(question, *quotes, *sources)
+        # code must be what the learner reads above the sentence: the quotes, or without quotes
+        # the sources the model was given (then they are what the learner is shown)
+        self.known = KnownTokens(question, *(quotes or sources))
         self.asked = stems(question)
         self.topic = self.asked | stems("\n".join(quotes))
         # where the material speaks to this question: a claim found only in a passage about
