@@ -8,5 +8,6 @@ tutor/      questions answered from the library by a local model (engines/)
 library/    content in, one SQLite index, pages and search out
 wheels/     Python packages for learners' pip: downloaded per target, served as an index
 translations/  the UI's six languages and their catalogs
-settings.py, paths.py, durable.py, translations/: for everyone.
+settings.py, paths.py, durable.py, errors.py (errors that carry their HTTP status),
+translations/: for everyone.
 """

@@ -16,19 +16,18 @@ from flask import (Blueprint, Flask, Response, abort, current_app, flash, jsonif
 from kit.classroom import report
 from kit.classroom.join_poster import FORMATS as QR_FORMATS, join_qr
 from kit.classroom.rules import COMMENT_MAX, NICKNAME_MAX
-from kit.classroom.store import NotAllowed, NotFound, Store, StoreError, TeacherLocked
+from kit.classroom.store import Store
 from kit.library import catalog
 from kit.library.indexer import build_index
 from kit.library.search import KINDS, document_url, search_passages
 from kit.settings import PAGE_THREADS, Settings, load_settings
-from kit.tutor.admission import AskRefused
 from kit.tutor.answering import Tutor, engine_chooser, whole_answer
 from kit.tutor.fair_queue import ModelQueue
 from kit.web.ask_box import ask_context, queued_answer
 from kit.web.csrf import init_csrf, rotate_csrf_token
 from kit.web.document_pages import document_response, init_document_pages
-from kit.web.errors import init_errors, init_security_headers
-from kit.web.forms import chapter_from_form, search_arguments
+from kit.web.errors import init_errors, init_security_headers, show_problem_on
+from kit.web.forms import chapter_from_form, rate_own_answer, search_arguments
 from kit.web.identity import (LEARNER_KEY, TEACHER_KEY, TEACHER_SESSION_S, current_learner, index_db,
                               init_identity, kit_urls, learner_required, loopback_only, safe_next,
                               store, teacher_required, workshops)
@@ -127,13 +126,8 @@ def search_api():
 @kit.post("/api/ask")
 def ask_api():
     """The answer as Server-Sent Events: sources at once, `queue` places while waiting for
-    the model, tokens, done (or error). Refusals are JSON with a status."""
-    try:
-        events = queued_answer(request.get_json(silent=True))
-    except AskRefused as refused:
-        headers = {"Retry-After": str(refused.retry_after)} if refused.retry_after else {}
-        return jsonify(error=str(refused)), refused.status, headers
-    return event_stream_response(in_learners_language(events))
+    the model, tokens, done (or error). Refusals (AskRefused) are JSON with their status."""
+    return event_stream_response(in_learners_language(queued_answer(request.get_json(silent=True))))
 
 
 @kit.post("/api/ask/cancel")
@@ -152,10 +146,8 @@ def ask_page():
 def ask_full_page():
     """The same answer as a whole page, for browsers without JavaScript."""
     form = request.form.to_dict()
-    try:
-        events = queued_answer({**form, "context": {"pack": form.get("pack"), "doc": form.get("doc")}})
-    except AskRefused as refused:
-        return render_template("tutor/ask.html", form=form, problem=str(refused)), refused.status
+    show_problem_on(lambda problem: render_template("tutor/ask.html", form=form, problem=problem))
+    events = queued_answer({**form, "context": {"pack": form.get("pack"), "doc": form.get("doc")}})
     return render_template("tutor/ask.html", form=form, answer=whole_answer(events))
 
 
@@ -174,11 +166,9 @@ def join_post():
     if current_learner() is not None:
         return redirect(next_path, 303)
     nickname = request.form.get("nickname", "")
-    try:
-        learner = store().create_learner(nickname, language=picked_language())
-    except StoreError as error:
-        return render_template("learners/join.html", nickname=nickname, problem=str(error),
-                               nickname_max=NICKNAME_MAX, next=next_path), 400
+    show_problem_on(lambda problem: render_template("learners/join.html", nickname=nickname, problem=problem,
+                                                    nickname_max=NICKNAME_MAX, next=next_path))
+    learner = store().create_learner(nickname, language=picked_language())
     session[LEARNER_KEY] = learner["id"]
     session.permanent = True            # the same device keeps the learner across restarts
     flash(_("Welcome, %(name)s! Your progress and questions are kept under this name.", name=learner["nickname"]))
@@ -204,12 +194,7 @@ def feedback():
     if helpful is None:
         abort(400, _("Choose whether the answer helped (thumbs up or thumbs down)."))
     exchange_id = request.form.get("exchange", "")
-    try:
-        store().set_feedback(exchange_id, current_learner()["id"], helpful, request.form.get("comment", ""))
-    except (NotFound, NotAllowed):
-        abort(404, _("That answer is not one of yours, or it is no longer in today's class log."))
-    except StoreError as error:
-        abort(400, str(error))
+    rate_own_answer(exchange_id, current_learner()["id"], helpful, request.form.get("comment", ""))
     flash(_("Thank you: your teacher sees this feedback."))
     return redirect(url_for("kit.me") + f"#exchange-{exchange_id}", 303)
 
@@ -243,10 +228,7 @@ def exercise_tried():
 def notes():
     """Save the learner's private note on a chapter (an empty note deletes it)."""
     pack, doc = chapter_from_form()
-    try:
-        store().save_note(current_learner()["id"], pack, doc, request.form.get("text", "").replace("\r\n", "\n"))
-    except StoreError as error:
-        abort(400, str(error))
+    store().save_note(current_learner()["id"], pack, doc, request.form.get("text", "").replace("\r\n", "\n"))
     flash(_("Your note is saved. Only you can see it."))
     return redirect(document_url(pack, doc) + "#notes", 303)
 
@@ -259,25 +241,25 @@ def choose_language():
 
 # -- teacher: PIN login, the class view, export, settings ------------------------------------
 
+def login_page(next_path: str, problem: str | None = None) -> str:
+    return render_template("teacher/teacher_login.html", problem=problem, has_pin=store().has_teacher_pin(),
+                           next=next_path)
+
+
 @kit.get("/teacher/login")
 def teacher_login():
-    return render_template("teacher/teacher_login.html", problem=None, has_pin=store().has_teacher_pin(),
-                           next=safe_next(request.args.get("next"), url_for("kit.teacher_dashboard")))
+    return login_page(safe_next(request.args.get("next"), url_for("kit.teacher_dashboard")))
 
 
 @kit.post("/teacher/login")
 def teacher_login_post():
     next_path = safe_next(request.form.get("next"), url_for("kit.teacher_dashboard"))
-    try:
-        if store().check_teacher_pin(request.form.get("pin", "")):
-            session[TEACHER_KEY] = time.time() + TEACHER_SESSION_S
-            rotate_csrf_token()     # a token seen before the login is worth nothing after it
-            return redirect(next_path, 303)
-        problem, status = _("That PIN is not right. Try again."), 403
-    except TeacherLocked as error:
-        problem, status = str(error), 429   # says how long the lock lasts
-    return render_template("teacher/teacher_login.html", problem=problem, next=next_path,
-                           has_pin=store().has_teacher_pin()), status
+    show_problem_on(lambda problem: login_page(next_path, problem))   # TeacherLocked: 429, how long
+    if store().check_teacher_pin(request.form.get("pin", "")):
+        session[TEACHER_KEY] = time.time() + TEACHER_SESSION_S
+        rotate_csrf_token()     # a token seen before the login is worth nothing after it
+        return redirect(next_path, 303)
+    return login_page(next_path, _("That PIN is not right. Try again.")), 403
 
 
 @kit.post("/teacher/logout")
@@ -288,13 +270,13 @@ def teacher_logout():
     return redirect(url_for("kit.home"), 303)
 
 
-def teacher_page(form_values=None, errors=None, status=200):
+def teacher_page(form_values=None, errors=None) -> str:
     view = report.teacher_view(store(), lambda pack, slug: catalog.document_title(index_db(), pack, slug),
                                workshops())
     view["notices"] += current_app.extensions.get("notices", [])
     view["package_fetches"] = current_app.extensions["wheel_fetches"].counts()
     return render_template("teacher/teacher.html", **view, settings=form_values or store().class_settings(),
-                           errors=errors or {}), status
+                           errors=errors or {})
 
 
 @kit.get("/teacher")
@@ -336,15 +318,14 @@ def teacher_damage_seen():
 @teacher_required
 def teacher_class_settings():
     changes, errors = report.parse_class_settings(request.form)
-    if not errors:
-        try:
-            store().update_class_settings(**changes)
-        except StoreError as error:
-            errors["form"] = str(error)
-    if errors:
+
+    def settings_form_again(errors):
         typed = {name: request.form.get(name, "") for name in ("think_first_min", "questions_per_minute")}
-        return teacher_page(form_values={**store().class_settings(), **changes, **typed},
-                            errors=errors, status=400)
+        return teacher_page(form_values={**store().class_settings(), **changes, **typed}, errors=errors)
+    if errors:
+        return settings_form_again(errors), 400
+    show_problem_on(lambda problem: settings_form_again({"form": problem}))
+    store().update_class_settings(**changes)
     flash(_("Class settings saved."))
     return redirect(url_for("kit.teacher_dashboard") + "#settings", 303)
 

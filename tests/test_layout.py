@@ -3,9 +3,10 @@ stays the layout there is:
 
 - packages depend only downwards: library ← tutor ← classroom ← web ← app.py ← cli; the stick
   uses the library, the model manifests and the wheelhouse (wheels/, which needs no one);
-  settings.py, paths.py, durable.py and translations/ (the UI's languages) are for all;
+  settings.py, paths.py, durable.py, errors.py and translations/ (the UI's languages) are for all;
 - only kit/app.py and kit/web/ import Flask (or werkzeug); only kit/cli/ imports click;
-- every URL is defined in kit/app.py;
+- every URL is defined in kit/app.py, and its views catch no errors: errors carry their status
+  (kit/errors.py) and kit/web/errors.py answers them;
 - no import cycles between modules, counting imports inside functions too.
 """
 from __future__ import annotations
@@ -14,7 +15,7 @@ import ast
 from pathlib import Path
 
 KIT = Path(__file__).resolve().parent.parent / "kit"
-SHARED = {"kit.settings", "kit.paths", "kit.durable", "kit.translations"}
+SHARED = {"kit.settings", "kit.paths", "kit.durable", "kit.errors", "kit.translations"}
 # package -> the packages it may import (besides itself and SHARED)
 ALLOWED = {
     "library": set(),
@@ -116,6 +117,26 @@ def test_every_url_is_defined_in_app_py():
                     routes.setdefault(name, []).append(decorator.args[0].value)
     assert set(routes) == {"kit.app"}, routes
     assert len(routes["kit.app"]) >= 25
+
+
+def views_catching_errors(source: str) -> list[str]:
+    """The route functions in `source` with an `except` in them."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef) and any(
+                isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute) and d.func.attr in ROUTE_DECORATORS
+                for d in node.decorator_list):
+            if any(isinstance(inner, ast.ExceptHandler) for inner in ast.walk(node)):
+                found.append(node.name)
+    return found
+
+
+def test_app_views_map_no_errors_to_responses():
+    """An error a view could only turn into a response carries its status (kit/errors.py):
+    kit/web/errors.py answers it (JSON, the form again, or the error page)."""
+    assert views_catching_errors((KIT / "app.py").read_text(encoding="utf-8")) == []
+    caught = 'from x import kit\n@kit.post("/a")\ndef a():\n    try:\n        f()\n    except E:\n        abort(400)\n'
+    assert views_catching_errors(caught) == ["a"]
 
 
 def test_there_are_no_import_cycles():

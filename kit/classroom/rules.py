@@ -12,13 +12,16 @@ import re
 import secrets
 import unicodedata
 
+from kit.errors import KitError
 from kit.settings import Settings
 from kit.translations import LANGUAGES
 from kit.tutor.answering import MODES
 
 
-class StoreError(ValueError):
+class StoreError(KitError, ValueError):
     """Bad input for the store. `field` names the input; the message says what to do."""
+
+    status = 400
 
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
@@ -32,13 +35,19 @@ class NicknameTaken(StoreError):
 class NotFound(StoreError):
     """The learner or exchange named does not exist (in this class session)."""
 
+    status = 404
+
 
 class NotAllowed(StoreError):
     """The learner may not do this (e.g. rate an answer to someone else's question)."""
 
+    status = 403
+
 
 class TeacherLocked(StoreError):
     """Too many wrong PINs in a row; `seconds_left` until the teacher can try again."""
+
+    status = 429
 
     def __init__(self, seconds_left: int):
         minutes, seconds = divmod(seconds_left, 60)
@@ -46,7 +55,7 @@ class TeacherLocked(StoreError):
         super().__init__(f"Too many wrong PINs: teacher login is locked for another {wait}. Wait, "
                          f"then try again. Forgot the PIN? On the kit computer run "
                          f"`kit teacher set-pin` to set a new one.", field="pin")
-        self.seconds_left = seconds_left
+        self.seconds_left = self.retry_after = seconds_left
 
 
 # -- learners -----------------------------------------------------------------------------

@@ -2,12 +2,13 @@
 front of the one model. The routes in kit/app.py call these; the answering is kit/tutor/answering.py."""
 from __future__ import annotations
 
+from kit.errors import KitError
 from kit.translations import lazy_text
 from kit.tutor.fair_queue import Cancelled, ModelQueue, QueueFull, RateLimited
 from kit.tutor.answering import Question, QuestionError, parse_question
 
 
-class AskRefused(Exception):
+class AskRefused(KitError):
     """The question cannot be taken now; `status` is the HTTP status, str() tells the learner
     (in their language when the message is a LazyText)."""
 

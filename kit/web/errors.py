@@ -1,13 +1,17 @@
 """What every response gets: security headers (and `private` for HTML that says nothing about
 caching), and one error handler that answers JSON to /api/ and data URLs and a page that says
-what to do to everyone else."""
+what to do to everyone else — for werkzeug's errors and for the kit's own (kit/errors.py), which
+carry their status, so views in kit/app.py raise and never map."""
 from __future__ import annotations
 
-from flask import Flask, current_app, jsonify, render_template, request
-from flask_babel import gettext
+from collections.abc import Callable
 
+from flask import Flask, current_app, g, jsonify, render_template, request
+from flask_babel import gettext
+from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
+
+from kit.errors import KitError
 from kit.translations import marked
-from werkzeug.exceptions import HTTPException
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -40,8 +44,24 @@ PLAIN_WORDS = {
 }
 
 
+def show_problem_on(page: Callable[[str], str]) -> None:
+    """A form's view names the page a KitError raised after this is shown on: `page(problem)`,
+    the form again with what was typed kept and the problem above it, not the error page."""
+    g.problem_page = page
+
+
 def init_errors(app: Flask) -> None:
     """One handler for every HTTP error: JSON for /api/ and data URLs, a page otherwise."""
+    @app.errorhandler(KitError)
+    def kit_error(error: KitError):
+        headers = {"Retry-After": str(error.retry_after)} if error.retry_after else {}
+        page = g.pop("problem_page", None)
+        if page is not None and not _wants_json():
+            return page(str(error)), error.status, headers
+        as_http = default_exceptions.get(error.status, InternalServerError)(description=str(error))
+        body, status = http_error(as_http)
+        return body, status, headers
+
     @app.errorhandler(HTTPException)
     def http_error(error):
         if error.code == 413:      # werkzeug's own text does not say what to do
@@ -50,6 +70,10 @@ def init_errors(app: Flask) -> None:
                                         kb=current_app.config["LANTERN"].max_request_kb)
         if error.description == type(error).description and error.code in PLAIN_WORDS:
             error.description = gettext(PLAIN_WORDS[error.code])
-        if request.path.startswith("/api/") or request.path.endswith(".json"):
+        if _wants_json():
             return jsonify(error=error.description), error.code
         return render_template("error.html", error=error), error.code
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path.endswith(".json")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import abort, request
 from flask_babel import gettext
 
+from kit.classroom.store import NotAllowed, NotFound
 from kit.library import catalog
 from kit.library.search import KINDS
-from kit.web.identity import index_db
+from kit.web.identity import index_db, store
 
 
 def search_arguments():
@@ -23,3 +24,12 @@ def chapter_from_form() -> tuple[str, str]:
     if not catalog.is_chapter(index_db(), pack, doc):
         abort(404, gettext("There is no such chapter in the library."))
     return pack, doc
+
+
+def rate_own_answer(exchange_id: str, learner_id: str, helpful: bool, comment: str) -> None:
+    """Save a learner's feedback on one of their answers. Another learner's answer and one
+    that is not there get the same 404: a learner is never told which answers exist."""
+    try:
+        store().set_feedback(exchange_id, learner_id, helpful, comment)
+    except (NotFound, NotAllowed):
+        abort(404, gettext("That answer is not one of yours, or it is no longer in today's class log."))
