@@ -148,6 +148,21 @@ def test_a_question_whose_one_library_word_is_a_stray_is_refused(library_dirs, m
     assert retrieve(conn, "How do I write a section name in a config file?").grounded
 
 
+def test_a_word_that_starts_with_a_digit_is_one_word_and_can_mark_a_question_out_of_scope(
+        library_dirs, make_settings):
+    """'3D' was the digit and the letter apart, both too short to count: a question about 3D
+    models kept only the words it shares with the library and was answered from them."""
+    content, _ = library_dirs
+    big_library(content, {
+        "library/shapes.md": "# Shapes in pages\n\n## Showing a shape\n\nA page template can show a "
+                             "model of a shape: the template draws the model with three lines.\n",
+    })
+    conn = opened(make_settings())
+    assert "3d" in retrieve(conn, "show a 3D model").keywords
+    assert not retrieve(conn, "How do I show a 3D model?").grounded
+    assert retrieve(conn, "How do I show a model of a shape?").grounded
+
+
 def test_a_long_passage_is_cut_to_its_best_window_and_never_fills_the_budget(library_dirs, make_settings):
     content, _ = library_dirs
     big_library(content, {})

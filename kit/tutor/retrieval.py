@@ -38,7 +38,10 @@ from kit.library.search import (SearchHit, pack_languages, passage_count, passag
 # Words that carry no topic, per language (kit/library/languages.py): dropped so ranking and
 # coverage look at what the question is about.
 STOPWORDS = languages.STOP_WORDS[languages.ENGLISH]
-_WORD = re.compile(r"[^\W\d]\w*|\d+")     # on ASCII text: [A-Za-z_][A-Za-z0-9_]*|\d+, as it was
+# A word may start with a digit: "3D", "mp3" and "2fa" are one word each (split, "3D" was the
+# digit alone and the letter "d", both too short to count, and a question about 3D models lost
+# its topic).
+_WORD = re.compile(r"[^\W\d]\w*|\d\w*")
 MIN_SCORE = 2.0          # calibrated: see bench/calibrate_grounding.py
 MIN_COVERAGE = 0.45      # calibrated: see bench/calibrate_grounding.py
 MAX_UNKNOWN_SHARE = 0.5   # of the question's weight in words the library never uses
