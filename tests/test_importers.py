@@ -125,6 +125,25 @@ def test_h2_and_h3_sections_become_passages_anchored_on_their_slug(tmp_path):
     assert "Use a for loop to show a list." in by_heading["Loops in templates"].text
 
 
+def test_passage_text_is_what_the_page_shows_code_keeps_its_underscores_and_stars(tmp_path):
+    """Inline code is shown as written (`__init__.py`, `*args`); outside code, CommonMark reads
+    `__name__` as bold "name" and the page shows "name", so the passage says what the page says."""
+    doc = import_file(tmp_path, "w/04-packages.md", """\
+        # Packages
+
+        ## One folder, one package
+
+        Every package folder has an `__init__.py` file; a function takes `*args` and `**kwargs`.
+        See [the packages page](05-more.md) and ![a tree of folders](tree.png).
+        Written bare, app = Flask(__name__) shows a bold name.
+        """)
+    text = " ".join(passage.text for passage in doc.passages)
+    assert "an __init__.py file" in text
+    assert "*args and **kwargs" in text
+    assert "See the packages page and a tree of folders." in text
+    assert "Flask(name) shows" in text and "<strong>name</strong>" in doc.html
+
+
 def test_section_anchors_are_ids_in_the_rendered_html(tmp_path):
     doc = import_file(tmp_path, "w/03-templates.md", CHAPTER)
     assert '<h2 id="s-passing-values-to-a-template">' in doc.html

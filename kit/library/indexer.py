@@ -28,7 +28,7 @@ from kit.library.stored_html import SQL_FUNCTION, pack_html, pack_text, unpack_t
 from kit.library.page_roles import page_role
 from kit.library.packs import Pack, candidate_pack_roots, document_files, load_pack, workshop_title
 
-INDEX_VERSION = "8"   # bump when importers change what they produce: forces a full rebuild
+INDEX_VERSION = "9"   # bump when importers change what they produce: forces a full rebuild
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS packs(

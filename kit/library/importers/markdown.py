@@ -8,15 +8,22 @@ from kit.library.importers.base import Importer, Source
 from kit.library.rendering import markdown_parser, split_front_matter
 
 _PARSER = markdown_parser()
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_EMPHASIS = re.compile(r"(\*\*|__|\*|`)")
 _REMOTE = re.compile(r"^\s*([a-z][a-z0-9+.-]*:|//)", re.I)
 MAX_SECTION_WORDS = 300
 
 
-def _plain(markdown_inline: str) -> str:
-    """Inline Markdown as readable plain text for search: links keep their words only."""
-    return " ".join(_EMPHASIS.sub("", _MD_LINK.sub(r"\1", markdown_inline)).split())
+_SHOWN = ("text", "code_inline", "image")     # an image shows its alt text
+_SPACES = ("softbreak", "hardbreak", "html_inline")   # an HTML tag is shown, but is no word to search
+
+
+def _plain(inline) -> str:
+    """An inline token as the reader sees it, for search and quotes: the parser's own reading
+    of its text and code, links as their words, emphasis marks gone. Not a regex over the
+    source: that took `__` and `*` out of code too (`__init__.py` became "init.py", `*args`
+    "args"); outside code `Flask(__name__)` is CommonMark's bold "name", as the page shows."""
+    parts = [" " if child.type in _SPACES else child.content
+             for child in inline.children or () if child.type in _SHOWN + _SPACES]
+    return " ".join("".join(parts).split())
 
 
 def _field_line(text: str, name: str) -> int:
@@ -74,7 +81,7 @@ class ChapterImporter(Importer):
                 self._keep_local(token)
             if token.type == "heading_open":
                 in_heading = True
-                heading = _plain(tokens[position + 1].content)
+                heading = _plain(tokens[position + 1])
                 anchor = unique_anchor(token.attrGet("id") or "s-" + slugify(heading), taken)
                 token.attrSet("id", anchor)
                 if token.tag in ("h1", "h2", "h3") and exercise is None and not in_solution:
@@ -103,7 +110,7 @@ class ChapterImporter(Importer):
             elif token.type == "container_solution_close":
                 in_solution = False
             elif token.type in ("inline", "fence", "code_block") and not in_heading:
-                text = _plain(token.content) if token.type == "inline" else token.content.rstrip()
+                text = _plain(token) if token.type == "inline" else token.content.rstrip()
                 if in_solution:
                     exercises[-1].solution += text + "\n"
                 else:
