@@ -14,6 +14,7 @@ from flask import (Blueprint, Flask, Response, abort, current_app, flash, jsonif
                    render_template, request, session, url_for)
 
 from kit.classroom import report
+from kit.classroom.activity import ClassActivity, recorded_and_told
 from kit.classroom.join_poster import FORMATS as QR_FORMATS, join_qr
 from kit.classroom.rules import COMMENT_MAX, NICKNAME_MAX
 from kit.classroom.store import Store
@@ -28,7 +29,7 @@ from kit.web.csrf import init_csrf, rotate_csrf_token
 from kit.web.document_pages import document_response, init_document_pages
 from kit.web.errors import init_errors, init_security_headers, show_problem_on
 from kit.web.forms import chapter_from_form, rate_own_answer, search_arguments
-from kit.web.identity import (LEARNER_KEY, TEACHER_KEY, TEACHER_SESSION_S, current_learner, index_db,
+from kit.web.identity import (LEARNER_KEY, TEACHER_KEY, TEACHER_SESSION_S, activity, current_learner, index_db,
                               init_identity, kit_urls, learner_required, loopback_only, safe_next,
                               store, teacher_required, workshops)
 from kit.web.locale import (_, in_learners_language, init_locale, language_response, library_language,
@@ -52,9 +53,12 @@ def create_app(settings: Settings | None = None) -> Flask:
                       INDEX_REPORT=build_index(settings))
     # The store keeps the cookie-signing key, so learners stay joined across restarts.
     app.extensions["store"] = the_store = Store(settings.data_dir / "classroom",
-                                                defaults={"think_first_min": settings.think_first_min})
+                                                defaults={"think_first_min": settings.think_first_min,
+                                                          "think_first_minutes": settings.think_first_minutes})
+    app.extensions["activity"] = activity = ClassActivity()
     app.extensions["tutor"] = Tutor(settings.index_path, engine_chooser(settings),
-                                    the_store.record_exchange, think_first_min=settings.think_first_min)
+                                    recorded_and_told(the_store.record_exchange, activity),
+                                    think_first_min=settings.think_first_min)
     # One model, shared fairly: running answers hold a thread each, pages keep PAGE_THREADS.
     app.extensions["model_queue"] = ModelQueue(
         slots=settings.model_slots,
@@ -195,6 +199,7 @@ def feedback():
         abort(400, _("Choose whether the answer helped (thumbs up or thumbs down)."))
     exchange_id = request.form.get("exchange", "")
     rate_own_answer(exchange_id, current_learner()["id"], helpful, request.form.get("comment", ""))
+    activity().nudge()
     flash(_("Thank you: your teacher sees this feedback."))
     return redirect(url_for("kit.me") + f"#exchange-{exchange_id}", 303)
 
@@ -208,6 +213,7 @@ def progress():
     if done not in ("0", "1"):
         abort(400, _("done must be 1 (done) or 0 (not done yet)."))
     store().set_chapter_done(current_learner()["id"], pack, doc, done == "1")
+    activity().progressed(current_learner()["id"], (pack, doc))
     return redirect(document_url(pack, doc) + "#progress", 303)
 
 
@@ -220,6 +226,7 @@ def exercise_tried():
     if not any(e["anchor"] == anchor for e in catalog.chapter_exercises(index_db(), pack, doc)):
         abort(400, _("That exercise is not in this chapter."))
     store().record_exercise_attempt(current_learner()["id"], pack, doc, anchor)
+    activity().progressed(current_learner()["id"], (pack, doc))
     return redirect(document_url(pack, doc) + "#" + anchor, 303)
 
 
@@ -320,7 +327,7 @@ def teacher_class_settings():
     changes, errors = report.parse_class_settings(request.form)
 
     def settings_form_again(errors):
-        typed = {name: request.form.get(name, "") for name in ("think_first_min", "questions_per_minute")}
+        typed = {name: request.form.get(name, "") for name in report.FORM_TEXT_FIELDS}
         return teacher_page(form_values={**store().class_settings(), **changes, **typed}, errors=errors)
     if errors:
         return settings_form_again(errors), 400

@@ -4,6 +4,8 @@ Flask-free and kit/app.py's views need no try/except: kit/web/errors.py turns an
 JSON for /api/ and data URLs, the form again with the problem shown, or the error page."""
 from __future__ import annotations
 
+from types import MappingProxyType
+
 
 class KitError(Exception):
     """str() is the message for the person (a LazyText is translated when shown); `status` the
@@ -11,3 +13,5 @@ class KitError(Exception):
 
     status = 400
     retry_after: int | None = None
+    # More for a JSON reply beside "error" (e.g. the think-first timer's seconds_left).
+    details = MappingProxyType({})

@@ -15,6 +15,10 @@ from kit import paths
 PAGE_THREADS = 8   # waitress threads always kept for pages and search, never for waiting questions
 THREADS_RANGE = (PAGE_THREADS + 1, 256)    # LANTERN_THREADS and `kit serve --threads`
 DEFAULT_MODEL = "smollm2-135m-instruct"    # the built-in engine's model: always on the stick
+# "Think first", both halves, declared here once: the environment's check, the class settings'
+# check (classroom/rules.py) and the teacher's form all read these.
+THINK_FIRST_MIN_RANGE = (0, 1000)     # characters about what they tried, before Hint and Debug
+THINK_FIRST_MINUTES_RANGE = (0, 120)  # minutes on a step before the tutor opens (0 = off)
 
 
 class SettingsError(ValueError):
@@ -60,6 +64,9 @@ class Settings:
     page_cache_mb: int = 64
     # "Think first": characters a learner writes about what they tried before Hint/Debug.
     think_first_min: int = 20
+    # "Think first" in time: minutes a learner spends on a step before the tutor opens there
+    # (0 = off). The class's starting value; the teacher changes it in the teacher view.
+    think_first_minutes: int = 0
     # The tutor's engine: "auto" (Ollama when it runs and has the model, else embedded),
     # "ollama" or "embedded". See kit/tutor/engines/__init__.py for how "auto" decides.
     engine: str = "auto"
@@ -209,7 +216,10 @@ _PARSERS = {
     "max_request_kb": ("LANTERN_MAX_REQUEST_KB", lambda name, raw: _positive_int(name, raw, 1, 65536)),
     "page_cache_mb": ("LANTERN_PAGE_CACHE_MB", lambda name, raw: _positive_int(name, raw, 1, 4096)),
     "model_slots": ("LANTERN_MODEL_SLOTS", lambda name, raw: _positive_int(name, raw, 1, 16)),
-    "think_first_min": ("LANTERN_THINK_FIRST_MIN", lambda name, raw: _positive_int(name, raw, 0, 2000)),
+    "think_first_min": ("LANTERN_THINK_FIRST_MIN",
+                        lambda name, raw: _positive_int(name, raw, *THINK_FIRST_MIN_RANGE)),
+    "think_first_minutes": ("LANTERN_THINK_FIRST_MINUTES",
+                            lambda name, raw: _positive_int(name, raw, *THINK_FIRST_MINUTES_RANGE)),
     "engine": ("LANTERN_ENGINE", _engine_name),
     "model": ("LANTERN_MODEL", _model_name),
     "ollama_host": ("LANTERN_OLLAMA_HOST", _ollama_host),

@@ -142,7 +142,7 @@ def test_learners_survive_a_restart(store, ana):
 def test_class_settings_start_with_the_defaults(store):
     assert store.class_settings() == {
         "modes": ["explain", "hint", "debug"], "think_first": True, "think_first_min": 20,
-        "tutor_enabled": True, "announcement": "", "questions_per_minute": 3}
+        "think_first_minutes": 0, "tutor_enabled": True, "announcement": "", "questions_per_minute": 3}
 
 
 def test_changed_class_settings_are_returned_and_kept_across_a_restart(store):
@@ -182,7 +182,7 @@ def test_modes_are_deduplicated_and_kept_in_the_usual_order(store):
     ("think_first_min", True), ("tutor_enabled", None), ("announcement", "x" * 501),
     ("announcement", 5), ("questions_per_minute", 0), ("questions_per_minute", 61)])
 def test_a_bad_class_setting_is_refused_naming_the_field(store, field, value):
-    with pytest.raises(StoreError, match=field) as error:
+    with pytest.raises(StoreError) as error:
         store.update_class_settings(**{field: value})
     assert error.value.field == field
 

@@ -9,7 +9,7 @@ import io
 from collections import Counter
 from datetime import datetime
 
-from kit.classroom.rules import ANNOUNCEMENT_MAX, QUESTIONS_PER_MINUTE_RANGE, THINK_FIRST_RANGE
+from kit.classroom.rules import ANNOUNCEMENT_MAX, settings_with_errors
 from kit.translations import LANGUAGES
 from kit.tutor.answering import MODES
 
@@ -97,41 +97,22 @@ def export_csv(exchanges: list[dict], nicknames: dict) -> str:
     return out.getvalue()
 
 
-def _whole_number(form, name: str, label: str, low: int, high: int, errors: dict) -> int | None:
-    raw = (form.get(name) or "").strip()
-    if not raw.isdecimal() or not low <= int(raw) <= high:
-        errors[name] = f"{label} must be a whole number from {low} to {high}."
-        return None
-    return int(raw)
+# The settings form's fields: text boxes (sent as typed) and checkboxes (absent when unticked).
+FORM_TEXT_FIELDS = ("think_first_min", "think_first_minutes", "questions_per_minute", "announcement")
+FORM_SWITCHES = ("think_first", "tutor_enabled")
 
 
 def parse_class_settings(form) -> tuple[dict, dict[str, str]]:
-    """(changes for Store.update_class_settings, errors by field) from the settings form.
-    Unticked checkboxes are not sent at all, so a missing box means off."""
-    errors: dict[str, str] = {}
-    modes = form.getlist("modes")
-    if not modes or any(mode not in MODES for mode in modes):
-        errors["modes"] = f"Allow at least one tutor mode ({', '.join(MODES)})."
-    announcement = (form.get("announcement") or "").strip()
-    if len(announcement) > ANNOUNCEMENT_MAX:
-        errors["announcement"] = (f"The announcement is {len(announcement)} characters long; "
-                                  f"keep it to {ANNOUNCEMENT_MAX}.")
-    changes = {
-        "modes": [mode for mode in MODES if mode in modes],
-        "think_first": form.get("think_first") == "on",
-        "think_first_min": _whole_number(form, "think_first_min", "The think-first minimum",
-                                         *THINK_FIRST_RANGE, errors),
-        "tutor_enabled": form.get("tutor_enabled") == "on",
-        "questions_per_minute": _whole_number(form, "questions_per_minute", "Questions per minute",
-                                              *QUESTIONS_PER_MINUTE_RANGE, errors),
-        "announcement": announcement,
-    }
+    """(changes for Store.update_class_settings, error message by field) from the settings form,
+    checked by the class settings' one validator (classroom/rules.py). Unticked checkboxes are
+    not sent at all, so a missing box means off; older forms without a field leave it as it is."""
+    raw = {name: form.get(name) or "" for name in FORM_TEXT_FIELDS if name in form}
+    raw.update({name: form.get(name) == "on" for name in FORM_SWITCHES})
+    raw["modes"] = [mode for mode in form.getlist("modes") if mode]
     if "language" in form:       # the class's default UI language (a select: absent from older forms)
-        if form.get("language") in LANGUAGES:
-            changes["language"] = form.get("language")
-        else:
-            errors["language"] = f"Choose one of the kit's languages ({', '.join(LANGUAGES)})."
-    return changes, errors
+        raw["language"] = form.get("language")
+    changes, errors = settings_with_errors(raw)
+    return changes, {name: str(error) for name, error in errors.items()}
 
 
 LIVE_QUESTIONS = 50         # questions in the teacher's live list

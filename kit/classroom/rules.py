@@ -13,8 +13,8 @@ import secrets
 import unicodedata
 
 from kit.errors import KitError
-from kit.settings import Settings
-from kit.translations import LANGUAGES
+from kit.settings import THINK_FIRST_MIN_RANGE, THINK_FIRST_MINUTES_RANGE, Settings
+from kit.translations import LANGUAGES, LazyText, lazy_text, marked
 from kit.tutor.answering import MODES
 
 
@@ -92,19 +92,38 @@ def nickname_key(nickname: str) -> str:
 
 
 # -- class settings -------------------------------------------------------------------------
+# The ONE validator of the class settings: the store checks every change with it, and the
+# teacher's form (report.parse_class_settings) shows its messages beside the fields.
 
 TUTOR_MODES = MODES                  # owned by the tutor (tutor/answering.py)
-# The class's think-first minimum starts from LANTERN_THINK_FIRST_MIN (Store's `defaults`).
+# The think-first defaults and ranges are the kit's settings (kit/settings.py); the Store's
+# `defaults` start the class from LANTERN_THINK_FIRST_MIN and LANTERN_THINK_FIRST_MINUTES.
 DEFAULT_CLASS_SETTINGS = {"modes": list(TUTOR_MODES), "think_first": True,
                           "think_first_min": Settings.think_first_min,
+                          "think_first_minutes": Settings.think_first_minutes,
                           "tutor_enabled": True, "announcement": "", "questions_per_minute": 3}
 # "language" (the class's default UI language) is kept only once the teacher sets it; until then
 # kit/web/locale.py uses kit.translations.SOURCE_LANGUAGE.
 # Every limit of the class settings, here only: the teacher's form (report.py) shows these.
 ANNOUNCEMENT_MAX = 300
-THINK_FIRST_RANGE = (0, 1000)
+THINK_FIRST_RANGE = THINK_FIRST_MIN_RANGE
 QUESTIONS_PER_MINUTE_RANGE = (1, 60)
 _TRUE, _FALSE = {"true", "on", "yes", "1"}, {"false", "off", "no", "0", ""}
+# What the teacher's form calls each setting: the messages name the field the teacher sees.
+SETTING_LABELS = {
+    "modes": marked("Tutor modes"),
+    "think_first": marked("Think first"),
+    "think_first_min": marked("The think-first minimum"),
+    "think_first_minutes": marked("Minutes on a step before the tutor opens"),
+    "tutor_enabled": marked("The tutor answers questions"),
+    "announcement": marked("The announcement"),
+    "questions_per_minute": marked("Questions per minute"),
+    "language": marked("The class's language"),
+}
+
+
+def _label(name: str) -> LazyText:
+    return lazy_text(SETTING_LABELS[name])
 
 
 def _as_bool(name: str, value) -> bool:
@@ -113,7 +132,8 @@ def _as_bool(name: str, value) -> bool:
         return value
     if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
         return value.strip().lower() in _TRUE
-    raise StoreError(f"{name} must be on or off (true/false), not {value!r}.", name)
+    raise StoreError(lazy_text("%(field)s must be on or off, not %(value)s.", field=_label(name),
+                               value=repr(value)), name)
 
 
 def _as_int(name: str, value, low: int, high: int) -> int:
@@ -121,34 +141,31 @@ def _as_int(name: str, value, low: int, high: int) -> int:
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise StoreError(f"{name} must be a whole number from {low} to {high}, not {value!r}.",
-                         name)
+        raise StoreError(lazy_text("%(field)s must be a whole number from %(low)s to %(high)s. "
+                                   "You gave %(value)s; the setting was not changed.",
+                                   field=_label(name), low=low, high=high, value=repr(value)), name)
     return value
 
 
 def _as_modes(value) -> list[str]:
     if isinstance(value, str):
         value = [value]
-    if not isinstance(value, (list, tuple, set)) or not all(isinstance(m, str) for m in value):
-        raise StoreError("modes must be a list of tutor modes (explain, hint, debug).", "modes")
-    chosen = {m.strip().lower() for m in value}
-    unknown = sorted(chosen - set(TUTOR_MODES))
-    if unknown:
-        raise StoreError(f"modes: unknown tutor mode {unknown[0]!r}; choose from explain, hint "
-                         f"and debug.", "modes")
-    if not chosen:
-        raise StoreError("modes: allow at least one tutor mode, or turn the tutor off with "
-                         "tutor_enabled.", "modes")
+    chosen = ({m.strip().lower() for m in value} if isinstance(value, (list, tuple, set))
+              and all(isinstance(m, str) for m in value) else {None})
+    if not chosen or chosen - set(TUTOR_MODES):
+        raise StoreError(lazy_text("Allow at least one tutor mode (%(modes)s), or turn the tutor "
+                                   "off.", modes=", ".join(TUTOR_MODES)), "modes")
     return [mode for mode in TUTOR_MODES if mode in chosen]
 
 
 def _as_announcement(value) -> str:
     if not isinstance(value, str):
-        raise StoreError("announcement must be text.", "announcement")
+        raise StoreError(lazy_text("The announcement must be text."), "announcement")
     value = value.strip()
     if len(value) > ANNOUNCEMENT_MAX:
-        raise StoreError(f"announcement is {len(value)} characters; keep it to "
-                         f"{ANNOUNCEMENT_MAX}.", "announcement")
+        raise StoreError(lazy_text("The announcement is %(length)s characters long; keep it to "
+                                   "%(limit)s.", length=len(value), limit=ANNOUNCEMENT_MAX),
+                         "announcement")
     return value
 
 
@@ -162,7 +179,8 @@ def check_language(value) -> str:
 _SETTING_CHECKS = {
     "modes": _as_modes,
     "think_first": lambda v: _as_bool("think_first", v),
-    "think_first_min": lambda v: _as_int("think_first_min", v, *THINK_FIRST_RANGE),
+    "think_first_min": lambda v: _as_int("think_first_min", v, *THINK_FIRST_MIN_RANGE),
+    "think_first_minutes": lambda v: _as_int("think_first_minutes", v, *THINK_FIRST_MINUTES_RANGE),
     "tutor_enabled": lambda v: _as_bool("tutor_enabled", v),
     "announcement": _as_announcement,
     "questions_per_minute": lambda v: _as_int("questions_per_minute", v, *QUESTIONS_PER_MINUTE_RANGE),
@@ -170,13 +188,28 @@ _SETTING_CHECKS = {
 }
 
 
-def checked_settings(changes: dict) -> dict:
-    """The changes, each validated and normalised; all or nothing."""
-    for name in changes:
+def settings_with_errors(changes: dict) -> tuple[dict, dict[str, StoreError]]:
+    """(the valid changes, normalised; the error of each invalid one, by field): the teacher's
+    form shows every mistake at once."""
+    checked, errors = {}, {}
+    for name, value in changes.items():
         if name not in _SETTING_CHECKS:
-            raise StoreError(f"{name!r} is not a class setting; the settings are "
-                             f"{', '.join(_SETTING_CHECKS)}.", name)
-    return {name: _SETTING_CHECKS[name](value) for name, value in changes.items()}
+            errors[name] = StoreError(f"{name!r} is not a class setting; the settings are "
+                                      f"{', '.join(_SETTING_CHECKS)}.", name)
+            continue
+        try:
+            checked[name] = _SETTING_CHECKS[name](value)
+        except StoreError as error:
+            errors[name] = error
+    return checked, errors
+
+
+def checked_settings(changes: dict) -> dict:
+    """The changes, each validated and normalised; all or nothing (the first error raised)."""
+    checked, errors = settings_with_errors(changes)
+    if errors:
+        raise next(iter(errors.values()))
+    return checked
 
 
 # -- teacher PIN ----------------------------------------------------------------------------

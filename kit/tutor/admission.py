@@ -12,9 +12,10 @@ class AskRefused(KitError):
     """The question cannot be taken now; `status` is the HTTP status, str() tells the learner
     (in their language when the message is a LazyText)."""
 
-    def __init__(self, status: int, message, retry_after: int | None = None):
+    def __init__(self, status: int, message, retry_after: int | None = None, **details):
         super().__init__(message)
         self.status, self.retry_after = status, retry_after
+        self.details = details      # more for the JSON reply, e.g. the timer's seconds_left
 
 
 def question_for_class(payload, class_settings: dict, learner: dict | None) -> Question:
@@ -26,7 +27,7 @@ def question_for_class(payload, class_settings: dict, learner: dict | None) -> Q
                                         "Search the library, or ask the teacher."))
     think_first_modes = ("hint", "debug") if class_settings.get("think_first", True) else ()
     try:
-        return parse_question(payload, class_settings.get("think_first_min", 20),
+        return parse_question(payload, class_settings["think_first_min"],
                               think_first_modes, tuple(class_settings.get("modes") or ("explain",)))
     except QuestionError as error:
         raise AskRefused(400, str(error))

@@ -58,6 +58,8 @@ def init_errors(app: Flask) -> None:
         page = g.pop("problem_page", None)
         if page is not None and not _wants_json():
             return page(str(error)), error.status, headers
+        if error.details and _wants_json():
+            return jsonify(error=str(error), **error.details), error.status, headers
         as_http = default_exceptions.get(error.status, InternalServerError)(description=str(error))
         body, status = http_error(as_http)
         return body, status, headers

@@ -30,6 +30,11 @@ def store():
     return current_app.extensions["store"]
 
 
+def activity():
+    """What learners are doing now (kit/classroom/activity.py): the timer and the glance."""
+    return current_app.extensions["activity"]
+
+
 def index_db():
     """The read-only connection to the library index for this request (given back to the pool
     at its end: kit/library/reader_pool.py)."""

@@ -128,6 +128,7 @@ def _script_text_json(code: str) -> Markup:
         "unsupported": lazy_text("not in the material — check it"),
         "connection_lost": lazy_text("The connection to the kit was lost."),
         "not_in_library_short": lazy_text("not in the library"),
+        "opens_in": lazy_text("Think first: the tutor opens on this step in %(time)s."),
     }
     words = {name: text.in_language(code) for name, text in say.items()}
     words["ahead"] = _plural_forms(

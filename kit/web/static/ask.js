@@ -16,6 +16,7 @@
   var cancel = box.querySelector(".ask-cancel");
   var controller = null;
   var words = uiText();
+  var timer = thinkTimer(form.querySelector(".think-timer"));
 
   function uiText() {   /* the page's words in the learner's language (kit/web/locale.py) */
     var meta = document.querySelector("meta[name=ui-text]");
@@ -31,6 +32,28 @@
     return text.replace(/%\((\w+)\)s/g, function (all, key) {
       return values && values[key] !== undefined ? String(values[key]) : all;
     });
+  }
+
+  /* The think-first countdown: the server refuses an early question (403, seconds_left); the
+     page counts down the same seconds and keeps Ask disabled until then. */
+  function thinkTimer(el) {
+    var button = form.querySelector("button[type=submit]");
+    var shown = el && el.querySelector(".think-timer-text"), open = el && el.querySelector(".think-timer-open");
+    var ends = 0, ticking = null;
+    function tick() {
+      var left = Math.max(0, Math.ceil((ends - Date.now()) / 1000));
+      shown.textContent = say("opens_in", {time: Math.floor(left / 60) + ":" + ("0" + left % 60).slice(-2)});
+      shown.hidden = left === 0; open.hidden = left > 0; button.disabled = left > 0;
+      if (left === 0 && ticking) { window.clearInterval(ticking); ticking = null; }
+    }
+    function start(seconds) {
+      if (!el) { return; }
+      ends = Date.now() + seconds * 1000;
+      tick();
+      if (seconds > 0 && !ticking) { ticking = window.setInterval(tick, 1000); }
+    }
+    start(el ? parseInt(el.getAttribute("data-seconds"), 10) || 0 : 0);
+    return {start: start, restart: function () { start(el ? 60 * parseInt(el.getAttribute("data-minutes"), 10) : 0); }};
   }
 
   function csrfToken() {   /* the kit refuses a POST without it (kit/csrf.py) */
@@ -156,8 +179,12 @@
       signal: controller ? controller.signal : undefined
     }).then(function (response) {
       if (!response.ok) {
-        return response.json().then(function (e) { status.textContent = e.error || say("could_not_answer_plain"); });
+        return response.json().then(function (e) {
+          status.textContent = e.error || say("could_not_answer_plain");
+          if (e.seconds_left) { timer.start(e.seconds_left); }
+        });
       }
+      timer.restart();
       var reader = response.body.getReader(), decoder = new TextDecoder(), buffer = "";
       function pump() {
         return reader.read().then(function (chunk) {

@@ -1,0 +1,73 @@
+"""The teacher's tools in a real browser (Debian's Chromium, headless, the real app on waitress):
+the think-first timer's countdown on a step, the glance at the top of the teacher view updating
+while learners work (no reload), and the readiness self-test. Time in the kit is the class
+activity's clock, which the tests move (nothing sleeps for minutes).
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from kit.settings import load_settings
+from tests.chromium import skip_module_without_chromium
+from tests.engine_state import SHARED_ENGINE_DIR
+
+skip_module_without_chromium()
+
+from playwright.sync_api import expect  # noqa: E402  (only once Chromium exists)
+
+from tests.test_browser_classroom import joins_on_the_chapter, people_on  # noqa: E402
+
+pytestmark = pytest.mark.browser
+PIN = "86420"            # the PIN teacher_logs_in types
+CHAPTER = "/p/first-web-app/flask-workshop/02-hello-web"
+
+
+class Clock:
+    def __init__(self):
+        self.t = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+@pytest.fixture
+def site(serve, bundled_content, tmp_path):
+    site = serve(load_settings(environ={"LANTERN_THINK_FIRST_MINUTES": "5"}, engine_dir=SHARED_ENGINE_DIR,
+                               content_dirs=(bundled_content,), data_dir=tmp_path / "data"))
+    site.app.extensions["store"].set_teacher_pin(PIN)
+    site.clock = site.app.extensions["activity"].now = Clock()
+    return site
+
+
+@pytest.fixture
+def people(browser, site):
+    yield from people_on(browser, site.url)
+
+
+def test_the_step_shows_the_countdown_and_the_server_refuses_an_early_question(people, site):
+    ana = people()
+    joins_on_the_chapter(ana, "Ana")
+    countdown = ana.page.locator(".think-timer-text")
+    expect(countdown).to_have_text(re.compile(r"opens on this step in [45]:\d\d\."))
+    first = countdown.inner_text()
+    expect(countdown).not_to_have_text(first, timeout=5_000)        # it counts down by itself
+    expect(ana.page.get_by_role("button", name="Ask", exact=True)).to_be_disabled()
+    expect(ana.page.get_by_label("What have you tried?")).to_be_visible()
+    refused = ana.page.evaluate("""async () => {
+        const token = document.querySelector("meta[name=csrf-token]").content;
+        const response = await fetch("/api/ask", {method: "POST", headers: {
+            "Content-Type": "application/json", "X-CSRF-Token": token}, body: JSON.stringify({
+            question: "What is a route?", mode: "explain",
+            context: {pack: "first-web-app", doc: "flask-workshop/02-hello-web"}})});
+        return {status: response.status, body: await response.json()};
+    }""")
+    assert refused["status"] == 403 and 0 < refused["body"]["seconds_left"] <= 300
+    assert ana.failed == [f"403 {site.url}/api/ask"]
+    ana.failed.clear()
+    site.clock.t += 5 * 60
+    ana.page.reload()
+    expect(ana.page.locator(".think-timer-open")).to_be_visible()
+    expect(ana.page.get_by_role("button", name="Ask", exact=True)).to_be_enabled()
+    ana.assert_stayed_home()
