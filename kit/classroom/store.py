@@ -23,6 +23,7 @@ import math
 import secrets
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from tinydb import Query
@@ -79,7 +80,9 @@ class Store:
         self._defaults = {**DEFAULT_CLASS_SETTINGS, **checked_settings(defaults or {})}
         self.session = check_session(time.strftime("%Y-%m-%d") if session is None else session)
         self._files = DurableFolder(self.folder)
-        self._lock, self._writing = self._files.lock, self._files.writing
+        self._lock = self._files.lock
+        # Moves after every write a page may show (kit/web/learner_pages.py keys on it).
+        self.generation = 0
         self._pin_lock = threading.Lock()     # one PIN check at a time: no lost failure counts
         try:
             self._learners = self._files.open("learners.json").table("learners")
@@ -96,6 +99,19 @@ class Store:
         self.warnings: list[str] = self._files.warnings
         self._settings_json: str | None = None      # class_settings_json(), until a change
         self._earlier_cache: dict[tuple, list[dict]] = {}   # (name, size, mtime) -> exchanges
+
+    @contextmanager
+    def _writing(self, shown: bool = True):
+        """DurableFolder.writing(); then, for a write a page may show (`shown`: learners,
+        settings, progress, notes — not the questions log or the PIN lockout), a new
+        `generation`, so a learner's page kept from before is never served again."""
+        try:
+            with self._files.writing():
+                yield
+        finally:
+            if shown:
+                with self._lock:
+                    self.generation += 1
 
     def close(self) -> None:
         """Flush and close every file."""
@@ -196,7 +212,7 @@ class Store:
             return _plain(self._teacher.get(doc_id=_ONE)) or {}
 
     def _save_teacher_state(self, state: dict) -> None:
-        with self._writing():
+        with self._writing(shown=False):
             self._teacher.upsert(Document(state, doc_id=_ONE))
 
     def has_teacher_pin(self) -> bool:
@@ -230,7 +246,7 @@ class Store:
     def secret_key(self) -> str:
         """The key that signs learner and teacher cookies: made once, then kept, so cookies
         stay valid across restarts."""
-        with self._writing():
+        with self._writing(shown=False):
             doc = self._secret.get(doc_id=_ONE)
             if doc is None:
                 doc = {"key": secrets.token_urlsafe(32), "created": _now_iso()}
@@ -249,7 +265,7 @@ class Store:
         exchange = json.loads(json.dumps(record, ensure_ascii=False, default=str))
         exchange.update(id=secrets.token_urlsafe(12), at=_now_iso(), learner=learner_id,
                         feedback=None)
-        with self._writing():
+        with self._writing(shown=False):
             self._exchanges.insert(exchange)
         return exchange["id"]
 
@@ -306,7 +322,7 @@ class Store:
         if not isinstance(helpful, bool):
             raise StoreError("helpful must be true or false.", "helpful")
         comment = check_text("comment", comment, COMMENT_MAX).strip()
-        with self._writing():
+        with self._writing(shown=False):
             exchange = self._exchanges.get(Query().id == exchange_id)
             if exchange is None:
                 raise NotFound("This answer is not in today's class log; it cannot be rated.",

@@ -18,7 +18,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import Flask, Response, current_app, render_template, request
+from flask import Flask, Response, current_app, render_template, request, session
 from flask_babel import force_locale
 from werkzeug.datastructures import ETags
 from werkzeug.http import http_date
@@ -26,14 +26,20 @@ from werkzeug.http import http_date
 from kit.library import catalog
 from kit.web.gzip_parts import accepts_gzip, deflate_piece, gzip_join
 from kit.web.identity import current_learner, index_db, is_teacher
+from kit.web.learner_pages import LearnerPages, SessionFacts, reply_key
+from kit.web.locale import COOKIE as LANGUAGE_COOKIE
 from kit.web.locale import locale_code
 from kit.web.page_cache import CachedPage, PageCache, cached_page
 from kit.web.slots import fill_slots, marking_slots, split_marked
 
 
 def init_document_pages(app: Flask) -> None:
+    """The shared pages' cache and, beside it with the same budget, joined learners' composed
+    pages (kit/web/learner_pages.py); both answered by the fast lane when they can be."""
     settings = app.config["LANTERN"]
     app.extensions["page_cache"] = PageCache(settings.index_path, settings.page_cache_mb * 1024 * 1024)
+    app.extensions["learner_pages"] = LearnerPages(settings.page_cache_mb * 1024 * 1024)
+    app.extensions["session_facts"] = SessionFacts(app)
 
 
 def document_response(pack_id: str, slug: str) -> Response | None:
@@ -42,7 +48,7 @@ def document_response(pack_id: str, slug: str) -> Response | None:
     locale = locale_code()      # the kit's words around the document are in the learner's language
     page = current_app.extensions["page_cache"].get(
         (pack_id, slug, locale), lambda modified: _render(pack_id, slug, locale, modified))
-    return None if page is None else _compose(page)
+    return None if page is None else _compose(page, pack_id, slug, locale)
 
 
 def _render(pack_id: str, slug: str, locale: str, modified: float) -> CachedPage | None:
@@ -71,11 +77,13 @@ class Composed:
     replies: dict = field(default_factory=dict, compare=False, repr=False)
 
 
-def _compose(page: CachedPage) -> Response:
+def _compose(page: CachedPage, pack_id: str, slug: str, locale: str) -> Response:
     """The page for the person asking. A browser with no session cookie is nobody in
     particular: its page depends only on the class's settings, so it is joined once per
-    settings and kept with the page; everyone else's slots are filled for them."""
-    if request.cookies.get(current_app.config["SESSION_COOKIE_NAME"]) is None:
+    settings and kept with the page; everyone else's slots are filled for them, and a joined
+    learner's page is kept for their next request (_keep_for_learner)."""
+    cookie = request.cookies.get(current_app.config["SESSION_COOKIE_NAME"])
+    if cookie is None:
         state = class_state(current_app)
         composed = page.everyone.get(state)
         if composed is None:
@@ -83,11 +91,29 @@ def _compose(page: CachedPage) -> Response:
             page.everyone.clear()
             page.everyone[state] = composed
     else:
+        key = _learner_key(pack_id, slug, cookie)      # before the store is read for the slots
         filled = fill_slots(page.slots, lazy_csrf=True)
-        personal = current_learner() is not None or is_teacher() or any(
-            name == "flashes" and html for (name, *_), html in zip(page.slots, filled, strict=True))
+        flashed = any(name == "flashes" and html for (name, *_), html in zip(page.slots, filled, strict=True))
+        learner = current_learner()
+        personal = learner is not None or is_teacher() or flashed
         composed = _join(page, filled, personal, gzip=accepts_gzip(request))
+        # Kept only when the session is the one the key was read from, left as it was: the
+        # learner it names (still in the class), no message shown, no token made or changed.
+        if (key is not None and learner is not None and learner["id"] == key[2] and not flashed
+                and not session.modified and not is_teacher()):
+            current_app.extensions["learner_pages"].put(key, (locale, page, composed))
     return _respond(page, composed)
+
+
+def _learner_key(pack_id: str, slug: str, cookie: str) -> tuple | None:
+    """learner_pages.reply_key for this request, as the fast lane builds it from the WSGI
+    environ; None when the session is not one the fast lane serves."""
+    facts = current_app.extensions["session_facts"](cookie)
+    if facts is None:
+        return None
+    return reply_key(pack_id, slug, facts, request.cookies.get(LANGUAGE_COOKIE),
+                     request.headers.get("Accept-Language"), accepts_gzip(request),
+                     class_state(current_app), current_app.extensions["store"].generation)
 
 
 def _join(page: CachedPage, filled: list[str], personal: bool, gzip: bool) -> Composed:

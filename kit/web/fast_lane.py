@@ -1,4 +1,5 @@
-"""Cached pages for browsers with no session cookie, answered before Flask sees the request.
+"""Cached pages answered before Flask sees the request: for browsers with no session cookie,
+and for joined learners whose page Flask composed before (kit/web/learner_pages.py).
 
 Profiling at 50 connections (py-spy, see README) put about half of a cached page's time in
 Flask's own request machinery — context, session, URL matching, response object — for a reply
@@ -6,8 +7,9 @@ that is already bytes. This WSGI middleware answers only what Flask has already 
 a GET or HEAD of `/p/<pack>/<slug>` with no session cookie, whose page is in the page cache
 in the language Flask would choose (kit/web/locale.pick_locale: the picker's cookie, then
 Accept-Language, then the class default) and joined for the class's current settings
-(`page.everyone`). Anything else — a miss, a
-learner, another URL — goes to Flask unchanged, and the reply comes from the same
+(`page.everyone`); a joined learner's when their composed page is kept under the same key
+Flask would keep it (learner_pages.reply_key). Anything else — a miss, a teacher, a session
+with a message to show, another URL — goes to Flask unchanged, and the reply comes from the same
 `page_reply()` with the same security headers, so both ways give the same response.
 
 A request without If-None-Match or If-Modified-Since (most of them) gets a reply made once per
@@ -23,6 +25,7 @@ from werkzeug.http import parse_accept_header, parse_cookie, parse_date, parse_e
 
 from kit.web.document_pages import Composed, class_state, page_reply
 from kit.web.errors import SECURITY_HEADERS
+from kit.web.learner_pages import reply_key
 from kit.web.locale import COOKIE as LANGUAGE_COOKIE
 from kit.web.locale import class_default, pick_locale
 from kit.web.page_cache import CachedPage
@@ -51,23 +54,22 @@ class FastLane:
         path = environ.get("PATH_INFO", "")
         if not path.startswith("/p/"):
             return None
-        cookie = environ.get("HTTP_COOKIE")
-        cookies = parse_cookie(cookie) if cookie else {}
-        if self.cookie_name in cookies:
-            return None
         try:    # WSGI gives the path as latin-1; Flask's router decodes it as UTF-8
             pack_id, _, slug = path[3:].encode("latin-1").decode("utf-8").partition("/")
         except UnicodeError:
             return None
         if not pack_id or not slug:
             return None
-        locale = pick_locale(cookies.get(LANGUAGE_COOKIE), environ.get("HTTP_ACCEPT_LANGUAGE"),
-                             class_default(self.app.extensions["store"].class_settings_json()))
-        page = self.app.extensions["page_cache"].peek((pack_id, slug, locale))
-        composed = page.everyone.get(class_state(self.app)) if page is not None else None
-        if composed is None:
-            return None
+        cookie = environ.get("HTTP_COOKIE")
+        cookies = parse_cookie(cookie) if cookie else {}
         gzip_ok = _accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING"))
+        if self.cookie_name in cookies:
+            found = self._learners_page(environ, pack_id, slug, cookies, gzip_ok)
+        else:
+            found = self._everyones_page(environ, pack_id, slug, cookies)
+        if found is None:
+            return None
+        page, composed = found
         if_none_match, if_modified_since = environ.get("HTTP_IF_NONE_MATCH"), environ.get("HTTP_IF_MODIFIED_SINCE")
         if if_none_match is None and if_modified_since is None:
             reply = composed.replies.get(gzip_ok)
@@ -75,6 +77,29 @@ class FastLane:
                 reply = composed.replies[gzip_ok] = _wsgi_reply(page, composed, gzip_ok, None, None)
             return reply
         return _wsgi_reply(page, composed, gzip_ok, parse_etags(if_none_match), parse_date(if_modified_since))
+
+    def _everyones_page(self, environ, pack_id: str, slug: str, cookies) -> tuple | None:
+        locale = pick_locale(cookies.get(LANGUAGE_COOKIE), environ.get("HTTP_ACCEPT_LANGUAGE"),
+                             class_default(self.app.extensions["store"].class_settings_json()))
+        page = self.app.extensions["page_cache"].peek((pack_id, slug, locale))
+        composed = page.everyone.get(class_state(self.app)) if page is not None else None
+        return None if composed is None else (page, composed)
+
+    def _learners_page(self, environ, pack_id: str, slug: str, cookies, gzip_ok: bool) -> tuple | None:
+        """A joined learner's page as Flask composed it for them last time, if nothing it was
+        made from has changed since (kit/web/learner_pages.py)."""
+        facts = self.app.extensions["session_facts"](cookies[self.cookie_name])
+        if facts is None:
+            return None
+        key = reply_key(pack_id, slug, facts, cookies.get(LANGUAGE_COOKIE), environ.get("HTTP_ACCEPT_LANGUAGE"),
+                        gzip_ok, class_state(self.app), self.app.extensions["store"].generation)
+        entry = self.app.extensions["learner_pages"].get(key)
+        if entry is None:
+            return None
+        locale, page, composed = entry
+        if self.app.extensions["page_cache"].peek((pack_id, slug, locale)) is not page:
+            return None         # the pack was re-imported (or the page dropped): Flask again
+        return page, composed
 
 
 def _wsgi_reply(page: CachedPage, composed: Composed, gzip_ok: bool, if_none_match, if_modified_since):

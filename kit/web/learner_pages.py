@@ -1,0 +1,123 @@
+"""Joined learners' document pages, kept composed so the fast lane answers them like anyone's.
+
+A joined learner's chapter is the cached page (kit/web/page_cache.py) with their own slots
+filled in (kit/web/slots.py): nickname, CSRF token, ticks, note, the ask box. Filling them
+through Flask — the session, TinyDB reads, twenty Jinja macros — cost a class of 50 readers
+a quarter of kiwix-serve's speed at 50 connections (issue 22). But those pieces change only
+when something is written to the classroom store, the teacher changes the class, the tutor's
+state changes or the pack is re-imported. So the page Flask composes for a learner is kept,
+keyed by everything it was made from, and the fast lane (kit/web/fast_lane.py) serves the same
+learner's next request for it from here without Flask.
+
+The key (`reply_key`) is: the page (pack, slug), the learner id and CSRF token from the signed
+session cookie, the language cookie and Accept-Language (the locale), whether gzip is accepted,
+the class state (document_pages.class_state) and the store's `generation`, which moves after
+every write a page may show (a tick, a note, a new language, a class setting). The entry holds
+the locale and the cached page it was joined from: a re-imported pack's page is a new object,
+and an entry made from the old one is not used. No key can be built for one learner that
+matches another's entry: the learner id and token come only from a cookie signed by the kit.
+
+Only sessions Flask would leave unchanged are served here: a learner with a CSRF token
+already, no flashed message waiting, no teacher session. Flask refreshes the session cookie's
+expiry (a year) on every reply it makes; replies from here do not, which any other page does.
+Whatever a slot shows must come from the session, the store, the class settings, the tutor's
+state or the index — a slot that depends on the clock must be filled after loading (JS).
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+
+from flask import Flask
+from itsdangerous import BadSignature
+
+from kit.web.identity import LEARNER_KEY, TEACHER_KEY
+
+CSRF_KEY = "csrf"               # kit/web/csrf.py's SESSION_KEY (identity cannot import csrf)
+FLASHES_KEY = "_flashes"        # Flask's flashed messages, popped by the page that shows them
+_SEEN_COOKIES_MAX = 4096
+
+
+class SessionFacts:
+    """(learner id, CSRF token) from a session cookie's value, or None when the fast lane must
+    leave the request to Flask (not signed by this kit, expired, no learner or token yet,
+    messages waiting to be shown, a teacher). Each cookie value is checked once: browsers send
+    the same one until Flask replies with a fresh one."""
+
+    def __init__(self, app: Flask):
+        self._serializer = app.session_interface.get_signing_serializer(app)
+        self._max_age = int(app.permanent_session_lifetime.total_seconds())
+        self._seen: dict[str, tuple] = {}      # cookie value -> (facts or None, valid until)
+
+    def __call__(self, cookie_value: str | None) -> tuple[str, str] | None:
+        if not cookie_value or self._serializer is None:
+            return None
+        seen = self._seen.get(cookie_value)
+        if seen is None:
+            seen = self._read(cookie_value)
+            if len(self._seen) >= _SEEN_COOKIES_MAX:
+                self._seen.clear()
+            self._seen[cookie_value] = seen
+        return seen[0] if time.time() < seen[1] else None
+
+    def _read(self, cookie_value: str) -> tuple:
+        try:
+            data, signed_at = self._serializer.loads(cookie_value, max_age=self._max_age,
+                                                     return_timestamp=True)
+        except BadSignature:            # also an expired signature (SignatureExpired)
+            return None, 0.0
+        valid_until = signed_at.timestamp() + self._max_age
+        if not isinstance(data, dict) or FLASHES_KEY in data or TEACHER_KEY in data:
+            return None, valid_until
+        learner, token = data.get(LEARNER_KEY), data.get(CSRF_KEY)
+        if not isinstance(learner, str) or not isinstance(token, str) or not token:
+            return None, valid_until
+        return (learner, token), valid_until
+
+
+def reply_key(pack_id: str, slug: str, facts: tuple, language_cookie: str | None,
+              accept_language: str | None, gzip_ok: bool, class_state: tuple, generation: int) -> tuple:
+    """Everything a joined learner's composed page depends on (see the module's docstring)."""
+    return (pack_id, slug, *facts, language_cookie, accept_language, gzip_ok, class_state, generation)
+
+
+class LearnerPages:
+    """reply_key → (locale, cached page, Composed), least recently used dropped beyond
+    max_bytes; thread-safe."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[tuple, tuple] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _size(entry: tuple) -> int:
+        composed = entry[2]
+        return len(composed.plain) + len(composed.gzip or b"") + 300
+
+    def get(self, key: tuple) -> tuple | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: tuple, entry: tuple) -> None:
+        size = self._size(entry)
+        if size > self.max_bytes:
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= self._size(old)
+            self._entries[key] = entry
+            self._bytes += size
+            while self._bytes > self.max_bytes:
+                _, dropped = self._entries.popitem(last=False)
+                self._bytes -= self._size(dropped)
+
+    def stats(self) -> dict:
+        with self._lock:
+            return {"pages": len(self._entries), "bytes": self._bytes, "max_bytes": self.max_bytes}
