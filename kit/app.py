@@ -29,6 +29,7 @@ from kit.web.csrf import init_csrf, rotate_csrf_token
 from kit.web.document_pages import document_response, init_document_pages
 from kit.web.errors import init_errors, init_security_headers, show_problem_on
 from kit.web.forms import chapter_from_form, rate_own_answer, search_arguments
+from kit.web.local_api import local_answer, local_caller
 from kit.web.identity import (LEARNER_KEY, TEACHER_KEY, TEACHER_SESSION_S, activity, current_learner, index_db,
                               init_identity, kit_urls, learner_required, loopback_only, safe_next,
                               store, teacher_required, workshops)
@@ -130,8 +131,11 @@ def search_api():
 @kit.post("/api/ask")
 def ask_api():
     """The answer as Server-Sent Events: sources at once, `queue` places while waiting for
-    the model, tokens, done (or error). Refusals (AskRefused) are JSON with their status."""
-    return event_stream_response(in_learners_language(queued_answer(request.get_json(silent=True))))
+    the model, tokens, done (or error). Refusals (AskRefused) are JSON with their status.
+    `kit ask` while the kit serves asks here too, with the data folder's token (web/local_api.py)."""
+    payload = request.get_json(silent=True)
+    events = local_answer(payload) if local_caller() else queued_answer(payload)
+    return event_stream_response(in_learners_language(events))
 
 
 @kit.post("/api/ask/cancel")

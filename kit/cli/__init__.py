@@ -10,6 +10,7 @@ import click
 
 from kit.cli.common import _common, _content_dirs, _hold_data_folder, _print_problems, _settings
 from kit.cli.importing import import_pack
+from kit.cli.running_kit import RunningKitError, announce, ask_running_kit, serving_kit, withdraw
 from kit.cli.stick import stick
 from kit.cli.wheels import wheels
 from kit.library.indexer import build_index, connect
@@ -44,7 +45,7 @@ def serve(data, content, port, lan, threads):
                          threads=threads, host="0.0.0.0" if lan else None)
     lock = _hold_data_folder(settings)
     stop_on_signals()                   # from here on, every way of stopping cleans up below
-    app = server = None
+    app = server = local_token = None
     try:
         click.echo("Bringing the library index up to date…")
         app = create_app(settings)
@@ -58,6 +59,8 @@ def serve(data, content, port, lan, threads):
         _ensure_teacher_pin(app.extensions["store"])
         server = make_server(app, settings.host, settings.port, settings.threads, settings.max_request_kb)
         port = server.effective_port
+        # `kit ask` on this computer asks through this kit meanwhile (cli/running_kit.py)
+        app.extensions["local_token"] = local_token = announce(settings.data_dir, settings.host, port)
         click.echo(f"Lantern is running. Open http://127.0.0.1:{port}/ in a browser on this machine.")
         if lan:
             for address in lan_addresses():
@@ -71,6 +74,8 @@ def serve(data, content, port, lan, threads):
         pass             # a stop signal during the start: clean up as after serving
     finally:
         from kit.tutor.engines.embedded import stop_workers
+        if local_token is not None:
+            withdraw(settings.data_dir, local_token)
         if server is not None:
             server.close()              # waits for requests in flight, their writes included
         stop_workers()
@@ -132,24 +137,33 @@ def packs(data, content):
 @click.option("--engine", type=click.Choice(ENGINE_CHOICES),
               help="Which engine answers (env LANTERN_ENGINE; default auto).")
 def ask(data, content, question, mode, tried, engine):
-    """Ask the tutor QUESTION from the terminal; the answer streams, then its sources."""
+    """Ask the tutor QUESTION from the terminal; the answer streams, then its sources. While a
+    kit serves the same data folder, the question goes to it (its queue, its model)."""
     from kit.library.indexer import build_index
     from kit.classroom.store import Store
     from kit.tutor.answering import QuestionError, Tutor, engine_chooser, parse_question
 
     settings = _settings(data_dir=data, content_dirs=_content_dirs(content), engine=engine)
+    payload = {"question": question, "mode": mode, "tried": tried}
     try:
-        parsed = parse_question({"question": question, "mode": mode, "tried": tried},
-                                settings.think_first_min)
+        parsed = parse_question(payload, settings.think_first_min)
     except QuestionError as error:
         raise click.UsageError(str(error))
+    running = serving_kit(settings.data_dir)
+    if running is not None:
+        click.echo(f"(The kit serving this data folder answers: {running['url']})", err=True)
+        try:
+            failed = _print_answer(ask_running_kit(running, payload))
+        except RunningKitError as error:
+            raise click.ClickException(str(error))
+        sys.exit(1 if failed else 0)
     lock = _hold_data_folder(settings)     # the exchange goes into the class's store
     build_index(settings)
     store = Store(settings.data_dir / "classroom")
     try:
-        failed = _ask_and_print(Tutor(settings.index_path, engine_chooser(settings),
-                                      store.record_exchange, think_first_min=settings.think_first_min),
-                                parsed)
+        tutor = Tutor(settings.index_path, engine_chooser(settings), store.record_exchange,
+                      think_first_min=settings.think_first_min)
+        failed = _print_answer(tutor.answer(parsed))
     finally:
         store.close()
         lock.release()
@@ -157,11 +171,15 @@ def ask(data, content, question, mode, tried, engine):
         sys.exit(1)
 
 
-def _ask_and_print(tutor, question) -> bool:
-    """Stream the answer to the terminal, then the sources; True when the tutor failed."""
-    sources, failed = [], False
-    for name, event in tutor.answer(question):
-        if name == "sources":
+def _print_answer(events) -> bool:
+    """Stream the answer's events to the terminal, then the sources; True when the tutor
+    failed. The same events come from the tutor here or from a running kit's API."""
+    sources, failed, waiting = [], False, None
+    for name, event in events:
+        if name == "queue" and event["ahead"] != waiting:
+            waiting = event["ahead"]
+            click.echo(f"(waiting for the tutor: {waiting} question(s) ahead)", err=True)
+        elif name == "sources":
             sources = event
         elif name == "quote":
             click.echo("".join(f"> {line}\n" for line in event["text"].splitlines())
