@@ -142,3 +142,32 @@ def test_two_learners_hammering_the_same_page_at_once_each_get_only_their_own(si
     assert not problems, problems[:5]
     assert lane.served - before > 60, "most of these pages should come from the fast lane"
     assert re.search(r"note-of-Ana", clients["Ana"].get(ROUTES).text)
+
+
+def test_the_think_first_countdown_is_never_served_stale_and_each_view_is_seen(site):
+    """The ask box's countdown depends on the clock (kit/classroom/activity.py): a page showing
+    it is composed by Flask each time; once the tutor is open the page comes from the fast lane,
+    which still tells the teacher's glance which step the learner has open; a question restarts
+    the countdown on the very next page."""
+    lane, activity = site.app.wsgi_app, site.app.extensions["activity"]
+    clock = [1_000_000.0]
+    activity.now = lambda: clock[0]
+    site.app.extensions["store"].update_class_settings(think_first_minutes=1)
+    ana = join(site, "Ana")
+    ana.get(ROUTES)                                         # the welcome message; the clock starts
+    learner = next(x["id"] for x in site.app.extensions["store"].learners() if x["nickname"] == "Ana")
+    before = lane.served
+    assert 'data-seconds="60"' in ana.get(ROUTES).text
+    clock[0] += 30
+    assert 'data-seconds="30"' in ana.get(ROUTES).text     # never the page kept from before
+    assert lane.served == before
+    clock[0] += 31
+    assert 'data-seconds="0"' in ana.get(ROUTES).text      # composed by Flask, kept
+    ana.get(START)                                          # another step (its own clock)
+    assert activity.learners()[learner].step == ("club", "w/01-start")
+    assert 'data-seconds="0"' in ana.get(ROUTES).text
+    assert lane.served == before + 1                        # from the fast lane ...
+    assert activity.learners()[learner].step == ("club", "w/02-routes")   # ... and seen
+    activity.asked(learner, ("club", "w/02-routes"), "How?", "explain")   # what a question does
+    assert 'data-seconds="60"' in ana.get(ROUTES).text
+    assert lane.served == before + 1

@@ -4,7 +4,7 @@ this step) and the answer a question it sends gets (the class's rules, the think
 learner's language, a place in the model's queue)."""
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, g
 
 from kit.translations import lazy_text
 from kit.tutor.admission import AskRefused, answer_in_turn, question_for_class, take_a_place
@@ -32,7 +32,9 @@ def step_seconds_left(pack: str | None, doc: str | None) -> int:
     step = (pack, doc) if pack and doc else None
     if step is not None:
         activity().opened(learner["id"], step)
-    return activity().seconds_left(learner["id"], step, store().class_settings()["think_first_minutes"])
+    left = activity().seconds_left(learner["id"], step, store().class_settings()["think_first_minutes"])
+    g.think_seconds_left = max(left, g.get("think_seconds_left", 0))   # a counting page is not kept (learner_pages)
+    return left
 
 
 def minutes_and_seconds(seconds: int) -> str:

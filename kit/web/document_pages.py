@@ -18,7 +18,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import Flask, Response, current_app, render_template, request, session
+from flask import Flask, Response, current_app, g, render_template, request, session
 from flask_babel import force_locale
 from werkzeug.datastructures import ETags
 from werkzeug.http import http_date
@@ -26,7 +26,7 @@ from werkzeug.http import http_date
 from kit.library import catalog
 from kit.web.gzip_parts import accepts_gzip, deflate_piece, gzip_join
 from kit.web.identity import current_learner, index_db, is_teacher
-from kit.web.learner_pages import LearnerPages, SessionFacts, reply_key
+from kit.web.learner_pages import LearnerPage, LearnerPages, SessionFacts, reply_key
 from kit.web.locale import COOKIE as LANGUAGE_COOKIE
 from kit.web.locale import locale_code
 from kit.web.page_cache import CachedPage, PageCache, cached_page
@@ -98,11 +98,21 @@ def _compose(page: CachedPage, pack_id: str, slug: str, locale: str) -> Response
         personal = learner is not None or is_teacher() or flashed
         composed = _join(page, filled, personal, gzip=accepts_gzip(request))
         # Kept only when the session is the one the key was read from, left as it was: the
-        # learner it names (still in the class), no message shown, no token made or changed.
+        # learner it names (still in the class), no message shown, no token made or changed;
+        # and no think-first countdown on it (the fast lane checks the timer is still open).
         if (key is not None and learner is not None and learner["id"] == key[2] and not flashed
-                and not session.modified and not is_teacher()):
-            current_app.extensions["learner_pages"].put(key, (locale, page, composed))
+                and not session.modified and not is_teacher() and not g.get("think_seconds_left")):
+            current_app.extensions["learner_pages"].put(key, LearnerPage(locale, page, composed, _ask_step(page)))
     return _respond(page, composed)
+
+
+def _ask_step(page: CachedPage) -> tuple | None:
+    """((pack, doc), think-first minutes) when the page has an ask box: the fast lane tells the
+    class's activity the learner has the step open and checks its timer is still open."""
+    for name, *args in page.slots:
+        if name == "ask":
+            return tuple(args[:2]), current_app.extensions["store"].class_settings()["think_first_minutes"]
+    return None
 
 
 def _learner_key(pack_id: str, slug: str, cookie: str) -> tuple | None:

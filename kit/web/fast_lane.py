@@ -96,10 +96,14 @@ class FastLane:
         entry = self.app.extensions["learner_pages"].get(key)
         if entry is None:
             return None
-        locale, page, composed = entry
-        if self.app.extensions["page_cache"].peek((pack_id, slug, locale)) is not page:
+        if self.app.extensions["page_cache"].peek((pack_id, slug, entry.locale)) is not entry.page:
             return None         # the pack was re-imported (or the page dropped): Flask again
-        return page, composed
+        if entry.ask is not None:       # as the ask box does when shown (kit/web/ask_box.py)
+            (step, minutes), activity = entry.ask, self.app.extensions["activity"]
+            activity.opened(facts[0], step)
+            if activity.seconds_left(facts[0], step, minutes):
+                return None     # the think-first timer runs: Flask shows the countdown
+        return entry.page, entry.composed
 
 
 def _wsgi_reply(page: CachedPage, composed: Composed, gzip_ok: bool, if_none_match, if_modified_since):

@@ -21,13 +21,18 @@ Only sessions Flask would leave unchanged are served here: a learner with a CSRF
 already, no flashed message waiting, no teacher session. Flask refreshes the session cookie's
 expiry (a year) on every reply it makes; replies from here do not, which any other page does.
 Whatever a slot shows must come from the session, the store, the class settings, the tutor's
-state or the index — a slot that depends on the clock must be filled after loading (JS).
+state or the index. The one that depends on the clock, the ask box's think-first countdown
+(kit/classroom/activity.py), is handled apart: a page showing a countdown is not kept, and
+before serving a kept page with an ask box the fast lane tells the class's activity the
+learner has the step open (the teacher's glance) and goes to Flask if the timer runs again
+(after a question).
 """
 from __future__ import annotations
 
 import threading
 import time
 from collections import OrderedDict
+from typing import NamedTuple
 
 from flask import Flask
 from itsdangerous import BadSignature
@@ -82,9 +87,15 @@ def reply_key(pack_id: str, slug: str, facts: tuple, language_cookie: str | None
     return (pack_id, slug, *facts, language_cookie, accept_language, gzip_ok, class_state, generation)
 
 
+class LearnerPage(NamedTuple):
+    locale: str
+    page: object            # the CachedPage it was joined from (still the cache's, or stale)
+    composed: object        # document_pages.Composed
+    ask: tuple | None       # ((pack, doc), think-first minutes) when it has an ask box
+
+
 class LearnerPages:
-    """reply_key → (locale, cached page, Composed), least recently used dropped beyond
-    max_bytes; thread-safe."""
+    """reply_key → LearnerPage, least recently used dropped beyond max_bytes; thread-safe."""
 
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
@@ -93,18 +104,17 @@ class LearnerPages:
         self._lock = threading.Lock()
 
     @staticmethod
-    def _size(entry: tuple) -> int:
-        composed = entry[2]
-        return len(composed.plain) + len(composed.gzip or b"") + 300
+    def _size(entry: LearnerPage) -> int:
+        return len(entry.composed.plain) + len(entry.composed.gzip or b"") + 300
 
-    def get(self, key: tuple) -> tuple | None:
+    def get(self, key: tuple) -> LearnerPage | None:
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None:
                 self._entries.move_to_end(key)
             return entry
 
-    def put(self, key: tuple, entry: tuple) -> None:
+    def put(self, key: tuple, entry: LearnerPage) -> None:
         size = self._size(entry)
         if size > self.max_bytes:
             return
