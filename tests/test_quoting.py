@@ -10,7 +10,8 @@ import pytest
 from kit.library.indexer import build_index, connect
 from kit.library.stored_html import unpack_text
 from kit.settings import load_settings
-from kit.tutor.answering import Question, parse_question, quotes_for, related_solutions, retrieve_for
+from kit.tutor.answering import Question, quotes_for, related_solutions, retrieve_for
+from kit.tutor.question_checks import parse_question
 from kit.tutor.quoting import MAX_QUOTE_CHARS, choose_quotes, is_code_to_type, typed_phrases, units
 from tests.engine_state import SHARED_ENGINE_DIR
 from tests.eval.measure import load_eval, page_context

@@ -19,7 +19,8 @@ from tests.engine_state import SHARED_ENGINE_DIR
 from kit.library.indexer import build_index, connect
 from kit.library.stored_html import unpack_text
 from kit.settings import load_settings
-from kit.tutor.answering import Tutor, engine_chooser, parse_question
+from kit.tutor.answering import Tutor, engine_chooser
+from kit.tutor.question_checks import parse_question
 from tests.eval.measure import load_eval, measure, page_context
 
 # The kit answers with the Tutor's default length (kit/app.py does not pass one).

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from kit.classroom.rules import ANNOUNCEMENT_MAX, settings_with_errors
 from kit.translations import LANGUAGES
-from kit.tutor.answering import MODES
+from kit.tutor.question_checks import MODES
 
 # Spreadsheets run a cell that starts with one of these as a formula (CSV injection); a learner
 # could type "=HYPERLINK(...)" as a question. A leading ' makes the cell plain text.

@@ -2,7 +2,8 @@
 
 Kept apart from `kit/classroom/store.py` so the rules can be read in one place. Every check raises
 `StoreError` with a sentence naming the field and what to do: the web pages show these messages
-to learners and teachers as they are (escaped).
+to learners and teachers as they are (escaped), in the reader's language (the message is a
+LazyText: str() in a request says it in the request's language, the CLI's in English).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import unicodedata
 from kit.errors import KitError
 from kit.settings import THINK_FIRST_MIN_RANGE, THINK_FIRST_MINUTES_RANGE, Settings
 from kit.translations import LANGUAGES, LazyText, lazy_text, marked
-from kit.tutor.answering import MODES
+from kit.tutor.question_checks import MODE_NAMES, MODES
 
 
 class StoreError(KitError, ValueError):
@@ -23,7 +24,7 @@ class StoreError(KitError, ValueError):
 
     status = 400
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message, field: str | None = None):   # message: str or LazyText
         super().__init__(message)
         self.field = field
 
@@ -51,10 +52,11 @@ class TeacherLocked(StoreError):
 
     def __init__(self, seconds_left: int):
         minutes, seconds = divmod(seconds_left, 60)
-        wait = f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
-        super().__init__(f"Too many wrong PINs: teacher login is locked for another {wait}. Wait, "
-                         f"then try again. Forgot the PIN? On the kit computer run "
-                         f"`kit teacher set-pin` to set a new one.", field="pin")
+        wait = (lazy_text("%(minutes)s min %(seconds)s s", minutes=minutes, seconds=seconds) if minutes
+                else lazy_text("%(seconds)s s", seconds=seconds))
+        super().__init__(lazy_text("Too many wrong PINs: teacher login is locked for another %(wait)s. Wait, "
+                                   "then try again. Forgot the PIN? On the kit computer run "
+                                   "`kit teacher set-pin` to set a new one.", wait=wait), field="pin")
         self.seconds_left = self.retry_after = seconds_left
 
 
@@ -68,20 +70,22 @@ def clean_nickname(raw) -> str:
     """The nickname as stored: trimmed, runs of spaces made one, Unicode NFC (so 'é' typed two
     ways is one nickname). Letters of any script, digits, space and - _ . only; 2-24 characters."""
     if not isinstance(raw, str):
-        raise StoreError("Nickname is missing. Type a nickname of 2 to 24 characters.", "nickname")
+        raise StoreError(lazy_text("Nickname is missing. Type a nickname of %(low)s to %(high)s characters.",
+                                   low=NICKNAME_MIN, high=NICKNAME_MAX), "nickname")
     nickname = re.sub(" +", " ", unicodedata.normalize("NFC", raw).strip())
     if not NICKNAME_MIN <= len(nickname) <= NICKNAME_MAX:
-        raise StoreError(f"Nickname must be {NICKNAME_MIN} to {NICKNAME_MAX} characters long "
-                         f"(this one has {len(nickname)}). Pick another one.", "nickname")
+        raise StoreError(lazy_text("Nickname must be %(low)s to %(high)s characters long "
+                                   "(this one has %(length)s). Pick another one.",
+                                   low=NICKNAME_MIN, high=NICKNAME_MAX, length=len(nickname)), "nickname")
     for char in nickname:
         # L*: letters of any script; M*: the marks many scripts need (e.g. Devanagari vowels)
         if not (unicodedata.category(char)[0] in "LM" or unicodedata.category(char) == "Nd"
                 or char in _NICKNAME_PUNCTUATION):
             shown = char if char.isprintable() and not char.isspace() else f"U+{ord(char):04X}"
-            raise StoreError(f"Nickname can only use letters, digits, spaces and - _ . "
-                             f"(not “{shown}”). Pick another one.", "nickname")
+            raise StoreError(lazy_text("Nickname can only use letters, digits, spaces and - _ . "
+                                       "(not “%(char)s”). Pick another one.", char=shown), "nickname")
     if not any(unicodedata.category(char)[0] in "LN" for char in nickname):
-        raise StoreError("Nickname needs at least one letter or digit. Pick another one.",
+        raise StoreError(lazy_text("Nickname needs at least one letter or digit. Pick another one."),
                          "nickname")
     return nickname
 
@@ -154,7 +158,7 @@ def _as_modes(value) -> list[str]:
               and all(isinstance(m, str) for m in value) else {None})
     if not chosen or chosen - set(TUTOR_MODES):
         raise StoreError(lazy_text("Allow at least one tutor mode (%(modes)s), or turn the tutor "
-                                   "off.", modes=", ".join(TUTOR_MODES)), "modes")
+                                   "off.", modes=tuple(MODE_NAMES[mode] for mode in TUTOR_MODES)), "modes")
     return [mode for mode in TUTOR_MODES if mode in chosen]
 
 
@@ -172,7 +176,8 @@ def _as_announcement(value) -> str:
 def check_language(value) -> str:
     """One of the UI's languages (kit/translations), as the class default or a learner's choice."""
     if not isinstance(value, str) or value.strip().lower() not in LANGUAGES:
-        raise StoreError(f"language must be one of {', '.join(LANGUAGES)}, not {value!r}.", "language")
+        raise StoreError(lazy_text("language must be one of %(codes)s, not %(value)s.",
+                                   codes=", ".join(LANGUAGES), value=repr(value)), "language")
     return value.strip().lower()
 
 
@@ -194,8 +199,8 @@ def settings_with_errors(changes: dict) -> tuple[dict, dict[str, StoreError]]:
     checked, errors = {}, {}
     for name, value in changes.items():
         if name not in _SETTING_CHECKS:
-            errors[name] = StoreError(f"{name!r} is not a class setting; the settings are "
-                                      f"{', '.join(_SETTING_CHECKS)}.", name)
+            errors[name] = StoreError(lazy_text("%(name)s is not a class setting; the settings are %(settings)s.",
+                                                name=repr(name), settings=", ".join(_SETTING_CHECKS)), name)
             continue
         try:
             checked[name] = _SETTING_CHECKS[name](value)
@@ -223,7 +228,7 @@ _SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
 
 def check_pin_format(pin) -> str:
     if not isinstance(pin, str) or not re.fullmatch(r"[0-9]{4,12}", pin.strip()):
-        raise StoreError("The teacher PIN must be 4 to 12 digits (0-9).", "pin")
+        raise StoreError(lazy_text("The teacher PIN must be 4 to 12 digits (0-9)."), "pin")
     return pin.strip()
 
 
@@ -259,22 +264,24 @@ NOTE_MAX, COMMENT_MAX, NAME_MAX = 5000, 500, 300
 def check_session(session) -> str:
     """A session name becomes part of a file name, so only safe characters."""
     if not isinstance(session, str) or not re.fullmatch(SESSION_PATTERN, session):
-        raise StoreError(f"Class session name {session!r} cannot be used: use 1-64 letters, "
-                         f"digits, '-', '_' or '.', starting with a letter or digit "
-                         f"(e.g. 2026-11-23).", "session")
+        raise StoreError(lazy_text("Class session name %(session)s cannot be used: use 1-64 letters, "
+                                   "digits, '-', '_' or '.', starting with a letter or digit "
+                                   "(e.g. 2026-11-23).", session=repr(session)), "session")
     return session
 
 
 def check_name(field: str, value) -> str:
     """Pack, document and exercise anchor names: non-empty text of a sane length."""
     if not isinstance(value, str) or not value.strip() or len(value) > NAME_MAX:
-        raise StoreError(f"{field} must be a name of 1 to {NAME_MAX} characters.", field)
+        raise StoreError(lazy_text("%(field)s must be a name of 1 to %(limit)s characters.", field=field,
+                                   limit=NAME_MAX), field)
     return value
 
 
 def check_text(field: str, value, limit: int) -> str:
     if not isinstance(value, str):
-        raise StoreError(f"{field} must be text.", field)
+        raise StoreError(lazy_text("%(field)s must be text.", field=field), field)
     if len(value) > limit:
-        raise StoreError(f"{field} is {len(value)} characters long; keep it to {limit}.", field)
+        raise StoreError(lazy_text("%(field)s is %(length)s characters long; keep it to %(limit)s.",
+                                   field=field, length=len(value), limit=limit), field)
     return value

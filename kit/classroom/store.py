@@ -37,9 +37,11 @@ from kit.classroom.rules import (COMMENT_MAX, DEFAULT_CLASS_SETTINGS, NOTE_MAX, 
                              check_language, check_name, check_pin_format, check_session, check_text,
                              checked_settings, clean_nickname, hash_pin, nickname_key,
                              pin_matches)
+from kit.translations import lazy_text
 
 __all__ = ["Store", "StoreError", "NicknameTaken", "NotFound", "NotAllowed", "TeacherLocked"]
 
+NOT_IN_CLASS = lazy_text("This learner is not in the class (any more). Join again with a nickname.")
 _ONE = 1          # doc id of the single document in class.json's settings/teacher/secret tables
 
 
@@ -141,8 +143,9 @@ class Store:
         key = nickname_key(nickname)
         with self._writing():
             if any(nickname_key(other["nickname"]) == key for other in self._learners.all()):
-                raise NicknameTaken(f"The nickname “{nickname}” is already taken in this class. "
-                                    f"Pick another one (add a number or an initial).", "nickname")
+                raise NicknameTaken(lazy_text("The nickname “%(nickname)s” is already taken in this class. "
+                                              "Pick another one (add a number or an initial).",
+                                              nickname=nickname), "nickname")
             learner = {"id": secrets.token_urlsafe(16), "nickname": nickname,
                        "created": _now_iso(), **({"language": check_language(language)} if language else {})}
             self._learners.insert(learner)
@@ -165,13 +168,11 @@ class Store:
         language = check_language(language)
         with self._writing():
             if not self._learners.update({"language": language}, Query().id == learner_id):
-                raise NotFound("This learner is not in the class (any more). Join again with a "
-                               "nickname.", "learner")
+                raise NotFound(NOT_IN_CLASS, "learner")
 
     def _require_learner(self, learner_id: str) -> None:
         if self.learner(learner_id) is None:
-            raise NotFound("This learner is not in the class (any more). Join again with a "
-                           "nickname.", "learner")
+            raise NotFound(NOT_IN_CLASS, "learner")
 
     # -- class settings ---------------------------------------------------------------------
 
@@ -320,15 +321,15 @@ class Store:
                      comment: str = "") -> None:
         """Thumbs up/down (and an optional comment) on an answer, by the learner who asked."""
         if not isinstance(helpful, bool):
-            raise StoreError("helpful must be true or false.", "helpful")
+            raise StoreError(lazy_text("helpful must be true or false."), "helpful")
         comment = check_text("comment", comment, COMMENT_MAX).strip()
         with self._writing(shown=False):
             exchange = self._exchanges.get(Query().id == exchange_id)
             if exchange is None:
-                raise NotFound("This answer is not in today's class log; it cannot be rated.",
+                raise NotFound(lazy_text("This answer is not in today's class log; it cannot be rated."),
                                "exchange")
             if learner_id is None or exchange.get("learner") != learner_id:
-                raise NotAllowed("Only the learner who asked can rate this answer.", "learner")
+                raise NotAllowed(lazy_text("Only the learner who asked can rate this answer."), "learner")
             feedback = {"helpful": helpful, "comment": comment, "at": _now_iso()}
             self._exchanges.update({"feedback": feedback}, doc_ids=[exchange.doc_id])
 
@@ -337,7 +338,7 @@ class Store:
     def set_chapter_done(self, learner_id: str, pack: str, doc: str, done: bool) -> None:
         pack, doc = check_name("pack", pack), check_name("doc", doc)
         if not isinstance(done, bool):
-            raise StoreError("done must be true or false.", "done")
+            raise StoreError(lazy_text("done must be true or false."), "done")
         self._require_learner(learner_id)
         where = _chapter(learner_id, pack, doc)
         with self._writing():

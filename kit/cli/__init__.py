@@ -141,7 +141,8 @@ def ask(data, content, question, mode, tried, engine):
     kit serves the same data folder, the question goes to it (its queue, its model)."""
     from kit.library.indexer import build_index
     from kit.classroom.store import Store
-    from kit.tutor.answering import QuestionError, Tutor, engine_chooser, parse_question
+    from kit.tutor.answering import Tutor, engine_chooser
+    from kit.tutor.question_checks import QuestionError, parse_question
 
     settings = _settings(data_dir=data, content_dirs=_content_dirs(content), engine=engine)
     payload = {"question": question, "mode": mode, "tried": tried}

@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from babel import support
+from babel.lists import format_list
 
 CATALOG_FOLDER = Path(__file__).parent
 SOURCE_LANGUAGE = "en"           # the msgids are English: no catalog needed to show them
@@ -63,13 +64,23 @@ class LazyText:
         words = catalog(code)
         text = (words.ungettext(self.singular, self.plural, self.params["num"]) if self.plural
                 else words.ugettext(self.singular))
-        return text % self.params if self.params else text
+        return text % {name: _said_in(value, code) for name, value in self.params.items()} if self.params else text
 
     def __str__(self) -> str:
         return self.in_language(_current_language())
 
     def __repr__(self) -> str:
         return f"LazyText({self.in_language(SOURCE_LANGUAGE)!r})"
+
+
+def _said_in(value, code: str):
+    """A parameter as `code` says it: words of the kit's own (a LazyText, e.g. a tutor mode's
+    name) in that language, a tuple of them as that language lists things ("Explain et Hint")."""
+    if isinstance(value, LazyText):
+        return value.in_language(code)
+    if isinstance(value, tuple):
+        return format_list([str(_said_in(item, code)) for item in value], locale=code)
+    return value
 
 
 def lazy_text(message: str, **params) -> LazyText:

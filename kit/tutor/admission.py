@@ -5,7 +5,7 @@ from __future__ import annotations
 from kit.errors import KitError
 from kit.translations import lazy_text
 from kit.tutor.fair_queue import Cancelled, ModelQueue, QueueFull, RateLimited
-from kit.tutor.answering import Question, QuestionError, parse_question
+from kit.tutor.question_checks import Question, QuestionError, parse_question
 
 
 class AskRefused(KitError):

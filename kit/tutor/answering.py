@@ -15,7 +15,6 @@ import re
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass, field
 
 from kit.library import catalog
 from kit.settings import Settings
@@ -24,13 +23,12 @@ from kit.tutor.guards.faithfulness import FaithfulnessGuard, pieces
 from kit.tutor.guards.leak import LeakGuard
 from kit.tutor.guards.loops import LoopGuard
 from kit.tutor.guards.sentences import SentenceFilter, SentenceJudge
+from kit.tutor.question_checks import Question
 from kit.tutor.quoting import Quote, choose_quotes
 from kit.tutor.retrieval import Retrieval, retrieve, word_weights
 from kit.tutor.voice import (LEAK_NOTE, MODEL_LANGUAGE_NOTE, NOT_COVERED, ONLY_QUOTES, ONLY_SOURCES,
                              model_languages, model_speaks, said)
 
-MODES = ("explain", "hint", "debug")
-MAX_QUESTION_CHARS = 4000
 BASE_RULES = (
     "You are Lantern, a patient tutor in an offline coding class. Answer ONLY from the numbered "
     "sources below. If the sources do not contain the answer, say: \"The material does not "
@@ -48,50 +46,6 @@ MODE_RULES = {   # the quoted lines carry the facts; the model only explains the
     "debug": "The learner pasted an error. Say in one or two sentences what the error means "
              "and why the quoted step fixes it. Do not rewrite their whole program.",
 }
-
-
-class QuestionError(ValueError):
-    """The request cannot be answered as sent; the message tells the learner what to change."""
-
-
-@dataclass
-class Question:
-    text: str
-    mode: str = "explain"
-    tried: str = ""
-    context: dict = field(default_factory=dict)   # {"pack": …, "doc": …}: the page they are on
-    language: str = ""        # the learner's language (their UI's): the tutor's own lines in it
-    library_language: str = ""   # the sources' language ("" = any pack): the learner's, when packs have it
-
-
-
-def parse_question(payload: dict, think_first_min: int = Settings.think_first_min,
-                   think_first_modes: tuple[str, ...] = ("hint", "debug"),
-                   allowed_modes: tuple[str, ...] = MODES) -> Question:
-    """A Question from request data, or QuestionError naming the field and what to do."""
-    if not isinstance(payload, dict):
-        raise QuestionError("Send a JSON object with a 'question' field.")
-    text = str(payload.get("question") or "").strip()
-    if not text:
-        raise QuestionError("Write a question first.")
-    if len(text) > MAX_QUESTION_CHARS:
-        raise QuestionError(f"The question is too long ({len(text)} characters); "
-                            f"keep it under {MAX_QUESTION_CHARS}.")
-    mode = str(payload.get("mode") or "explain").lower()
-    if mode not in MODES:
-        raise QuestionError(f"'mode' must be one of {', '.join(MODES)}.")
-    if mode not in allowed_modes:
-        raise QuestionError(f"Your teacher has set the tutor to {' and '.join(m.capitalize() for m in allowed_modes)}"
-                            f" for now; {mode.capitalize()} is not available.")
-    tried = str(payload.get("tried") or "").strip()[:MAX_QUESTION_CHARS]
-    if mode in think_first_modes and len(tried) < think_first_min:
-        raise QuestionError(f"Think first: before asking in {mode} mode, write what you tried or "
-                            f"what you expect (at least {think_first_min} characters).")
-    context = payload.get("context") or {}
-    if not isinstance(context, dict):
-        raise QuestionError("'context' must be an object like {\"pack\": …, \"doc\": …}.")
-    context = {k: str(context[k]) for k in ("pack", "doc") if context.get(k)}
-    return Question(text, mode, tried, context)
 
 
 # An exception's name and the message after it, wherever it stands in the pasted text.

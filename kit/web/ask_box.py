@@ -8,7 +8,7 @@ from flask import current_app, g
 
 from kit.translations import lazy_text
 from kit.tutor.admission import AskRefused, answer_in_turn, question_for_class, take_a_place
-from kit.tutor.answering import MODES
+from kit.tutor.question_checks import MODES
 from kit.web.identity import activity, current_learner, store
 from kit.web.locale import library_language, locale_code
 

@@ -15,7 +15,7 @@ def search_arguments():
     query = request.args.get("q", "").strip()[:500]
     pack, kind = request.args.get("pack") or None, request.args.get("kind") or None
     if kind is not None and kind not in KINDS:
-        abort(400, f"kind must be one of {', '.join(KINDS)}")
+        abort(400, gettext("kind must be one of %(kinds)s", kinds=", ".join(KINDS)))
     return query, pack, kind
 
 

@@ -15,7 +15,7 @@ import os
 from flask import current_app, request
 
 from kit.tutor.admission import AskRefused, answer_in_turn, take_a_place
-from kit.tutor.answering import QuestionError, parse_question
+from kit.tutor.question_checks import QuestionError, parse_question
 
 TOKEN_HEADER = "X-Lantern-Local-Token"
 

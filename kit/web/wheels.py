@@ -11,8 +11,10 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Response, abort, current_app, redirect, request, send_file, url_for
+from flask_babel import gettext
 from packaging.utils import canonicalize_name
 
+from kit.translations import lazy_text
 from kit.wheels import simple_index
 from kit.wheels.fetches import FetchCounter
 from kit.wheels.installers import Installers
@@ -28,7 +30,8 @@ def init_wheels(app, settings) -> None:
     try:
         app.extensions["wheelhouse"] = Wheelhouse(settings.wheelhouse_folder)
     except WheelhouseError as error:
-        app.extensions.setdefault("notices", []).append(f"No Python packages are served: {error}")
+        app.extensions.setdefault("notices", []).append(lazy_text("No Python packages are served: %(why)s",
+                                                                  why=str(error)))
         app.extensions["wheelhouse"] = Wheelhouse(settings.wheelhouse_folder, empty_record())
     app.extensions["wheel_fetches"] = FetchCounter(settings.data_dir / "wheel-fetches.json")
     app.extensions["installers"] = Installers(settings.installers_folder)
@@ -47,7 +50,7 @@ def simple_response(project: str | None) -> Response:
         if normal != project:
             return redirect(url_for("kit.simple_project", project=normal), 301)
         if not house.project_files(normal):
-            abort(404, f"The kit carries no package called {project!r}.")
+            abort(404, gettext("The kit carries no package called %(name)s.", name=repr(project)))
     best = request.accept_mimetypes.best_match(
         ["text/html", simple_index.HTML_TYPE, simple_index.JSON_TYPE], default="text/html")
     if best == simple_index.JSON_TYPE:
@@ -67,7 +70,8 @@ def find_links_response() -> Response:
 def send_download(folder: str, filename: str) -> Response:
     """A wheel (folder "wheels") or an installer the organiser put beside them."""
     if folder == "installers":
-        path = current_app.extensions["installers"].path(filename) or abort(404, "No such installer in the kit.")
+        path = (current_app.extensions["installers"].path(filename)
+                or abort(404, gettext("No such installer in the kit.")))
         return send_file(path, mimetype="application/octet-stream", conditional=True, etag=True,
                          as_attachment=True, download_name=filename)
     return send_wheel(filename)
@@ -77,7 +81,7 @@ def send_wheel(filename: str) -> Response:
     """The wheel, if the wheelhouse records it under exactly this name and its sha256 still
     matches; never a path built from the URL. Each computer's first fetch is counted."""
     house = wheelhouse()
-    path = house.wheel_path(filename) or abort(404, "No such wheel in the kit, or it is damaged.")
+    path = house.wheel_path(filename) or abort(404, gettext("No such wheel in the kit, or it is damaged."))
     response = send_file(path, mimetype="application/octet-stream", conditional=True, etag=True,
                          max_age=WHEEL_MAX_AGE, download_name=filename)
     if request.method == "GET" and response.status_code in (200, 206):
