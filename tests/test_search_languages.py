@@ -75,6 +75,21 @@ def test_the_tutor_answers_a_french_question_from_the_passage_with_its_words_in_
     assert result.coverage == pytest.approx(1.0)
 
 
+def test_a_french_question_typed_as_learners_type_it_keeps_only_its_topic_words():
+    """No accents, chat spellings, the words of asking: the topic is what is left, as for the
+    English "pls, I want to know how…"."""
+    typed = "svp jveux savoir koi faire pour creer un superutilisateur, ca marche pas deja"
+    assert keywords(typed, "fr") == ["savoir", "creer", "superutilisateur", "marche"]
+    assert keywords("Il faut être sûr que ça marche déjà", "fr") == ["marche"]
+    assert keywords("il faut etre sur que ca marche deja", "fr") == ["marche"]
+
+
+def test_the_tutor_answers_a_french_question_typed_without_accents_and_with_chat_words(french):
+    result = retrieve(french, "stp jveux creer un superutilisateur pour le club, jsuis bloque, koi faire")
+    assert result.grounded and result.passages[0].heading == "Le compte de gestion"
+    assert "stp" not in result.keywords and "koi" not in result.keywords
+
+
 def test_the_question_keeps_the_english_stop_words_it_always_had():
     assert keywords("How do I create a superuser for the admin?") == ["create", "superuser", "admin"]
     assert keywords("Comment créer un superutilisateur ?", "fr") == ["créer", "superutilisateur"]

@@ -12,7 +12,9 @@ Stop-words are short lists of function words written here (articles, pronouns, p
 conjunctions, auxiliaries, question words). The registry's lists (the `stop-words` package: 348
 French words) also drop topic words a programming tutorial is about — "valeur", "nom", "état",
 "point", "personne", "essai" — which would make those questions unanswerable. English keeps the
-list the retriever was calibrated with.
+list the retriever was calibrated with; French adds the words of asking as learners type them
+(chat spellings, elisions written without their apostrophe). Every list also holds its words
+without accents: the question's words are compared as typed, and many keyboards have none.
 """
 from __future__ import annotations
 
@@ -57,6 +59,19 @@ leur leurs lui m ma mais me mes moi mon même n ne ni nos notre nous on ont ou o
 peux pour pourquoi puis qu quand que quel quelle quelles quels qui quoi s sa sans se ses si son
 sont sur t ta te tes toi ton tous tout toute toutes très tu un une vais vers veux vos votre
 vous y""",
+    # French as learners type it, as the English list has "pls", "thanks", "want", "like", "cant",
+    # "im": the words of asking rather than of the topic (want, can, must, please, thing, really,
+    # same, more…), the other forms of être and avoir, and the spellings of chat and SMS
+    # (koi, pk, ya, jveux, jai: an elision or a word written without its apostrophe).
+    "fr+": """
+as avais avait aurais aurait aller va vas suis sommes êtes étais était sera serait soit sois
+soient veut voulez voulons voudrais voudrait vouloir peut pouvez pouvons pourrais pourrait
+pouvoir dois doit devez devons devrais devrait devoir falloir fais faites font dire dis dit
+signifie besoin svp stp merci bonjour salut oui non ok okay vraiment sûr genre juste chose choses
+truc trucs plus moins beaucoup peu trop assez autre autres quelque quelques quelqu déjà
+toujours jamais maintenant seulement ici là voici voilà rien bah ben euh bref bon bien
+koi kwa pk pq ya ke ki kan cmt pr ds bcp tt jsp dsl slt cest quest questce jai jsuis jsais
+jveux jpeux jdois jvais""",
     "pt": """
 a à ao aos as às com como da das de do dos e é ela elas ele eles em entre era essa esse esta
 está este eu foi for há isso isto já lhe mais mas me meu meus minha minhas muito na nas não nem
@@ -88,7 +103,22 @@ ndani ndiyo ni nini pia sana tu vya wa wako wake wangu wao ya yake yangu yeye za
 أن إن إلى أو أي إذا الذي التي ثم حتى على عن في كان كيف لا لم لماذا ما متى مع من هذا هذه هل
 هو هي و يا""",
 }
-STOP_WORDS = {language: frozenset(words.split()) for language, words in _STOP_WORDS.items()}
+_STOP_WORDS["fr"] += _STOP_WORDS.pop("fr+")
+
+
+def fold(word: str) -> str:
+    """Lower case without diacritics, as FTS5's `unicode61 remove_diacritics 2` indexes a word."""
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _with_folded(words: str) -> frozenset[str]:
+    """The words as written and without their accents: a learner often types "etre", "ca",
+    "deja" for "être", "ça", "déjà" (and a keyboard without them always does)."""
+    return frozenset(form for word in words.split() for form in (word, fold(word)))
+
+
+STOP_WORDS = {language: _with_folded(words) for language, words in _STOP_WORDS.items()}
 
 # The commonest little words of the languages packs are written in: enough to tell which of the
 # library's languages a question is in (a guess until the learner's language is known).
@@ -127,12 +157,6 @@ def unknown(language: str) -> str:
 
 def stop_words(language: str) -> frozenset[str]:
     return STOP_WORDS.get(primary(language), frozenset())
-
-
-def fold(word: str) -> str:
-    """Lower case without diacritics, as FTS5's `unicode61 remove_diacritics 2` indexes a word."""
-    decomposed = unicodedata.normalize("NFKD", word.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 @functools.lru_cache(maxsize=64)
