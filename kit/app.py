@@ -24,6 +24,7 @@ from kit.library.search import KINDS, document_url, search_passages
 from kit.settings import PAGE_THREADS, Settings, load_settings
 from kit.tutor.answering import Tutor, engine_chooser, whole_answer
 from kit.tutor.fair_queue import ModelQueue
+from kit.web import teacher_pages
 from kit.web.ask_box import ask_context, queued_answer
 from kit.web.csrf import init_csrf, rotate_csrf_token
 from kit.web.document_pages import document_response, init_document_pages
@@ -35,6 +36,7 @@ from kit.web.identity import (LEARNER_KEY, TEACHER_KEY, TEACHER_SESSION_S, activ
                               store, teacher_required, workshops)
 from kit.web.locale import (_, in_learners_language, init_locale, language_response, library_language,
                              picked_language)
+from kit.web.live import init_live, live_response
 from kit.web.pack_files import send_pack_file
 from kit.web.fast_lane import FastLane
 from kit.web.slots import init_slots
@@ -75,6 +77,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_slots(app)
     init_document_pages(app)
     init_locale(app)
+    init_live(app)
     app.wsgi_app = FastLane(app.wsgi_app, app)     # cached pages for no one in particular
     init_static_files(app)
     app.context_processor(ask_context)
@@ -281,19 +284,24 @@ def teacher_logout():
     return redirect(url_for("kit.home"), 303)
 
 
-def teacher_page(form_values=None, errors=None) -> str:
-    view = report.teacher_view(store(), lambda pack, slug: catalog.document_title(index_db(), pack, slug),
-                               workshops())
-    view["notices"] += current_app.extensions.get("notices", [])
-    view["package_fetches"] = current_app.extensions["wheel_fetches"].counts()
-    return render_template("teacher/teacher.html", **view, settings=form_values or store().class_settings(),
-                           errors=errors or {})
-
-
 @kit.get("/teacher")
 @teacher_required
 def teacher_dashboard():
-    return teacher_page()
+    return teacher_pages.class_view()
+
+
+@kit.get("/teacher/live")
+@teacher_required
+def teacher_live():
+    """The glance, pushed as Server-Sent Events whenever the class changes (web/live.py)."""
+    return live_response()
+
+
+@kit.get("/teacher/<any(questions, answers, progress):listing>")
+@teacher_required
+def teacher_listing(listing):
+    """The long lists behind the class view's links, a page at a time (?page=N)."""
+    return teacher_pages.LISTINGS[listing]()
 
 
 @kit.get("/teacher/questions.json")
@@ -332,7 +340,7 @@ def teacher_class_settings():
 
     def settings_form_again(errors):
         typed = {name: request.form.get(name, "") for name in report.FORM_TEXT_FIELDS}
-        return teacher_page(form_values={**store().class_settings(), **changes, **typed}, errors=errors)
+        return teacher_pages.class_view(form_values={**store().class_settings(), **changes, **typed}, errors=errors)
     if errors:
         return settings_form_again(errors), 400
     show_problem_on(lambda problem: settings_form_again({"form": problem}))

@@ -155,6 +155,8 @@ def serve():
 
     yield start
     for server, thread, app in servers:
+        if "activity" in app.extensions:     # live teacher streams end instead of being waited for
+            app.extensions["activity"].close()
         # close from inside waitress's own loop, so it is not left waiting on closed sockets
         try:
             server.trigger.pull_trigger(server.close)

@@ -117,6 +117,7 @@ def test_teacher_sees_the_progress_a_learner_made(people):
     learner, teacher = people(), people()
     learner_joins_and_works_on_a_chapter(learner, "Ana")
     teacher_logs_in(teacher)
+    teacher.submit(teacher.page.get_by_role("link", name="Progress table"))
     table = teacher.page.locator("table.progress-table")
     chapter_titles = table.locator("thead th[scope=col]").all_inner_texts()[1:-2]   # less Done, Exercises tried
     done_column = next(i for i, title in enumerate(chapter_titles) if title.endswith("Hello, web"))
@@ -139,7 +140,7 @@ def test_teacher_list_shows_new_questions_without_a_reload(people, site):
     store.record_exchange({"question": "<img src=x onerror=alert(1)> why 404?", "mode": "debug",
                            "passages": [], "answer": "", "grounded": False}, bo)
     expect(teacher.page.locator(".live-questions .question")).to_have_text(
-        "<img src=x onerror=alert(1)> why 404?", timeout=12_000)   # the poller runs every 5 s
+        "<img src=x onerror=alert(1)> why 404?", timeout=12_000)   # the glance redraws every 5 s
     assert teacher.page.locator(".live-questions img").count() == 0
     expect(teacher.page.locator(".live-empty")).to_be_hidden()
     teacher.assert_stayed_home()
@@ -211,7 +212,7 @@ def test_a_learner_sees_their_place_in_the_queue_then_the_answer_and_the_teacher
     source = ana.page.locator(".sources .source-card a").first
     expect(source).to_have_attribute("href", re.compile(r"^/p/[^/]+/.+#"))
     asked = teacher.page.locator(".live-questions li", has_text=question)
-    expect(asked).to_have_count(1, timeout=15_000)          # the poller runs every 5 s
+    expect(asked).to_have_count(1, timeout=15_000)          # pushed by /teacher/live
     expect(asked.locator(".meta")).to_contain_text("Ana")
     for person in (ana, bo, teacher):
         person.assert_stayed_home()

@@ -17,7 +17,7 @@ skip_module_without_chromium()
 
 from playwright.sync_api import expect  # noqa: E402  (only once Chromium exists)
 
-from tests.test_browser_classroom import joins_on_the_chapter, people_on  # noqa: E402
+from tests.test_browser_classroom import joins_on_the_chapter, people_on, teacher_logs_in  # noqa: E402
 
 pytestmark = pytest.mark.browser
 PIN = "86420"            # the PIN teacher_logs_in types
@@ -71,3 +71,68 @@ def test_the_step_shows_the_countdown_and_the_server_refuses_an_early_question(p
     expect(ana.page.locator(".think-timer-open")).to_be_visible()
     expect(ana.page.get_by_role("button", name="Ask", exact=True)).to_be_enabled()
     ana.assert_stayed_home()
+
+
+# ---------------------------------------------------------------------------------------------
+# The glance, live
+
+
+@pytest.fixture
+def class_site(serve, bundled_content, tmp_path):
+    """No think-first timer: learners ask at once."""
+    site = serve(load_settings(environ={}, engine_dir=SHARED_ENGINE_DIR,
+                               content_dirs=(bundled_content,), data_dir=tmp_path / "data"))
+    site.app.extensions["store"].set_teacher_pin(PIN)
+    site.clock = site.app.extensions["activity"].now = Clock()
+    return site
+
+
+@pytest.fixture
+def class_people(browser, class_site):
+    yield from people_on(browser, class_site.url)
+
+
+def stays_on_the_page(person):
+    """A mark only this page load has: still there after an update means no reload happened."""
+    person.page.evaluate("window.sameLoad = 'yes'")
+    return lambda: person.page.evaluate("window.sameLoad") == "yes"
+
+
+def test_the_teacher_view_updates_while_a_learner_asks(class_people):
+    ana, teacher = class_people(), class_people()
+    joins_on_the_chapter(ana, "Ana")
+    teacher_logs_in(teacher)
+    same_load = stays_on_the_page(teacher)
+    latest = teacher.page.locator("#glance .live-questions .question")
+    expect(latest).to_have_count(0)
+    ana.page.fill("#ask-question", "What is the capital of <b>Peru</b>?")
+    ana.page.get_by_role("button", name="Ask", exact=True).click()
+    expect(latest.first).to_have_text("What is the capital of <b>Peru</b>?")
+    expect(teacher.page.locator("#glance .live-questions .meta").first).to_contain_text("Ana")
+    # the answer (not in the library) reaches the third card as well
+    expect(teacher.page.locator("#glance .unanswered-groups")).to_contain_text("Hello, web")
+    assert same_load()
+    for person in (ana, teacher):
+        person.assert_stayed_home()
+
+
+def test_the_stuck_card_appears_for_a_learner_who_made_no_progress_while_others_did(class_people, class_site):
+    ana, bo, cy, teacher = class_people(), class_people(), class_people(), class_people()
+    for learner, nickname in ((ana, "Ana"), (bo, "Bo"), (cy, "Cy")):
+        joins_on_the_chapter(learner, nickname)
+    teacher_logs_in(teacher)
+    same_load = stays_on_the_page(teacher)
+    cards = teacher.page.locator("#glance .stuck-card")
+    expect(cards).to_have_count(0)
+    class_site.clock.t += 12 * 60                      # twelve minutes pass, in the kit's clock
+    for learner in (bo, cy):
+        learner.submit(learner.page.locator("a[rel=next]").first)
+    expect(cards).to_have_count(1)
+    expect(cards.first).to_contain_text("Ana")
+    expect(cards.first).to_contain_text("Hello, web")
+    expect(cards.first).to_contain_text("No progress for 12 minutes")
+    positions = teacher.page.locator("#glance svg.chart-positions title")
+    expect(positions.filter(has_text="Hello, web")).to_have_text(re.compile(r"— 1$"))
+    expect(positions.filter(has_text="Routes and variables")).to_have_text(re.compile(r"— 2$"))
+    assert same_load()
+    teacher.assert_stayed_home()

@@ -266,7 +266,9 @@ def test_questions_answers_and_comments_are_escaped_in_the_teacher_view(site, pa
     ana = join(site, "Ana")
     exchange = ask(site, "Ana", "Q " + payload, answer="A " + payload)
     ana.post("/me/feedback", {"exchange": exchange, "helpful": "no", "comment": "C " + payload})
-    page = teacher(site).get("/teacher").text
+    the_teacher = teacher(site)
+    assert_escaped(the_teacher.get("/teacher").text, "Q " + payload)      # the glance's stuck card
+    page = the_teacher.get("/teacher/answers").text
     for text in ("Q " + payload, "A " + payload, "C " + payload):
         assert_escaped(page, text)
 
@@ -421,10 +423,13 @@ def test_teacher_view_shows_topics_unhelpful_answers_and_progress(site):
     ask(site, "Ana", "And variables?", url=ROUTES + "#s-routes")
     ana.post("/me/feedback", {"exchange": exchange, "helpful": "no", "comment": "I am lost"})
     ana.post("/progress", {"pack": "club", "doc": "w/01-start", "done": "1"})
-    page = teacher(site).get("/teacher").text
+    the_teacher = teacher(site)
+    page = the_teacher.get("/teacher/questions").text
     assert re.search(r'<a href="/p/club/w/02-routes">Routes</a> <span class="meta">2 questions', page)
+    page = the_teacher.get("/teacher/answers").text
     unhelpful = page.split('id="unhelpful"')[1].split("</section>")[0]
     assert "How do routes work?" in unhelpful and "I am lost" in unhelpful and "variables" not in unhelpful
+    page = the_teacher.get("/teacher/progress").text
     row = re.search(r'<th scope="row">Ana</th>(.*?)</tr>', page, re.S).group(1)
     assert re.findall(r'<td class="(done|todo)"', row) == ["done", "todo", "todo"]
 
@@ -436,7 +441,7 @@ def test_teacher_view_lists_the_answers_that_used_code_not_in_the_material(site)
          "grounded": True, "unsupported": ["app.run_extra()", "<b>x</b>"], "unsupported_share": 0.5},
         learner_id(site, "Ana"))
     ask(site, "Ana", "And variables?")
-    page = teacher(site).get("/teacher").text
+    page = teacher(site).get("/teacher/answers").text
     listed = page.split('id="unsupported"')[1].split("</section>")[0]
     assert "How do I start it?" in listed and "variables" not in listed
     assert "<code>app.run_extra()</code>" in listed and "50% of its code-like words" in listed
@@ -599,5 +604,5 @@ def test_a_learner_marks_an_exercise_tried_and_the_teacher_sees_the_count(site):
     refused = learner.post("/exercise-tried", {"pack": "club", "doc": "w/02-routes",
                                                "anchor": "ex-not-here"})
     assert refused.status == 400
-    table = teacher(site).get("/teacher").text
+    table = teacher(site).get("/teacher/progress").text
     assert re.search(r"Tried Tess</th>.*?<td>1</td></tr>", table, re.S), table

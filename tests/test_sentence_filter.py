@@ -305,7 +305,7 @@ def test_the_teacher_sees_the_sentences_learners_did_not_see_and_why(club):
                                    learner_id(club, "Ana"))
     store_of(club).record_exchange({"question": "And routes?", "mode": "explain", "answer": "A route.",
                                     "grounded": True, "dropped": []}, learner_id(club, "Ana"))
-    page = teacher(club).get("/teacher").text
+    page = teacher(club).get("/teacher/answers").text
     listed = page.split('id="dropped"')[1].split("</section>")[0]
     assert "How do I add an admin?" in listed and "And routes?" not in listed
     assert "Run `sudo adduser`." in listed and "(unsupported: sudo adduser)" in listed and "(filler)" in listed

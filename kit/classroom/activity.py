@@ -37,6 +37,7 @@ class ClassActivity:
         self.version = 0
         self._learners: dict[str, LearnerActivity] = {}
         self._asks: deque[dict] = deque(maxlen=RECENT_ASKS)
+        self.closed = False
 
     def _learner(self, learner_id: str) -> LearnerActivity:
         return self._learners.setdefault(learner_id, LearnerActivity())
@@ -98,10 +99,18 @@ class ClassActivity:
             return max(0, math.ceil(minutes * 60 - (now - since)))
 
     def wait_for_change(self, version: int, timeout: float) -> int:
-        """The version once it differs from `version`, or the same one after `timeout` seconds."""
+        """The version once it differs from `version` (or the kit is stopping), or the same one
+        after `timeout` seconds."""
         with self._changed:
-            self._changed.wait_for(lambda: self.version != version, timeout=timeout)
+            self._changed.wait_for(lambda: self.version != version or self.closed, timeout=timeout)
             return self.version
+
+    def close(self) -> None:
+        """The kit is stopping: whoever waits for a change stops waiting (a live page's stream
+        ends now, so the server's stop does not wait for it)."""
+        with self._changed:
+            self.closed = True
+            self._changed.notify_all()
 
     def learners(self) -> dict[str, LearnerActivity]:
         """A copy of every learner's activity, for the glance."""

@@ -120,34 +120,40 @@ TOPIC_WINDOW = 2000         # newest exchanges counted for the most-asked topics
 HISTORY_LIMIT = 200         # exchanges shown on a learner's /me (the export has them all)
 
 
-def live_questions(exchanges: list[dict], nicknames: dict) -> list[dict]:
-    """The teacher's live list: newest first, plain text (templates and teacher.js escape it)."""
+def live_questions(exchanges: list[dict], nicknames: dict, limit: int | None = LIVE_QUESTIONS) -> list[dict]:
+    """The teacher's list of questions: newest first, plain text (templates escape it)."""
     return [{"id": x.get("id"), "at": when(x.get("at")),
              "nickname": nicknames.get(x.get("learner"), ""), "question": x.get("question", ""),
              "mode": x.get("mode", ""), "grounded": bool(x.get("grounded"))}
-            for x in exchanges[:LIVE_QUESTIONS]]
+            for x in exchanges[:limit]]
 
 
-def teacher_view(store, titles, workshops: list[dict]) -> dict:
-    """Everything the teacher's page shows, from the store (`titles(pack, slug)` names a page)."""
-    learners = store.learners()
-    nicknames = {learner["id"]: learner["nickname"] for learner in learners}
-    exchanges = store.exchanges(limit=TOPIC_WINDOW)
-    unhelpful = [{**x, "nickname": nicknames.get(x.get("learner"), ""), "comment": feedback_of(x)[1]}
-                 for x in exchanges if feedback_of(x)[0] is False]
-    unsupported = [{**x, "nickname": nicknames.get(x.get("learner"), "")}
-                   for x in exchanges if x.get("unsupported")][:LIVE_QUESTIONS]
-    dropped = [{**x, "nickname": nicknames.get(x.get("learner"), "")}
-               for x in exchanges if x.get("dropped")][:LIVE_QUESTIONS]
+def answers_to_check(exchanges: list[dict], nicknames: dict) -> dict:
+    """The answers a teacher should read: marked unhelpful (with the comment), with code not in
+    the material, with sentences the kit held back; newest first."""
+    named = [{**x, "nickname": nicknames.get(x.get("learner"), "")} for x in exchanges]
+    return {"unhelpful": [{**x, "comment": feedback_of(x)[1]} for x in named if feedback_of(x)[0] is False],
+            "unsupported": [x for x in named if x.get("unsupported")][:LIVE_QUESTIONS],
+            "dropped": [x for x in named if x.get("dropped")][:LIVE_QUESTIONS]}
+
+
+def notices(store) -> dict:
+    """What the teacher must know about the data files."""
     # Damage is told from the set-aside files (damage_notices.py), so it survives a restart;
     # this start's own words about them would only repeat it.
-    return {"questions": live_questions(exchanges, nicknames),
-            "topics": most_asked_topics(exchanges, titles), "unhelpful": unhelpful,
-            "unsupported": unsupported, "dropped": dropped,
-            "table": progress_table(learners, store.all_progress(), workshops),
-            "notices": [w for w in store.warnings if ".damaged-" not in w],
-            "damage": store.damage_notices(), "modes": MODES, "announcement_max": ANNOUNCEMENT_MAX,
-            "languages": LANGUAGES}
+    return {"notices": [w for w in store.warnings if ".damaged-" not in w], "damage": store.damage_notices()}
+
+
+def settings_form_choices() -> dict:
+    return {"modes": MODES, "announcement_max": ANNOUNCEMENT_MAX, "languages": LANGUAGES}
+
+
+def page_of(items: list, page: int, per_page: int) -> dict:
+    """One page of a long list: {items, page, pages, total} (a page past the end is the last)."""
+    pages = max(1, -(-len(items) // per_page))
+    page = min(max(page, 1), pages)
+    return {"items": items[(page - 1) * per_page:page * per_page], "page": page, "pages": pages,
+            "total": len(items)}
 
 
 def learner_progress(workshops: list[dict], chapters_done, url_of) -> list[dict]:

@@ -76,6 +76,8 @@ def serve(data, content, port, lan, threads):
         from kit.tutor.engines.embedded import stop_workers
         if local_token is not None:
             withdraw(settings.data_dir, local_token)
+        if app is not None:
+            app.extensions["activity"].close()      # live teacher pages' streams end now
         if server is not None:
             server.close()              # waits for requests in flight, their writes included
         stop_workers()

@@ -84,11 +84,12 @@ def learner_required(view):
 
 
 def teacher_required(view):
-    """Teacher pages redirect to the login; data (JSON, CSV) and forms get a 403."""
+    """Teacher pages redirect to the login; data (JSON, CSV, event streams) and forms get a 403."""
     @wraps(view)
     def wrapper(*args, **kwargs):
         if not is_teacher():
-            if request.method == "GET" and not request.path.endswith((".json", ".csv")):
+            if (request.method == "GET" and not request.path.endswith((".json", ".csv"))
+                    and "text/event-stream" not in request.headers.get("Accept", "")):
                 return redirect(url_for("kit.teacher_login") + "?" + urlencode({"next": here()}), 303)
             abort(403, gettext("This is for the teacher: log in with the teacher PIN at /teacher/login."))
         return view(*args, **kwargs)

@@ -1,42 +1,34 @@
-/* Keeps the teacher's list of questions fresh: every 5 s it asks /teacher/questions.json and
-   rebuilds the list with textContent (what learners typed is never parsed as HTML). Without
+/* Keeps the teacher's glance live: an EventSource on /teacher/live receives the glance, drawn
+   and escaped by the server, each time the class changes, and swaps it in (no reload). The
+   server ends each stream after a minute and EventSource reconnects by itself; if the kit
+   refuses one (too many live pages, a restart), the page tries again a little later. Without
    JavaScript the page has a "Refresh now" link instead. */
 (function () {
   "use strict";
-  var list = document.querySelector(".live-questions");
-  if (!list || !window.fetch) { return; }
-  var empty = document.querySelector(".live-empty");
-  var wordsMeta = document.querySelector("meta[name=ui-text]");   /* words in the teacher's language */
-  var words = {};
-  try { words = JSON.parse(wordsMeta.getAttribute("content")); } catch (e) { /* English below */ }
-  var notInLibrary = words.not_in_library_short || "not in the library";
-  var modeNames = words.modes || {};
+  var glance = document.getElementById("glance");
+  if (!glance || !window.EventSource) { return; }
+  var state = document.querySelector(".live-state");
+  var source = null;
 
-  function item(q) {
-    var li = document.createElement("li");
-    var meta = document.createElement("span");
-    meta.className = "meta";
-    meta.textContent = q.at + " · " + q.nickname + " · " + (modeNames[q.mode] || q.mode) + (q.grounded ? "" : " · " + notInLibrary);
-    var text = document.createElement("span");
-    text.className = "question";
-    text.textContent = q.question;
-    li.appendChild(meta);
-    li.appendChild(document.createTextNode(" "));
-    li.appendChild(text);
-    return li;
+  function connect() {
+    source = new EventSource(glance.getAttribute("data-live"));
+    source.addEventListener("glance", function (event) {
+      var html = JSON.parse(event.data).html;
+      var open = [].map.call(glance.querySelectorAll("details[open]"), function (d) { return d.className; });
+      glance.innerHTML = html;
+      open.forEach(function (name) {   /* keep what the teacher had opened */
+        var details = glance.querySelector("details." + name.split(" ")[0]);
+        if (details) { details.open = true; }
+      });
+      glance.setAttribute("data-updated", String(Date.now()));
+      if (state) { state.hidden = false; }
+    });
+    source.addEventListener("error", function () {
+      if (source.readyState === EventSource.CLOSED) {   /* refused: not retried by the browser */
+        if (state) { state.hidden = true; }
+        window.setTimeout(connect, 10000);
+      }
+    });
   }
-
-  function refresh() {
-    fetch(list.getAttribute("data-source"), {credentials: "same-origin", headers: {"Accept": "application/json"}})
-      .then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (questions) {
-        if (!questions) { return; }
-        while (list.firstChild) { list.removeChild(list.firstChild); }
-        questions.forEach(function (q) { list.appendChild(item(q)); });
-        if (empty) { empty.hidden = questions.length > 0; }
-      })
-      .catch(function () { /* the kit may be restarting: try again on the next tick */ });
-  }
-
-  window.setInterval(refresh, 5000);
+  connect();
 })();

@@ -1,0 +1,89 @@
+"""The teacher's glance, live: the three answers (kit/classroom/glance.py) rendered as one HTML
+fragment, and a Server-Sent Events stream that pushes it again whenever the class changes.
+
+Each stream holds one waitress thread, so it is bounded: it wakes on a change (a page opened, a
+question, a tick, an answer) or every TICK_S (time passing makes learners look stuck), sends the
+fragment only when it changed, and ends after STREAM_S; the browser's EventSource reconnects after
+`retry`. At most MAX_STREAMS run at once (a teacher's laptop and phone, a projector); another
+gets 503 and its page tries again later, keeping the last picture.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+from flask import Response, abort, current_app, render_template, stream_with_context
+
+from kit.classroom import glance
+from kit.library import catalog
+from kit.web import charts
+from kit.web.identity import activity, index_db, store, workshops
+from kit.web.locale import _
+from kit.web.sse import SSE_HEADERS, format_event
+
+STREAM_S = 50          # one stream's life; EventSource reconnects after RETRY_MS
+RETRY_MS = 1000
+TICK_S = 5             # render again at least this often, changed or not
+MAX_STREAMS = 3
+LATEST_QUESTIONS = 5   # on the glance; the full list is /teacher/questions
+
+
+def init_live(app) -> None:
+    """The app's count of open live streams (each holds a waitress thread)."""
+    app.extensions["live_streams"] = threading.BoundedSemaphore(MAX_STREAMS)
+    app.jinja_env.globals["charts"] = charts
+
+
+def _title(pack: str, slug: str) -> str | None:
+    return catalog.document_title(index_db(), pack, slug)
+
+
+def glance_view() -> dict:
+    """What the glance shows, now."""
+    the_store, now = store(), activity().now()
+    learners = the_store.learners()
+    nicknames = {learner["id"]: learner["nickname"] for learner in learners}
+    doings = activity().learners()
+    exchanges = the_store.exchanges(limit=2000)
+    asks = activity().recent_asks()
+    latest = ([{**ask, "nickname": nicknames.get(ask["learner"], ""),
+                "step_title": _title(*ask["step"]) if ask["step"] else ""} for ask in asks[:LATEST_QUESTIONS]]
+              or [{"nickname": nicknames.get(x.get("learner"), ""), "question": x.get("question", ""),
+                   "mode": x.get("mode", ""), "step_title": ""} for x in exchanges[:LATEST_QUESTIONS]])
+    stuck = glance.who_may_be_stuck(learners, doings, asks, exchanges, now, _title)
+    unanswered = glance.could_not_answer(exchanges, nicknames, _title)
+    return {"where": glance.where_is_the_class(workshops(), learners, the_store.all_progress(), doings),
+            "stuck": stuck[:glance.CARDS_SHOWN], "more_stuck": max(0, len(stuck) - glance.CARDS_SHOWN),
+            "unanswered": unanswered[:glance.GROUPS_SHOWN],
+            "more_unanswered": sum(g["count"] for g in unanswered[glance.GROUPS_SHOWN:]),
+            "latest": latest, "learner_count": len(learners),
+            "most_unanswered": max((g["count"] for g in unanswered), default=0)}
+
+
+def glance_html() -> str:
+    return render_template("teacher/_glance.html", **glance_view())
+
+
+def live_response() -> Response:
+    """The glance as `event: glance` with {"html": …} each time it changes, for STREAM_S."""
+    streams = current_app.extensions["live_streams"]
+    if not streams.acquire(blocking=False):
+        abort(503, _("Too many live teacher pages are open; this one will try again shortly."))
+    the_activity = activity()
+
+    @stream_with_context
+    def stream():
+        yield f"retry: {RETRY_MS}\n\n"
+        sent, ends = None, time.monotonic() + STREAM_S
+        while True:
+            seen = the_activity.version
+            html = glance_html()
+            yield format_event("glance", {"html": html}) if html != sent else ": unchanged\n\n"
+            sent = html
+            left = ends - time.monotonic()
+            if left <= 0 or the_activity.closed:
+                return
+            the_activity.wait_for_change(seen, timeout=min(TICK_S, left))
+    response = Response(stream(), mimetype="text/event-stream", headers=SSE_HEADERS)
+    response.call_on_close(streams.release)    # also when the stream never started
+    return response
