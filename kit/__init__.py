@@ -1,8 +1,8 @@
 """Lantern: an offline learning kit. The map, top down:
 
 app.py      the web app: create_app and every URL          cli/       the `kit` command
-web/        Flask helpers (identity, CSRF, SSE, server,     stick/     the USB stick
-            pages rendered once and served as bytes)
+web/        Flask helpers (the services object, identity,  stick/     the USB stick
+            CSRF, SSE, server, pages rendered once and served as bytes)
 classroom/  learners' and the teacher's saved state
 tutor/      questions answered from the library by a local model (engines/)
 library/    content in, one SQLite index, pages and search out

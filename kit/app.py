@@ -10,30 +10,28 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from flask import (Blueprint, Flask, Response, abort, current_app, flash, jsonify, redirect,
+from flask import (Blueprint, Flask, Response, abort, flash, jsonify, redirect,
                    render_template, request, session, url_for)
 
 from kit.classroom import report
-from kit.classroom.activity import ClassActivity, recorded_and_told
 from kit.classroom.join_poster import FORMATS as QR_FORMATS, join_qr
 from kit.classroom.rules import COMMENT_MAX, NICKNAME_MAX
-from kit.classroom.store import Store
 from kit.library import catalog
-from kit.library.indexer import build_index
-from kit.library.search import KINDS, document_url, search_passages
-from kit.settings import PAGE_THREADS, Settings, load_settings
-from kit.tutor.answering import Tutor, engine_chooser, whole_answer
-from kit.tutor.fair_queue import ModelQueue
+from kit.library.search import KINDS, search_passages
+from kit.library.urls import document_url, pack_url
+from kit.settings import Settings, load_settings
+from kit.tutor.answering import whole_answer
 from kit.web import teacher_pages
 from kit.web.ask_box import ask_context, queued_answer
 from kit.web.csrf import init_csrf, rotate_csrf_token
-from kit.web.document_pages import document_response, init_document_pages
+from kit.web.document_pages import document_response
 from kit.web.errors import init_errors, init_security_headers, show_problem_on
 from kit.web.forms import chapter_from_form, rate_own_answer, search_arguments
 from kit.web.local_api import local_answer, local_caller
-from kit.web.identity import (LEARNER_KEY, TEACHER_KEY, TEACHER_SESSION_S, activity, current_learner, index_db,
-                              init_identity, kit_urls, learner_required, loopback_only, safe_next,
-                              store, teacher_required, workshops)
+from kit.web.identity import (TEACHER_SESSION_S, activity, current_learner, index_db, init_identity, kit_urls,
+                              learner_required, loopback_only, safe_next, store, teacher_required, workshops)
+from kit.web.services import Services, attach, open_services, services
+from kit.web.session_keys import LEARNER_KEY, TEACHER_KEY
 from kit.web.locale import (_, in_learners_language, init_locale, language_response, library_language,
                              picked_language)
 from kit.web.live import init_live, live_response
@@ -42,40 +40,29 @@ from kit.web.fast_lane import FastLane
 from kit.web.slots import init_slots
 from kit.web.static_files import init_static_files
 from kit.web.sse import event_stream_response
-from kit.web.wheels import find_links_response, init_wheels, send_download, setup_context, simple_response
+from kit.web.wheels import find_links_response, send_download, setup_context, simple_response
 
 
 kit = Blueprint("kit", __name__)
 
 
-def create_app(settings: Settings | None = None) -> Flask:
-    """Settings → services (index, store, tutor, model queue) → request set-up → the routes."""
-    settings = settings or load_settings()
+def create_app(settings: Settings | None = None, opened: Services | None = None) -> Flask:
+    """Settings → services (the data folder opened: web/services.py; `kit serve` opens it
+    first) → request set-up → the routes."""
+    settings = settings or (opened.settings if opened else load_settings())
+    opened = opened or open_services(settings)
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
-    app.config.update(LANTERN=settings, MAX_CONTENT_LENGTH=settings.max_request_kb * 1024,
-                      INDEX_REPORT=build_index(settings))
-    # The store keeps the cookie-signing key, so learners stay joined across restarts.
-    app.extensions["store"] = the_store = Store(settings.data_dir / "classroom",
-                                                defaults={"think_first_min": settings.think_first_min,
-                                                          "think_first_minutes": settings.think_first_minutes})
-    app.extensions["activity"] = activity = ClassActivity()
-    app.extensions["tutor"] = Tutor(settings.index_path, engine_chooser(settings),
-                                    recorded_and_told(the_store.record_exchange, activity),
-                                    think_first_min=settings.think_first_min)
-    # One model, shared fairly: running answers hold a thread each, pages keep PAGE_THREADS.
-    app.extensions["model_queue"] = ModelQueue(
-        slots=settings.model_slots,
-        max_waiting=max(1, settings.threads - PAGE_THREADS - settings.model_slots))
-    app.secret_key = the_store.secret_key()
+    app.config.update(LANTERN=settings, MAX_CONTENT_LENGTH=settings.max_request_kb * 1024)
+    app.secret_key = opened.store.secret_key()
     app.config.update(SESSION_COOKIE_NAME="lantern", SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax", PERMANENT_SESSION_LIFETIME=timedelta(days=365))
+    attach(app, opened)
+    app.jinja_env.globals.update(document_url=document_url, pack_url=pack_url)   # the one URL scheme
     init_csrf(app)
     init_identity(app)
     init_security_headers(app)
     init_errors(app)
-    init_wheels(app, settings)
     init_slots(app)
-    init_document_pages(app)
     init_locale(app)
     init_live(app)
     app.wsgi_app = FastLane(app.wsgi_app, app)     # cached pages for no one in particular
@@ -145,7 +132,7 @@ def ask_api():
 def ask_cancel():
     """The Cancel button: leave the queue (the waiting stream ends with a message)."""
     learner = current_learner()
-    return jsonify(cancelled=bool(learner) and current_app.extensions["model_queue"].cancel(learner["id"]))
+    return jsonify(cancelled=bool(learner) and services().model_queue.cancel(learner["id"]))
 
 
 @kit.get("/ask")

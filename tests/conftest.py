@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from kit.app import create_app
+from kit.web.services import Services, services_of
 from kit.web.server import make_server
 from kit.settings import load_settings
 from tests.engine_state import SHARED_ENGINE_DIR
@@ -127,6 +128,11 @@ class LiveServer:
     url: str
     app: object
 
+    @property
+    def services(self) -> Services:
+        """The running app's store, tutor, queue, caches (kit/web/services.py)."""
+        return services_of(self.app)
+
     def get(self, path: str) -> tuple[int, dict, str]:
         """(status, headers, body text) — errors are returned, not raised."""
         try:
@@ -155,8 +161,7 @@ def serve():
 
     yield start
     for server, thread, app in servers:
-        if "activity" in app.extensions:     # live teacher streams end instead of being waited for
-            app.extensions["activity"].close()
+        services_of(app).activity.close()     # live teacher streams end instead of being waited for
         # close from inside waitress's own loop, so it is not left waiting on closed sockets
         try:
             server.trigger.pull_trigger(server.close)
@@ -166,8 +171,7 @@ def serve():
             pass
         thread.join(timeout=5)
         server.task_dispatcher.shutdown()
-        if "store" in app.extensions:     # its files may be opened again by the next app
-            app.extensions["store"].close()
+        services_of(app).close()     # its files may be opened again by the next app
 
 
 @pytest.fixture(scope="session")

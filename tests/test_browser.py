@@ -182,7 +182,7 @@ def tutor_site(serve, bundled_content, tmp_path):
     site = serve(load_settings(environ={}, engine_dir=SHARED_ENGINE_DIR,
                           content_dirs=(bundled_content,), data_dir=tmp_path / "data",
                                engine="embedded"))
-    site.app.extensions["tutor"].answer_tokens = 12
+    site.services.tutor.answer_tokens = 12
     return site
 
 

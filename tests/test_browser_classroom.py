@@ -30,7 +30,7 @@ CHAPTER = "/p/first-web-app/flask-workshop/02-hello-web"
 def site(serve, bundled_content, tmp_path):
     site = serve(load_settings(environ={}, engine_dir=SHARED_ENGINE_DIR,
                           content_dirs=(bundled_content,), data_dir=tmp_path / "data"))
-    site.app.extensions["store"].set_teacher_pin(PIN)
+    site.services.store.set_teacher_pin(PIN)
     return site
 
 
@@ -135,7 +135,7 @@ def test_teacher_list_shows_new_questions_without_a_reload(people, site):
     learner_joins_and_works_on_a_chapter(learner, "Bo")
     teacher_logs_in(teacher)
     expect(teacher.page.locator(".live-empty")).to_be_visible()
-    store = site.app.extensions["store"]
+    store = site.services.store
     bo = next(x["id"] for x in store.learners() if x["nickname"] == "Bo")
     store.record_exchange({"question": "<img src=x onerror=alert(1)> why 404?", "mode": "debug",
                            "passages": [], "answer": "", "grounded": False}, bo)
@@ -156,7 +156,7 @@ def asking_site(serve, bundled_content, tmp_path):
     site = serve(load_settings(environ={}, engine_dir=SHARED_ENGINE_DIR,
                           content_dirs=(bundled_content,), data_dir=tmp_path / "data",
                                engine="embedded", model_slots=1))
-    site.app.extensions["store"].set_teacher_pin(PIN)
+    site.services.store.set_teacher_pin(PIN)
     return site
 
 
@@ -172,7 +172,7 @@ def model_held(asking_site):
     from kit.tutor.engines.embedded import model_busy
     from tests.test_queue_http import (HOLDERS_QUESTION, LONG_ANSWER, SHORT_ANSWER,
                                        Learner as HttpLearner)
-    tutor, answers = asking_site.app.extensions["tutor"], []
+    tutor, answers = asking_site.services.tutor, []
     tutor.answer_tokens, tutor.stop_loops = LONG_ANSWER, False   # it loops to the cap, unguarded
     holder = HttpLearner(asking_site, "Holder", answers).ask(HOLDERS_QUESTION)
     assert holder.status == 200, holder.body

@@ -48,7 +48,7 @@ def site(library_dirs, make_settings, serve):
     write_pack(library_dirs[0], "noeuds", CHAPITRES,
                pack_toml=PACK_TOML.format(title="Nœuds").replace('language = "en"', 'language = "fr"'))
     site = serve(make_settings(engine_dir=SHARED_ENGINE_DIR, engine="embedded"))
-    site.app.extensions["tutor"].answer_tokens = 12
+    site.services.tutor.answer_tokens = 12
     return site
 
 
@@ -137,7 +137,7 @@ def test_an_arabic_page_reads_right_to_left(site, context, tmp_path, width, heig
 
 
 def test_the_teacher_reads_the_class_view_in_french(site, context):
-    site.app.extensions["store"].set_teacher_pin("2468")
+    site.services.store.set_teacher_pin("2468")
     learner = context("fr-FR")
     learner.goto(site.url + "/join")
     learner.fill("#nickname", "Awa")

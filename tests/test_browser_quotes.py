@@ -127,7 +127,7 @@ def club_site(serve, bundled_content, tmp_path):
     content = write_pack(tmp_path / "content")
     site = serve(load_settings(environ={}, engine_dir=SHARED_ENGINE_DIR, content_dirs=(bundled_content, content),
                                data_dir=tmp_path / "data", engine="embedded"))
-    site.app.extensions["tutor"].answer_tokens = 60
+    site.services.tutor.answer_tokens = 60
     files = [p for root in (bundled_content, content) for p in root.rglob("*") if p.is_file()
              and p.suffix in (".md", ".txt", ".srt", ".vtt", ".toml")]
     site.material = " " + " ".join(" ".join(tokens(p.read_text(encoding="utf-8"))) for p in files) + " "

@@ -36,8 +36,8 @@ class Clock:
 def site(serve, bundled_content, tmp_path):
     site = serve(load_settings(environ={"LANTERN_THINK_FIRST_MINUTES": "5"}, engine_dir=SHARED_ENGINE_DIR,
                                content_dirs=(bundled_content,), data_dir=tmp_path / "data"))
-    site.app.extensions["store"].set_teacher_pin(PIN)
-    site.clock = site.app.extensions["activity"].now = Clock()
+    site.services.store.set_teacher_pin(PIN)
+    site.clock = site.services.activity.now = Clock()
     return site
 
 
@@ -82,8 +82,8 @@ def class_site(serve, bundled_content, tmp_path):
     """No think-first timer: learners ask at once."""
     site = serve(load_settings(environ={}, engine_dir=SHARED_ENGINE_DIR,
                                content_dirs=(bundled_content,), data_dir=tmp_path / "data"))
-    site.app.extensions["store"].set_teacher_pin(PIN)
-    site.clock = site.app.extensions["activity"].now = Clock()
+    site.services.store.set_teacher_pin(PIN)
+    site.clock = site.services.activity.now = Clock()
     return site
 
 

@@ -46,7 +46,7 @@ def site(library_dirs, make_settings, serve):
 
 
 def store_of(site) -> Store:
-    return site.app.extensions["store"]
+    return site.services.store
 
 
 def join(site, nickname: str) -> WebClient:
@@ -450,7 +450,7 @@ def test_teacher_view_lists_the_answers_that_used_code_not_in_the_material(site)
 
 def test_teacher_view_lists_store_warnings_and_notices(site):
     store_of(site).warnings.append("class.json was damaged; the last good copy was loaded.")
-    site.app.extensions["notices"] = ["Data is kept in a per-user folder."]
+    site.services.notices = ["Data is kept in a per-user folder."]
     page = teacher(site).get("/teacher").text
     assert "class.json was damaged" in page and "per-user folder" in page
 

@@ -32,7 +32,7 @@ def test_lantern_think_first_min_reaches_the_web_apps_ask_box(serve, bundled_con
     settings = load_settings(environ={"LANTERN_THINK_FIRST_MIN": "55"}, content_dirs=(bundled_content,),
                              data_dir=tmp_path / "data")
     site = serve(settings)
-    assert site.app.extensions["store"].class_settings()["think_first_min"] == 55
+    assert site.services.store.class_settings()["think_first_min"] == 55
     learner = WebClient(site.url)
     assert learner.post("/join", {"nickname": "Ana", "next": "/ask"}).status == 303
     page = learner.get("/ask").text

@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from kit.app import create_app
+from kit.web.services import services_of
 from kit.cli import main
 from kit.library.indexer import build_index, connect
 from kit.library.search import search_passages
@@ -98,7 +99,7 @@ def page(make_settings):
         return response.get_data(as_text=True)
     yield get
     for app in apps:
-        app.extensions["store"].close()
+        services_of(app).close()
 
 
 def search(make_settings, query: str, pack: str | None = None) -> list[str]:

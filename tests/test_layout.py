@@ -7,6 +7,10 @@ stays the layout there is:
 - only kit/app.py and kit/web/ import Flask (or werkzeug); only kit/cli/ imports click;
 - every URL is defined in kit/app.py, and its views catch no errors: errors carry their status
   (kit/errors.py) and kit/web/errors.py answers them;
+- a document URL (/p/<pack>/<slug>) is built and read in kit/library/urls.py only (Python and
+  templates), and app.py's routes match what it builds;
+- the app's services are one typed object (kit/web/services.py): no `app.extensions[...]`
+  string keys anywhere else, in kit/ or the tests;
 - no import cycles between modules, counting imports inside functions too.
 """
 from __future__ import annotations
@@ -137,6 +141,64 @@ def test_app_views_map_no_errors_to_responses():
     assert views_catching_errors((KIT / "app.py").read_text(encoding="utf-8")) == []
     caught = 'from x import kit\n@kit.post("/a")\ndef a():\n    try:\n        f()\n    except E:\n        abort(400)\n'
     assert views_catching_errors(caught) == ["a"]
+
+
+def extension_keys(source: str) -> list[str]:
+    """Every `<something>.extensions[...]` (or `.extensions.get(...)`) look-up in `source`."""
+    return [ast.unparse(node) for node in ast.walk(ast.parse(source))
+            if isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.value, ast.Attribute)
+            and node.value.attr == "extensions"]
+
+
+def test_services_are_read_as_attributes_not_extension_keys():
+    wiring = KIT / "web" / "services.py"
+    files = [p for p in [*KIT.rglob("*.py"), *KIT.parent.joinpath("tests").rglob("*.py")] if p != wiring]
+    found = {str(p.relative_to(KIT.parent)): keys for p in files
+             if (keys := extension_keys(p.read_text(encoding="utf-8")))}
+    assert not found, found
+    assert extension_keys('store = site.app.extensions["store"]') == ["site.app.extensions['store']"]
+    assert extension_keys('app.extensions.get("notices", [])') == ["app.extensions.get"]
+
+
+URLS = KIT / "library" / "urls.py"
+
+
+def document_url_spellings(source: str) -> list[str]:
+    """The strings (not docstrings) in Python `source` that spell the document URL prefix."""
+    tree = ast.parse(source)
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef)) and node.body
+                  and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+    routes = {id(d.args[0]) for node in ast.walk(tree) for d in getattr(node, "decorator_list", [])
+              if isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute) and d.func.attr in ROUTE_DECORATORS
+              and d.args}
+    return [ast.unparse(node) for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and "/p/" in node.value
+            and id(node) not in docstrings | routes]
+
+
+def test_document_urls_are_built_in_one_module():
+    found = {str(p.relative_to(KIT)): spelled for p in KIT.rglob("*.py")
+             if p != URLS and (spelled := document_url_spellings(p.read_text(encoding="utf-8")))}
+    found |= {str(p.relative_to(KIT)): ["/p/"] for p in (KIT / "web" / "templates").rglob("*.html")
+              if "/p/" in p.read_text(encoding="utf-8")}
+    assert not found, found
+    assert document_url_spellings('"""A /p/x docstring."""\nurl = f"/p/{pack}/{slug}"\n') == ["'/p/'"]
+
+
+def test_the_document_url_helper_and_the_routes_agree():
+    from flask import Flask
+
+    from kit.app import kit
+    from kit.library.urls import document_of, document_url, pack_url
+    app = Flask(__name__)
+    app.register_blueprint(kit)
+    router = app.url_map.bind("kit.local")
+    assert router.match(document_url("knots", "w/01-bowline.html")) == (
+        "kit.document_page", {"pack_id": "knots", "slug": "w/01-bowline.html"})
+    assert router.match(pack_url("knots")) == ("kit.pack_page", {"pack_id": "knots"})
+    assert document_of(document_url("knots", "w/01-bowline.html")) == ("knots", "w/01-bowline.html")
+    assert document_of("/search") is None
 
 
 def test_there_are_no_import_cycles():

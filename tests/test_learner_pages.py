@@ -72,13 +72,13 @@ def test_a_tick_a_note_and_a_language_show_on_the_very_next_request(site):
     assert "second-note" in page and "first-note" not in page and "Only you can see it" not in page
     ana.post("/language", {"lang": "fr", "next": ROUTES})
     assert 'lang="fr"' in ana.get(ROUTES).text
-    site.app.extensions["store"].update_class_settings(announcement="Break until ten")
+    site.services.store.update_class_settings(announcement="Break until ten")
     assert "Break until ten" in ana.get(ROUTES).text
 
 
 def test_a_teacher_and_a_stranger_cookie_are_left_to_flask(site):
     lane = site.app.wsgi_app
-    store = site.app.extensions["store"]
+    store = site.services.store
     store.set_teacher_pin("4321")
     teacher = WebClient(site.url)
     assert teacher.post("/teacher/login", {"pin": "4321"}).status == 303
@@ -103,7 +103,7 @@ def test_a_reimported_pack_reaches_a_joined_learner_too(site, library_dirs, make
     chapter = Path(library_dirs[0]) / "club" / "w" / "01-start.md"
     chapter.write_text(CHAPTERS["w/01-start.md"].replace("wombat", "numbat"), encoding="utf-8")
     build_index(make_settings())
-    site.app.extensions["page_cache"].get(("club", "w/01-start", "en"), lambda modified: None)  # stat now
+    site.services.page_cache.get(("club", "w/01-start", "en"), lambda modified: None)  # stat now
     page = ana.get(START).text
     assert "numbat" in page and "wombat" not in page and ">Ana</a>" in page
 
@@ -149,13 +149,13 @@ def test_the_think_first_countdown_is_never_served_stale_and_each_view_is_seen(s
     it is composed by Flask each time; once the tutor is open the page comes from the fast lane,
     which still tells the teacher's glance which step the learner has open; a question restarts
     the countdown on the very next page."""
-    lane, activity = site.app.wsgi_app, site.app.extensions["activity"]
+    lane, activity = site.app.wsgi_app, site.services.activity
     clock = [1_000_000.0]
     activity.now = lambda: clock[0]
-    site.app.extensions["store"].update_class_settings(think_first_minutes=1)
+    site.services.store.update_class_settings(think_first_minutes=1)
     ana = join(site, "Ana")
     ana.get(ROUTES)                                         # the welcome message; the clock starts
-    learner = next(x["id"] for x in site.app.extensions["store"].learners() if x["nickname"] == "Ana")
+    learner = next(x["id"] for x in site.services.store.learners() if x["nickname"] == "Ana")
     before = lane.served
     assert 'data-seconds="60"' in ana.get(ROUTES).text
     clock[0] += 30

@@ -10,6 +10,7 @@ import re
 import pytest
 
 from kit.app import create_app
+from kit.web.services import services_of
 from kit.library.catalog import book_key, language_name
 
 from tests import test_formats
@@ -74,7 +75,7 @@ def read_as(make_settings):
         return response.get_data(as_text=True)
     yield get
     for app in apps:
-        app.extensions["store"].close()
+        services_of(app).close()
 
 
 def titles_in_order(html: str) -> list[str]:

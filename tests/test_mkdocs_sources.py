@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from kit.app import create_app
+from kit.web.services import services_of
 from kit.cli import main
 from kit.library.formats.mkdocs_blocks import plain_consoles, rewrite_blocks
 from kit.library.indexer import build_index
@@ -129,7 +130,7 @@ def page(make_settings):
         return response.get_data(as_text=True)
     yield get
     for app in apps:
-        app.extensions["store"].close()
+        services_of(app).close()
 
 
 def write_tree(root: Path, files: dict[str, str]) -> Path:

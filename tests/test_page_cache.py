@@ -169,7 +169,7 @@ def test_the_fast_lane_leaves_learners_other_urls_and_unknown_pages_to_flask(sit
 # -- render once, invalidated by re-indexing ----------------------------------------------------
 
 def test_a_reimported_pack_shows_its_new_text_within_half_a_second(site, library_dirs, make_settings):
-    cache = site.app.extensions["page_cache"]
+    cache = site.services.page_cache
     assert cache.recheck_s <= 0.5              # the bound README promises
     before = anonymous(site, START)
     assert b"wombat" in before.body
@@ -189,7 +189,7 @@ def test_a_reimported_pack_shows_its_new_text_within_half_a_second(site, library
 
 
 def test_a_page_is_rendered_once_then_served_from_the_cache(site):
-    cache = site.app.extensions["page_cache"]
+    cache = site.services.page_cache
     for _ in range(3):
         anonymous(site, START)
     join(site, "Ana").get(START)
@@ -247,7 +247,7 @@ def test_a_page_for_nobody_in_particular_carries_nothing_of_a_learner(site):
 
 def test_the_teachers_announcement_reaches_every_page_at_once(site):
     before = anonymous(site, ROUTES)
-    site.app.extensions["store"].update_class_settings(announcement="Break until ten")
+    site.services.store.update_class_settings(announcement="Break until ten")
     after = anonymous(site, ROUTES)
     assert "Break until ten" in after.text and after.headers["etag"] != before.headers["etag"]
     assert "Break until ten" in join(site, "Ana").get(ROUTES).text

@@ -160,7 +160,7 @@ class Learner:
 
     @property
     def id(self) -> str:
-        store = self.site.app.extensions["store"]
+        store = self.site.services.store
         return next(x["id"] for x in store.learners() if x["nickname"] == self.nickname)
 
     def ask(self, question: str, **fields) -> Answer:
@@ -180,8 +180,8 @@ def site(serve, bundled_content, tmp_path):
     site = serve(load_settings(environ={}, engine_dir=SHARED_ENGINE_DIR,
                           content_dirs=(bundled_content,), data_dir=tmp_path / "data",
                                engine="embedded", model_slots=1))
-    site.app.extensions["tutor"].answer_tokens = SHORT_ANSWER
-    site.app.extensions["store"].set_teacher_pin(PIN)
+    site.services.tutor.answer_tokens = SHORT_ANSWER
+    site.services.store.set_teacher_pin(PIN)
     return site
 
 
@@ -195,7 +195,7 @@ def learners(site):
     yield lambda nickname: Learner(site, nickname, answers)
     for answer in answers:
         answer.hang_up()
-    queue, deadline = site.app.extensions["model_queue"], time.monotonic() + 30
+    queue, deadline = site.services.model_queue, time.monotonic() + 30
     while (queue.snapshot() or model_busy()) \
             and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -204,7 +204,7 @@ def learners(site):
 @pytest.fixture
 def holder(site, learners) -> Answer:
     """The model's one slot, taken by a long answer that is already streaming."""
-    tutor = site.app.extensions["tutor"]
+    tutor = site.services.tutor
     tutor.answer_tokens, tutor.stop_loops = LONG_ANSWER, False   # SmolLM2 loops to the cap here
     answer = learners("Holder").ask(HOLDERS_QUESTION)
     assert answer.status == 200, answer.body
@@ -293,7 +293,7 @@ def test_a_learner_with_a_question_waiting_cannot_ask_another(learners, holder):
 
 
 def test_a_full_queue_refuses_with_retry_after_and_frees_no_place(site, learners, holder):
-    site.app.extensions["model_queue"].max_waiting = 1
+    site.services.model_queue.max_waiting = 1
     bo_learner = learners("Bo")
     bo = bo_learner.ask(COVERED[0])
     bo.first("queue")
@@ -302,7 +302,7 @@ def test_a_full_queue_refuses_with_retry_after_and_frees_no_place(site, learners
     assert cy.status == 429
     assert "1 question waiting" in cy.json()["error"]
     assert cy.headers["retry-after"] == "60"
-    waiting = [t["learner"] for t in site.app.extensions["model_queue"].snapshot()
+    waiting = [t["learner"] for t in site.services.model_queue.snapshot()
                if t["state"] == "waiting"]
     assert waiting == [bo_learner.id]
     holder.hang_up()
@@ -425,7 +425,7 @@ def asked(learners):
 
 def test_the_exchange_is_in_the_store_under_the_learner(site, asked):
     bo, answer = asked
-    record, = site.app.extensions["store"].exchanges(bo.id)
+    record, = site.services.store.exchanges(bo.id)
     assert record["question"] == COVERED[2] and record["learner"] == bo.id
     assert record["answer"] == answer.text() != ""
     assert record["passages"] == [{"url": s["url"], "score": s["score"]}

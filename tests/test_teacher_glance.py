@@ -36,8 +36,8 @@ class Clock:
 def site(serve, bundled_content, tmp_path):
     site = serve(load_settings(environ={}, engine_dir=SHARED_ENGINE_DIR,
                                content_dirs=(bundled_content,), data_dir=tmp_path / "data"))
-    site.app.extensions["store"].set_teacher_pin(PIN)
-    site.clock = site.app.extensions["activity"].now = Clock()
+    site.services.store.set_teacher_pin(PIN)
+    site.clock = site.services.activity.now = Clock()
     return site
 
 
@@ -91,7 +91,7 @@ def test_where_is_the_class_counts_learners_per_chapter(site):
 def test_a_learner_the_kit_has_not_seen_reading_is_placed_after_their_last_tick(site):
     dee = joined(site, "Dee")
     assert dee.post("/progress", {"pack": PACK, "doc": "flask-workshop/01-setting-up", "done": "1"}).status == 303
-    site.app.extensions["activity"]._learners.clear()          # as after a restart of the kit
+    site.services.activity._learners.clear()          # as after a restart of the kit
     assert re.search(r"Hello, web: <span class=\"nicknames\">Dee</span>", glance_of(site))
 
 
@@ -216,7 +216,7 @@ def test_a_learner_cannot_open_the_live_stream(site):
 
 
 def test_the_long_lists_are_behind_links_a_page_at_a_time(site):
-    store = site.app.extensions["store"]
+    store = site.services.store
     ids = [store.create_learner(f"Learner {n:02d}")["id"] for n in range(30)]
     for n in range(60):
         store.record_exchange({"question": f"Question number {n:02d}", "mode": "explain",

@@ -30,8 +30,8 @@ class Clock:
 def site(serve, bundled_content, tmp_path):
     site = serve(load_settings(environ={"LANTERN_THINK_FIRST_MINUTES": "5"}, engine_dir=SHARED_ENGINE_DIR,
                                content_dirs=(bundled_content,), data_dir=tmp_path / "data"))
-    site.app.extensions["store"].set_teacher_pin(PIN)
-    site.clock = site.app.extensions["activity"].now = Clock()
+    site.services.store.set_teacher_pin(PIN)
+    site.clock = site.services.activity.now = Clock()
     return site
 
 
@@ -48,7 +48,7 @@ def ask(learner: WebClient, question: str = NOT_IN_LIBRARY, mode: str = "explain
 
 
 def test_the_class_starts_from_lantern_think_first_minutes(site):
-    assert site.app.extensions["store"].class_settings()["think_first_minutes"] == 5
+    assert site.services.store.class_settings()["think_first_minutes"] == 5
 
 
 def test_an_early_question_is_refused_with_the_seconds_left_then_taken_when_the_time_is_up(site):
@@ -138,7 +138,7 @@ def test_a_timer_out_of_range_is_refused_naming_the_field_and_nothing_is_lost(si
     assert response.status == 400
     assert "Minutes on a step before the tutor opens must be a whole number from 0 to 120" in response.text
     assert f'value="{typed}"' in response.text           # what was typed comes back to fix
-    settings = site.app.extensions["store"].class_settings()
+    settings = site.services.store.class_settings()
     assert (settings["think_first_minutes"], settings["announcement"]) == (5, "")
 
 

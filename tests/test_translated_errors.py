@@ -86,7 +86,7 @@ def test_the_french_words_are_the_learners_own_not_the_first_askers(site):
 
 
 def test_a_mode_the_teacher_has_not_allowed_is_named_in_french_and_listed_the_french_way(site):
-    site.app.extensions["store"].update_class_settings(modes=["explain", "debug"])
+    site.services.store.update_class_settings(modes=["explain", "debug"])
     status, error = ask(joined(site), {"question": "reef knot", "mode": "hint", "tried": "x" * 30})
     assert status == 400
     assert error == ("Votre enseignant a réglé le tuteur sur Expliquer et Déboguer pour l’instant ; "
@@ -132,7 +132,7 @@ def test_a_note_too_long_and_a_comment_too_long_are_refused_in_french(site):
 
 
 def test_a_locked_teacher_login_says_how_long_in_french(site):
-    site.app.extensions["store"].set_teacher_pin("4321")
+    site.services.store.set_teacher_pin("4321")
     teacher = browser(site, "fr")
     for _ in range(5):
         teacher.post("/teacher/login", {"pin": "0000", "next": "/teacher"})
@@ -145,7 +145,7 @@ def test_a_locked_teacher_login_says_how_long_in_french(site):
 
 
 def test_the_teachers_settings_form_is_refused_in_french(site):
-    store = site.app.extensions["store"]
+    store = site.services.store
     store.set_teacher_pin("4321")
     teacher = browser(site, "fr")
     assert teacher.post("/teacher/login", {"pin": "4321", "next": "/teacher"}).status == 303

@@ -278,7 +278,7 @@ def test_a_browsers_languages_find_ours_by_their_first_part(header, language):
 
 @pytest.mark.parametrize("header", ["xx", "xx-YY,zz;q=0.8", "garbage;;q=é,,", "*", ";q=0.5"])
 def test_an_unknown_language_falls_back_to_the_class_default(site, header):
-    site.app.extensions["store"].update_class_settings(language="sw")
+    site.services.store.update_class_settings(language="sw")
     page = browser(site, header).get("/")
     assert page.status == 200 and html_lang(page.text) == ("sw", "ltr")
     assert pick_locale("xx", header, "sw") == "sw"
@@ -311,7 +311,7 @@ def test_the_picker_is_on_every_page_and_works_without_javascript(site):
 
 
 def test_a_joined_learners_choice_is_kept_on_their_record(site):
-    store = site.app.extensions["store"]
+    store = site.services.store
     learner = browser(site, "fr")
     assert learner.post("/join", {"nickname": "Ana", "next": "/"}).status == 303
     for path in ("/", REEF):        # REEF: a cached page, its picker a per-person slot
@@ -338,11 +338,11 @@ def test_a_language_picked_before_joining_goes_onto_the_record(site):
     visitor = browser(site)
     visitor.get("/language?lang=sw&next=/")
     assert visitor.post("/join", {"nickname": "Juma", "next": "/"}).status == 303
-    assert site.app.extensions["store"].learners()[0]["language"] == "sw"
+    assert site.services.store.learners()[0]["language"] == "sw"
 
 
 def test_the_teacher_sets_the_class_default(site):
-    store = site.app.extensions["store"]
+    store = site.services.store
     store.set_teacher_pin("4321")
     teacher = browser(site)
     assert teacher.post("/teacher/login", {"pin": "4321", "next": "/teacher"}).status == 303
@@ -382,7 +382,7 @@ def test_cached_pages_are_kept_per_language_and_never_served_across(site):
 def test_a_new_class_default_reaches_cached_pages(site):
     anonymous = browser(site)
     assert html_lang(anonymous.get(REEF).text)[0] == "en"
-    site.app.extensions["store"].update_class_settings(language="fr")
+    site.services.store.update_class_settings(language="fr")
     assert html_lang(anonymous.get(REEF).text)[0] == "fr"
 
 
@@ -408,7 +408,7 @@ def test_plurals_and_dates_follow_the_language(site):
 def test_the_tutors_refusals_and_queue_words_are_in_the_learners_language(site):
     """Words made in the tutor's queue and admission rules (LazyText) are translated when shown,
     for whoever is shown them: the same refusal in French for one learner, English for another."""
-    store = site.app.extensions["store"]
+    store = site.services.store
     french, english = browser(site, "fr"), browser(site, "en")
     for learner, name in ((french, "Awa"), (english, "Ben")):
         assert learner.post("/join", {"nickname": name, "next": "/"}).status == 303

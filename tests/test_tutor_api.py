@@ -92,7 +92,7 @@ class Learner:
         self.web = WebClient(site.url)
         joined = self.web.post("/join", {"nickname": nickname, "next": "/"})
         assert joined.status == 303, joined.text
-        learners = site.app.extensions["store"].learners()
+        learners = site.services.store.learners()
         self.id = next(x["id"] for x in learners if x["nickname"] == nickname)
         self.token = self.web.csrf_token()
 
@@ -119,7 +119,7 @@ def site_with(serve, bundled_content, tmp_path, answer_tokens=SHORT_ANSWER, **se
     site = serve(load_settings(environ={}, engine_dir=SHARED_ENGINE_DIR,
                           content_dirs=(bundled_content,), data_dir=tmp_path / "data",
                                **{"engine": "embedded", **settings}))
-    site.app.extensions["tutor"].answer_tokens = answer_tokens
+    site.services.tutor.answer_tokens = answer_tokens
     return site
 
 
@@ -136,7 +136,7 @@ def learner(site) -> Learner:
 
 def exchanges(site) -> list[dict]:
     """The tutor's exchange log (kept in the class store, per learner), oldest first."""
-    return list(reversed(site.app.extensions["store"].exchanges()))
+    return list(reversed(site.services.store.exchanges()))
 
 
 def wait_for_exchanges(site, count: int, timeout: float = 10) -> list[dict]:
@@ -366,7 +366,7 @@ class HungUp:
 
 
 def model_pool(site):
-    engine, _reason = site.app.extensions["tutor"].engine_provider()
+    engine, _reason = site.services.tutor.engine_provider()
     return engine.pool()
 
 
@@ -377,7 +377,7 @@ def hung_up(serve, bundled_content, tmp_path) -> HungUp:
     site = site_with(serve, bundled_content, tmp_path, answer_tokens=HOLDER_TOKENS)
     # Unguarded: whether SmolLM2 writes the numbers or loops ("You can't." again and again), the
     # answer runs to the cap, which is what this test needs; the loop guard would end it early.
-    site.app.extensions["tutor"].stop_loops = False
+    site.services.tutor.stop_loops = False
     stream = Learner(site).start(HOLDER)
     tokens = []
     for one in stream.events():
@@ -535,7 +535,7 @@ def test_a_worker_killed_mid_answer_ends_it_with_an_error_while_pages_go_on(serv
     site = site_with(serve, bundled_content, tmp_path, answer_tokens=400)
     # Unguarded, so the model's words stream as it makes them and the answer is still going when
     # the first one arrives (the sentence filter may hold or end a guarded answer at once).
-    site.app.extensions["tutor"].stop_loops = False
+    site.services.tutor.stop_loops = False
     ana = Learner(site)
     stream = ana.start({"question": COVERED})
     events = stream.events()
@@ -548,6 +548,6 @@ def test_a_worker_killed_mid_answer_ends_it_with_an_error_while_pages_go_on(serv
     assert site.get("/")[0] == 200 and site.get("/search?q=template")[0] == 200
     record = wait_for_exchanges(site, 1)[0]
     assert "restarting" in record["error"]
-    site.app.extensions["tutor"].answer_tokens = SHORT_ANSWER
+    site.services.tutor.answer_tokens = SHORT_ANSWER
     again = ana.ask(COVERED)
     assert again[-1].name == "done" and any(e.name == "token" for e in again)

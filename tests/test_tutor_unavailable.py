@@ -28,7 +28,7 @@ def test_pages_and_search_work_and_the_ask_box_says_why(serve, bundled_content, 
     no_variant_runs_here(engine_dir)
     site = serve(load_settings(environ={}, content_dirs=(bundled_content,), data_dir=tmp_path / "data",
                                engine="embedded", engine_dir=engine_dir))
-    site.app.extensions["tutor"].warm_up().join(timeout=60)          # what kit serve does at start
+    site.services.tutor.warm_up().join(timeout=60)          # what kit serve does at start
     learner = WebClient(site.url)
     assert learner.post("/join", {"nickname": "Ana", "next": "/"}).status == 303
     page = learner.get(CHAPTER)

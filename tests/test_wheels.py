@@ -119,7 +119,7 @@ def test_pip_in_a_fresh_venv_installs_from_the_kit_with_dependencies_and_hashes(
                           "import lantern_demo_app as a; print(a.VERSION, a.greet())"],
                          capture_output=True, text=True, timeout=60)
     assert run.stdout.strip() == "1.0 hello from the kit"
-    assert site.app.extensions["wheel_fetches"].counts() == [(APP, 1), (LIB, 1)]   # the teacher's view
+    assert site.services.wheel_fetches.counts() == [(APP, 1), (LIB, 1)]   # the teacher's view
 
 
 def test_pip_refuses_a_wheel_whose_hash_differs_from_the_expected(kit_index, fresh_venv, tmp_path):
@@ -299,7 +299,7 @@ def test_the_setup_page_fills_in_the_kits_address_and_lists_the_packages(kit_ind
 
 def test_the_teacher_sees_how_many_computers_fetched_each_package(kit_index, fresh_venv, tmp_path):
     site, _ = kit_index
-    site.app.extensions["store"].set_teacher_pin("4321")
+    site.services.store.set_teacher_pin("4321")
     teacher = WebClient(site.url)
     assert "No computer has fetched a package yet" in _teacher_page(teacher)
     result = pip(fresh_venv, "download", "--no-cache-dir", "-d", tmp_path / "got", "--index-url",
@@ -341,7 +341,7 @@ def test_a_broken_wheelhouse_record_serves_nothing_and_tells_the_teacher(package
     browser = WebClient(site.url)
     assert browser.get(f"/simple/{APP}/").status == 404
     assert "carries no Python packages" in browser.get("/setup").text
-    notices = [str(notice) for notice in site.app.extensions["notices"]]    # as the teacher's page says them
+    notices = [str(notice) for notice in site.services.notices]    # as the teacher's page says them
     assert any("No Python packages are served" in n and "wheelhouse.json" in n and "kit wheels add" in n
                for n in notices), notices
 

@@ -17,6 +17,7 @@ from kit.app import create_app
 from kit.library.indexer import build_index, connect
 from kit.library.search import search_passages
 from kit.settings import load_settings
+from kit.web.services import services_of
 from tests.zim_fixture import ARTICLES, PNG, write_zim
 
 PACK = "test-lighthouses-en"      # slugified from the ZIM's Name metadata
@@ -337,7 +338,8 @@ def test_without_libzim_an_imported_zim_pack_keeps_its_pages_and_search_but_not_
     zim_archive._cached_archive.cache_clear()
     _, _, settings = library
     app = create_app(settings)
-    assert app.config["INDEX_REPORT"].unchanged == len(ARTICLES) and not app.config["INDEX_REPORT"].problems
+    report = services_of(app).index_report
+    assert report.unchanged == len(ARTICLES) and not report.problems
     client = app.test_client()
     assert "Fresnel lens" in client.get(f"/p/{PACK}/A/Lighthouses").get_data(as_text=True)
     assert client.get(f"/p/{PACK}/I/lamp.png").status_code == 404

@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import datetime
 
 from kit.classroom.rules import ANNOUNCEMENT_MAX, settings_with_errors
+from kit.library.urls import document_of, document_url
 from kit.translations import LANGUAGES
 from kit.tutor.question_checks import MODES
 
@@ -36,15 +37,6 @@ def when(value) -> str:
     return ""
 
 
-def document_path(url: str) -> tuple[str, str] | None:
-    """(pack, slug) from a passage url '/p/<pack>/<slug>#anchor', or None."""
-    path = url.split("#", 1)[0]
-    if not path.startswith("/p/"):
-        return None
-    pack, _, slug = path[3:].partition("/")
-    return (pack, slug) if pack and slug else None
-
-
 def most_asked_topics(exchanges: list[dict], titles, limit: int = 10) -> list[dict]:
     """The chapters and pages the questions' retrieved passages came from, most often first.
 
@@ -52,10 +44,10 @@ def most_asked_topics(exchanges: list[dict], titles, limit: int = 10) -> list[di
     `titles(pack, slug)` names a document (None when it left the library)."""
     counts: Counter = Counter()
     for exchange in exchanges:
-        docs = {document_path(p.get("url", "")) for p in exchange.get("passages") or []}
+        docs = {document_of(p.get("url", "").partition("#")[0]) for p in exchange.get("passages") or []}
         counts.update(doc for doc in docs if doc)
     return [{"pack": pack, "slug": slug, "title": titles(pack, slug) or f"{pack}/{slug}",
-             "url": f"/p/{pack}/{slug}", "questions": n}
+             "url": document_url(pack, slug), "questions": n}
             for (pack, slug), n in counts.most_common(limit)]
 
 

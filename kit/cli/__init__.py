@@ -40,27 +40,24 @@ def serve(data, content, port, lan, threads):
     """Serve the library in the browser (127.0.0.1 unless --lan)."""
     from kit.app import create_app
     from kit.web.server import lan_addresses, make_server
+    from kit.web.services import open_services
 
     settings = _settings(data_dir=data, content_dirs=_content_dirs(content), port=port,
                          threads=threads, host="0.0.0.0" if lan else None)
     lock = _hold_data_folder(settings)
     stop_on_signals()                   # from here on, every way of stopping cleans up below
-    app = server = local_token = None
+    opened = server = local_token = None
     try:
         click.echo("Bringing the library index up to date…")
-        app = create_app(settings)
-        from kit.paths import data_dir_notice
-        notice = data_dir_notice(settings.data_dir)
-        if notice:    # shown on the teacher view too
-            app.extensions.setdefault("notices", []).append(notice)
-        report = app.config["INDEX_REPORT"]
-        click.echo(f"Index: {report.summary()}")
-        _print_problems(report)
-        _ensure_teacher_pin(app.extensions["store"])
+        opened = open_services(settings)     # the data folder's start-up step (web/services.py)
+        click.echo(f"Index: {opened.index_report.summary()}")
+        _print_problems(opened.index_report)
+        _ensure_teacher_pin(opened.store)
+        app = create_app(settings, opened)
         server = make_server(app, settings.host, settings.port, settings.threads, settings.max_request_kb)
         port = server.effective_port
         # `kit ask` on this computer asks through this kit meanwhile (cli/running_kit.py)
-        app.extensions["local_token"] = local_token = announce(settings.data_dir, settings.host, port)
+        opened.local_token = local_token = announce(settings.data_dir, settings.host, port)
         click.echo(f"Lantern is running. Open http://127.0.0.1:{port}/ in a browser on this machine.")
         if lan:
             for address in lan_addresses():
@@ -68,7 +65,7 @@ def serve(data, content, port, lan, threads):
         click.echo(f"Teacher view: http://127.0.0.1:{port}/teacher · join poster: "
                    f"http://127.0.0.1:{port}/join-poster")
         click.echo("Press Ctrl+C to stop.")
-        app.extensions["tutor"].warm_up()
+        opened.tutor.warm_up()
         server.run()     # returns on Ctrl+C, SIGTERM or SIGHUP (see stop_on_signals)
     except KeyboardInterrupt:
         pass             # a stop signal during the start: clean up as after serving
@@ -76,13 +73,13 @@ def serve(data, content, port, lan, threads):
         from kit.tutor.engines.embedded import stop_workers
         if local_token is not None:
             withdraw(settings.data_dir, local_token)
-        if app is not None:
-            app.extensions["activity"].close()      # live teacher pages' streams end now
+        if opened is not None:
+            opened.activity.close()     # live teacher pages' streams end now
         if server is not None:
             server.close()              # waits for requests in flight, their writes included
         stop_workers()
-        if app is not None:
-            app.extensions["store"].close()
+        if opened is not None:
+            opened.close()
         lock.release()
     click.echo("Stopped.")
 

@@ -24,6 +24,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from kit.library import fts, languages
+from kit.library.urls import document_url
 
 _PLAIN = re.compile(r"[\w\s]*")
 _OPERATOR = re.compile(r"\b(?:AND|OR|NOT|NEAR)\b")
@@ -63,10 +64,6 @@ class SearchResult:
     hits: list[SearchHit]
     relaxed: bool            # True when only "any of the words" found something
     other_languages: bool = False   # the learner's language found nothing: these are in others
-
-
-def document_url(pack: str, slug: str, anchor: str = "") -> str:
-    return f"/p/{pack}/{slug}" + (f"#{anchor}" if anchor else "")
 
 
 def _snippet_html(raw: str) -> str:

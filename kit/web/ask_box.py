@@ -4,13 +4,14 @@ this step) and the answer a question it sends gets (the class's rules, the think
 learner's language, a place in the model's queue)."""
 from __future__ import annotations
 
-from flask import current_app, g
+from flask import g
 
 from kit.translations import lazy_text
 from kit.tutor.admission import AskRefused, answer_in_turn, question_for_class, take_a_place
 from kit.tutor.question_checks import MODES
 from kit.web.identity import activity, current_learner, store
 from kit.web.locale import library_language, locale_code
+from kit.web.services import services
 
 
 def ask_context():
@@ -20,7 +21,7 @@ def ask_context():
             "think_first_minutes": class_settings["think_first_minutes"],
             "step_seconds_left": step_seconds_left, "minutes_and_seconds": minutes_and_seconds,
             "tutor_enabled": class_settings["tutor_enabled"],
-            "tutor_problem": current_app.extensions["tutor"].problem()}
+            "tutor_problem": services().tutor.problem()}
 
 
 def step_seconds_left(pack: str | None, doc: str | None) -> int:
@@ -56,7 +57,7 @@ def queued_answer(payload):
                                         "Read the step again and write down what you have tried.",
                                         time=minutes_and_seconds(left)), seconds_left=left)
     question.language, question.library_language = locale_code(), library_language() or ""
-    ticket = take_a_place(current_app.extensions["model_queue"], learner["id"],
+    ticket = take_a_place(services().model_queue, learner["id"],
                           class_settings["questions_per_minute"])
     activity().asked(learner["id"], step, question.text, question.mode)
-    return answer_in_turn(current_app.extensions["tutor"], question, learner["id"], ticket)
+    return answer_in_turn(services().tutor, question, learner["id"], ticket)

@@ -16,8 +16,8 @@ from flask_babel import gettext
 
 from kit.translations import marked
 from kit.web.local_api import local_caller
+from kit.web.session_keys import CSRF_KEY
 
-SESSION_KEY = "csrf"
 FORM_FIELD = "csrf_token"
 HEADER = "X-CSRF-Token"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -26,15 +26,15 @@ OUT_OF_DATE = marked("This page was out of date; reload it and try again.")
 
 def csrf_token() -> str:
     """This session's token, made on first use (so every page that shows a form sets it)."""
-    token = session.get(SESSION_KEY)
+    token = session.get(CSRF_KEY)
     if not token:
-        token = session[SESSION_KEY] = secrets.token_urlsafe(32)
+        token = session[CSRF_KEY] = secrets.token_urlsafe(32)
     return token
 
 
 def rotate_csrf_token() -> str:
     """A fresh token, e.g. when the teacher logs in, so a token seen before is worth nothing."""
-    session.pop(SESSION_KEY, None)
+    session.pop(CSRF_KEY, None)
     return csrf_token()
 
 
@@ -52,7 +52,7 @@ def init_csrf(app: Flask) -> None:
     def check_csrf_token():
         if request.method not in UNSAFE_METHODS or local_caller():   # a command, not a browser
             return None
-        expected = session.get(SESSION_KEY)
+        expected = session.get(CSRF_KEY)
         sent = _sent_token()          # a body over the size limit raises 413 here, as it should
         # bytes: compare_digest refuses str with non-ASCII characters (a 500, not a 400)
         if not expected or not sent or not hmac.compare_digest(sent.encode(), expected.encode()):

@@ -26,27 +26,19 @@ from werkzeug.http import http_date
 from kit.library import catalog
 from kit.web.gzip_parts import accepts_gzip, deflate_piece, gzip_join
 from kit.web.identity import current_learner, index_db, is_teacher
-from kit.web.learner_pages import LearnerPage, LearnerPages, SessionFacts, reply_key
+from kit.web.learner_pages import LearnerPage, reply_key
 from kit.web.locale import COOKIE as LANGUAGE_COOKIE
 from kit.web.locale import locale_code
-from kit.web.page_cache import CachedPage, PageCache, cached_page
+from kit.web.page_cache import CachedPage, cached_page
+from kit.web.services import services, services_of
 from kit.web.slots import fill_slots, marking_slots, split_marked
-
-
-def init_document_pages(app: Flask) -> None:
-    """The shared pages' cache and, beside it with the same budget, joined learners' composed
-    pages (kit/web/learner_pages.py); both answered by the fast lane when they can be."""
-    settings = app.config["LANTERN"]
-    app.extensions["page_cache"] = PageCache(settings.index_path, settings.page_cache_mb * 1024 * 1024)
-    app.extensions["learner_pages"] = LearnerPages(settings.page_cache_mb * 1024 * 1024)
-    app.extensions["session_facts"] = SessionFacts(app)
 
 
 def document_response(pack_id: str, slug: str) -> Response | None:
     """The page of document `slug` in pack `pack_id` for the person asking; None when the pack
     has no such document (it may be one of the pack's images)."""
     locale = locale_code()      # the kit's words around the document are in the learner's language
-    page = current_app.extensions["page_cache"].get(
+    page = services().page_cache.get(
         (pack_id, slug, locale), lambda modified: _render(pack_id, slug, locale, modified))
     return None if page is None else _compose(page, pack_id, slug, locale)
 
@@ -102,7 +94,7 @@ def _compose(page: CachedPage, pack_id: str, slug: str, locale: str) -> Response
         # and no think-first countdown on it (the fast lane checks the timer is still open).
         if (key is not None and learner is not None and learner["id"] == key[2] and not flashed
                 and not session.modified and not is_teacher() and not g.get("think_seconds_left")):
-            current_app.extensions["learner_pages"].put(key, LearnerPage(locale, page, composed, _ask_step(page)))
+            services().learner_pages.put(key, LearnerPage(locale, page, composed, _ask_step(page)))
     return _respond(page, composed)
 
 
@@ -111,19 +103,19 @@ def _ask_step(page: CachedPage) -> tuple | None:
     class's activity the learner has the step open and checks its timer is still open."""
     for name, *args in page.slots:
         if name == "ask":
-            return tuple(args[:2]), current_app.extensions["store"].class_settings()["think_first_minutes"]
+            return tuple(args[:2]), services().store.class_settings()["think_first_minutes"]
     return None
 
 
 def _learner_key(pack_id: str, slug: str, cookie: str) -> tuple | None:
     """learner_pages.reply_key for this request, as the fast lane builds it from the WSGI
     environ; None when the session is not one the fast lane serves."""
-    facts = current_app.extensions["session_facts"](cookie)
+    facts = services().session_facts(cookie)
     if facts is None:
         return None
     return reply_key(pack_id, slug, facts, request.cookies.get(LANGUAGE_COOKIE),
                      request.headers.get("Accept-Language"), accepts_gzip(request),
-                     class_state(current_app), current_app.extensions["store"].generation)
+                     class_state(current_app), services().store.generation)
 
 
 def _join(page: CachedPage, filled: list[str], personal: bool, gzip: bool) -> Composed:
@@ -170,4 +162,5 @@ def page_reply(page: CachedPage, composed: Composed, gzip_ok: bool, if_none_matc
 def class_state(app: Flask) -> tuple:
     """What a page for nobody in particular depends on besides the document: the teacher's
     class settings (announcement, tutor on or off, modes) and whether the tutor can answer."""
-    return app.extensions["store"].class_settings_json(), app.extensions["tutor"].problem()
+    opened = services_of(app)
+    return opened.store.class_settings_json(), opened.tutor.problem()

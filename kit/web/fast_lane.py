@@ -23,19 +23,22 @@ from flask import Flask
 from werkzeug.datastructures import Accept
 from werkzeug.http import parse_accept_header, parse_cookie, parse_date, parse_etags
 
+from kit.library.urls import PREFIX as DOCUMENTS
+from kit.library.urls import document_of
 from kit.web.document_pages import Composed, class_state, page_reply
 from kit.web.errors import SECURITY_HEADERS
 from kit.web.learner_pages import reply_key
 from kit.web.locale import COOKIE as LANGUAGE_COOKIE
 from kit.web.locale import class_default, pick_locale
 from kit.web.page_cache import CachedPage
+from kit.web.services import services_of
 
 _STATUS = {200: "200 OK", 304: "304 Not Modified"}
 
 
 class FastLane:
     def __init__(self, wsgi_app, app: Flask):
-        self.wsgi_app, self.app = wsgi_app, app
+        self.wsgi_app, self.app, self.services = wsgi_app, app, services_of(app)
         self.cookie_name = app.config["SESSION_COOKIE_NAME"]
         self.served = 0         # replies made here, not by Flask (tests read it)
 
@@ -52,14 +55,15 @@ class FastLane:
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             return None
         path = environ.get("PATH_INFO", "")
-        if not path.startswith("/p/"):
+        if not path.startswith(DOCUMENTS):
             return None
         try:    # WSGI gives the path as latin-1; Flask's router decodes it as UTF-8
-            pack_id, _, slug = path[3:].encode("latin-1").decode("utf-8").partition("/")
+            document = document_of(path.encode("latin-1").decode("utf-8"))
         except UnicodeError:
             return None
-        if not pack_id or not slug:
+        if document is None:
             return None
+        pack_id, slug = document
         cookie = environ.get("HTTP_COOKIE")
         cookies = parse_cookie(cookie) if cookie else {}
         gzip_ok = _accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING"))
@@ -80,26 +84,26 @@ class FastLane:
 
     def _everyones_page(self, environ, pack_id: str, slug: str, cookies) -> tuple | None:
         locale = pick_locale(cookies.get(LANGUAGE_COOKIE), environ.get("HTTP_ACCEPT_LANGUAGE"),
-                             class_default(self.app.extensions["store"].class_settings_json()))
-        page = self.app.extensions["page_cache"].peek((pack_id, slug, locale))
+                             class_default(self.services.store.class_settings_json()))
+        page = self.services.page_cache.peek((pack_id, slug, locale))
         composed = page.everyone.get(class_state(self.app)) if page is not None else None
         return None if composed is None else (page, composed)
 
     def _learners_page(self, environ, pack_id: str, slug: str, cookies, gzip_ok: bool) -> tuple | None:
         """A joined learner's page as Flask composed it for them last time, if nothing it was
         made from has changed since (kit/web/learner_pages.py)."""
-        facts = self.app.extensions["session_facts"](cookies[self.cookie_name])
+        facts = self.services.session_facts(cookies[self.cookie_name])
         if facts is None:
             return None
         key = reply_key(pack_id, slug, facts, cookies.get(LANGUAGE_COOKIE), environ.get("HTTP_ACCEPT_LANGUAGE"),
-                        gzip_ok, class_state(self.app), self.app.extensions["store"].generation)
-        entry = self.app.extensions["learner_pages"].get(key)
+                        gzip_ok, class_state(self.app), self.services.store.generation)
+        entry = self.services.learner_pages.get(key)
         if entry is None:
             return None
-        if self.app.extensions["page_cache"].peek((pack_id, slug, entry.locale)) is not entry.page:
+        if self.services.page_cache.peek((pack_id, slug, entry.locale)) is not entry.page:
             return None         # the pack was re-imported (or the page dropped): Flask again
         if entry.ask is not None:       # as the ask box does when shown (kit/web/ask_box.py)
-            (step, minutes), activity = entry.ask, self.app.extensions["activity"]
+            (step, minutes), activity = entry.ask, self.services.activity
             activity.opened(facts[0], step)
             if activity.seconds_left(facts[0], step, minutes):
                 return None     # the think-first timer runs: Flask shows the countdown

@@ -18,28 +18,27 @@ from flask_babel import gettext
 from kit.classroom.report import when
 from kit.classroom.rules import NOTE_MAX
 from kit.library import catalog
-from kit.library.reader_pool import ReaderPool
 from kit.web.server import lan_addresses
+from kit.web.services import services
+from kit.web.session_keys import LEARNER_KEY, TEACHER_KEY
 
-LEARNER_KEY = "learner"
-TEACHER_KEY = "teacher_until"
 TEACHER_SESSION_S = 4 * 3600      # a lesson or two; a laptop left open does not stay a teacher's
 
 
 def store():
-    return current_app.extensions["store"]
+    return services().store
 
 
 def activity():
     """What learners are doing now (kit/classroom/activity.py): the timer and the glance."""
-    return current_app.extensions["activity"]
+    return services().activity
 
 
 def index_db():
     """The read-only connection to the library index for this request (given back to the pool
     at its end: kit/library/reader_pool.py)."""
     if "index_db" not in g:
-        g.index_db = current_app.extensions["index_readers"].take()
+        g.index_db = services().index_readers.take()
     return g.index_db
 
 
@@ -145,7 +144,6 @@ def learner_note(pack: str, slug: str) -> str:
 def init_identity(app: Flask) -> None:
     """What every template may show about the person looking, and the request's index
     connection, taken from the pool and given back at the request's end."""
-    app.extensions["index_readers"] = ReaderPool(app.config["LANTERN"].index_path)
     app.jinja_env.globals.update(chapter_done=chapter_done, learner_note=learner_note,
                                  chapter_exercises=chapter_exercises, note_max=NOTE_MAX)
     app.jinja_env.filters["when"] = when
@@ -159,4 +157,4 @@ def init_identity(app: Flask) -> None:
     def close_index_db(_error):
         conn = g.pop("index_db", None)
         if conn is not None:
-            current_app.extensions["index_readers"].give(conn)
+            services().index_readers.give(conn)

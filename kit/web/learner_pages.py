@@ -37,10 +37,7 @@ from typing import NamedTuple
 from flask import Flask
 from itsdangerous import BadSignature
 
-from kit.web.identity import LEARNER_KEY, TEACHER_KEY
-
-CSRF_KEY = "csrf"               # kit/web/csrf.py's SESSION_KEY (identity cannot import csrf)
-FLASHES_KEY = "_flashes"        # Flask's flashed messages, popped by the page that shows them
+from kit.web.session_keys import CSRF_KEY, FLASHES_KEY, LEARNER_KEY, TEACHER_KEY
 _SEEN_COOKIES_MAX = 4096
 
 

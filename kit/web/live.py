@@ -12,13 +12,14 @@ from __future__ import annotations
 import threading
 import time
 
-from flask import Response, abort, current_app, render_template, stream_with_context
+from flask import Response, abort, render_template, stream_with_context
 
 from kit.classroom import glance
 from kit.library import catalog
 from kit.web import charts
 from kit.web.identity import activity, index_db, store, workshops
 from kit.web.locale import _
+from kit.web.services import services, services_of
 from kit.web.sse import SSE_HEADERS, format_event
 
 STREAM_S = 50          # one stream's life; EventSource reconnects after RETRY_MS
@@ -30,7 +31,7 @@ LATEST_QUESTIONS = 5   # on the glance; the full list is /teacher/questions
 
 def init_live(app) -> None:
     """The app's count of open live streams (each holds a waitress thread)."""
-    app.extensions["live_streams"] = threading.BoundedSemaphore(MAX_STREAMS)
+    services_of(app).live_streams = threading.BoundedSemaphore(MAX_STREAMS)
     app.jinja_env.globals["charts"] = charts
 
 
@@ -66,7 +67,7 @@ def glance_html() -> str:
 
 def live_response() -> Response:
     """The glance as `event: glance` with {"html": …} each time it changes, for STREAM_S."""
-    streams = current_app.extensions["live_streams"]
+    streams = services().live_streams
     if not streams.acquire(blocking=False):
         abort(503, _("Too many live teacher pages are open; this one will try again shortly."))
     the_activity = activity()

@@ -3,12 +3,13 @@ settings) and the long lists behind its links — every question, the answers to
 progress table — one page at a time, so no page grows with the class."""
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 
 from kit.classroom import report
 from kit.library import catalog
 from kit.web.identity import index_db, store, workshops
 from kit.web.live import glance_view
+from kit.web.services import services
 
 QUESTIONS_PER_PAGE = 50
 LEARNERS_PER_PAGE = 25
@@ -29,9 +30,9 @@ def _nicknames() -> dict:
 
 def class_view(form_values=None, errors=None) -> str:
     view = report.notices(store())
-    view["notices"] += current_app.extensions.get("notices", [])
+    view["notices"] += services().notices
     return render_template("teacher/teacher.html", **view, **glance_view(), **report.settings_form_choices(),
-                           package_fetches=current_app.extensions["wheel_fetches"].counts(),
+                           package_fetches=services().wheel_fetches.counts(),
                            settings=form_values or store().class_settings(), errors=errors or {})
 
 

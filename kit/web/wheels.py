@@ -10,35 +10,20 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Response, abort, current_app, redirect, request, send_file, url_for
+from flask import Response, abort, redirect, request, send_file, url_for
 from flask_babel import gettext
 from packaging.utils import canonicalize_name
 
-from kit.translations import lazy_text
 from kit.wheels import simple_index
-from kit.wheels.fetches import FetchCounter
-from kit.wheels.installers import Installers
-from kit.wheels.wheelhouse import Wheelhouse, WheelhouseError, empty_record
+from kit.web.services import services
+from kit.wheels.wheelhouse import Wheelhouse
 
 EXAMPLE_PACKAGE = "django"
 WHEEL_MAX_AGE = 24 * 3600            # a wheel's name fixes its content (PyPI never reuses one)
 
 
-def init_wheels(app, settings) -> None:
-    """The wheelhouse, fetch counts and installers. An unreadable wheelhouse record does not
-    stop the kit: it serves no packages and the teacher view says why."""
-    try:
-        app.extensions["wheelhouse"] = Wheelhouse(settings.wheelhouse_folder)
-    except WheelhouseError as error:
-        app.extensions.setdefault("notices", []).append(lazy_text("No Python packages are served: %(why)s",
-                                                                  why=str(error)))
-        app.extensions["wheelhouse"] = Wheelhouse(settings.wheelhouse_folder, empty_record())
-    app.extensions["wheel_fetches"] = FetchCounter(settings.data_dir / "wheel-fetches.json")
-    app.extensions["installers"] = Installers(settings.installers_folder)
-
-
 def wheelhouse() -> Wheelhouse:
-    return current_app.extensions["wheelhouse"]
+    return services().wheelhouse
 
 
 def simple_response(project: str | None) -> Response:
@@ -70,8 +55,7 @@ def find_links_response() -> Response:
 def send_download(folder: str, filename: str) -> Response:
     """A wheel (folder "wheels") or an installer the organiser put beside them."""
     if folder == "installers":
-        path = (current_app.extensions["installers"].path(filename)
-                or abort(404, gettext("No such installer in the kit.")))
+        path = services().installers.path(filename) or abort(404, gettext("No such installer in the kit."))
         return send_file(path, mimetype="application/octet-stream", conditional=True, etag=True,
                          as_attachment=True, download_name=filename)
     return send_wheel(filename)
@@ -85,7 +69,7 @@ def send_wheel(filename: str) -> Response:
     response = send_file(path, mimetype="application/octet-stream", conditional=True, etag=True,
                          max_age=WHEEL_MAX_AGE, download_name=filename)
     if request.method == "GET" and response.status_code in (200, 206):
-        current_app.extensions["wheel_fetches"].record(house.project_of(filename), request.remote_addr or "?")
+        services().wheel_fetches.record(house.project_of(filename), request.remote_addr or "?")
     return response
 
 
@@ -102,7 +86,7 @@ def setup_context(kit_urls: list[str]) -> dict:
                           "host": parts.hostname, "find_links": f"{parts.scheme}://{parts.netloc}/wheels/"})
     return {"addresses": addresses, "example": example, "carried": house.carried(),
             "missing": _grouped(house.missing), "targets": house.targets,
-            "installers": current_app.extensions["installers"].listing()}
+            "installers": services().installers.listing()}
 
 
 def _grouped(missing: list[dict]) -> list[dict]:
