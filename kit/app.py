@@ -279,9 +279,14 @@ def teacher_dashboard():
 
 @kit.get("/teacher/live")
 @teacher_required
-def teacher_live():
-    """The glance, pushed as Server-Sent Events whenever the class changes (web/live.py)."""
+def teacher_live():     # the glance, pushed as Server-Sent Events when the class changes
     return live_response()
+
+
+@kit.post("/teacher/check-class")
+@teacher_required
+def teacher_check_class():       # the readiness self-test, in the background
+    return teacher_pages.start_self_test()
 
 
 @kit.get("/teacher/<any(questions, answers, progress):listing>")

@@ -100,6 +100,11 @@ class Settings:
     wheels_dir: Path | None = None
 
     @property
+    def class_defaults(self) -> dict:
+        """The class settings a new class starts from (the teacher changes them later)."""
+        return {"think_first_min": self.think_first_min, "think_first_minutes": self.think_first_minutes}
+
+    @property
     def index_path(self) -> Path:
         return self.data_dir / "index.sqlite"
 

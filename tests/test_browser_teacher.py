@@ -136,3 +136,15 @@ def test_the_stuck_card_appears_for_a_learner_who_made_no_progress_while_others_
     expect(positions.filter(has_text="Routes and variables")).to_have_text(re.compile(r"— 2$"))
     assert same_load()
     teacher.assert_stayed_home()
+
+
+def test_the_self_test_report_on_the_bundled_workshop_lists_every_chapter(class_people, bundled_content):
+    from tests.test_readiness import bundled_chapter_titles
+    teacher = class_people()
+    teacher_logs_in(teacher)
+    expect(teacher.page.locator("#readiness")).to_contain_text("No self-test yet.")
+    teacher.submit(teacher.page.get_by_role("button", name="Run the self-test"))
+    rows = teacher.page.locator("#readiness table.readiness-table tbody th[scope=row]")
+    expect(rows).to_have_text(bundled_chapter_titles(bundled_content), timeout=60_000)
+    expect(teacher.page.locator("#readiness")).to_contain_text("Last self-test:")
+    teacher.assert_stayed_home()

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from kit.cli.common import _common, _content_dirs, _hold_data_folder, _print_problems, _settings
+from kit.cli.check_class import check_class
 from kit.cli.importing import import_pack
 from kit.cli.running_kit import RunningKitError, announce, ask_running_kit, serving_kit, withdraw
 from kit.cli.stick import stick
@@ -27,6 +28,7 @@ def main():
 main.add_command(stick)
 main.add_command(wheels)
 main.add_command(import_pack)
+main.add_command(check_class)
 
 
 @main.command()

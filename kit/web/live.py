@@ -16,9 +16,11 @@ from flask import Response, abort, render_template, stream_with_context
 
 from kit.classroom import glance
 from kit.library import catalog
+from kit.tutor.readiness import load_report
 from kit.web import charts
 from kit.web.identity import activity, index_db, store, workshops
 from kit.web.locale import _
+from kit.web.readiness_job import ReadinessJob
 from kit.web.services import services, services_of
 from kit.web.sse import SSE_HEADERS, format_event
 
@@ -30,8 +32,12 @@ LATEST_QUESTIONS = 5   # on the glance; the full list is /teacher/questions
 
 
 def init_live(app) -> None:
-    """The app's count of open live streams (each holds a waitress thread)."""
-    services_of(app).live_streams = threading.BoundedSemaphore(MAX_STREAMS)
+    """The app's count of open live streams (each holds a waitress thread), and the self-test
+    whose progress they show."""
+    opened = services_of(app)
+    opened.live_streams = threading.BoundedSemaphore(MAX_STREAMS)
+    opened.readiness = ReadinessJob(opened.settings.index_path, opened.settings.data_dir,
+                                    opened.model_queue, opened.activity)
     app.jinja_env.globals["charts"] = charts
 
 
@@ -61,8 +67,19 @@ def glance_view() -> dict:
             "most_unanswered": max((g["count"] for g in unanswered), default=0)}
 
 
+def readiness_view() -> dict:
+    """The self-test's state now and its last report (kit/web/readiness_job.py)."""
+    job = services().readiness
+    return {"readiness": job.state(), "readiness_report": load_report(job.data_dir)}
+
+
 def glance_html() -> str:
     return render_template("teacher/_glance.html", **glance_view())
+
+
+def live_fragments() -> dict:
+    """What the live stream swaps in, by element id: the glance and the self-test."""
+    return {"html": glance_html(), "readiness": render_template("teacher/_readiness.html", **readiness_view())}
 
 
 def live_response() -> Response:
@@ -78,9 +95,9 @@ def live_response() -> Response:
         sent, ends = None, time.monotonic() + STREAM_S
         while True:
             seen = the_activity.version
-            html = glance_html()
-            yield format_event("glance", {"html": html}) if html != sent else ": unchanged\n\n"
-            sent = html
+            fragments = live_fragments()
+            yield format_event("glance", fragments) if fragments != sent else ": unchanged\n\n"
+            sent = fragments
             left = ends - time.monotonic()
             if left <= 0 or the_activity.closed:
                 return

@@ -24,6 +24,7 @@ from kit.tutor.answering import Tutor, engine_chooser
 from kit.tutor.fair_queue import ModelQueue
 from kit.web.learner_pages import LearnerPages, SessionFacts
 from kit.web.page_cache import PageCache
+from kit.web.readiness_job import ReadinessJob
 from kit.wheels.fetches import FetchCounter
 from kit.wheels.installers import Installers
 from kit.wheels.wheelhouse import Wheelhouse, WheelhouseError, empty_record
@@ -47,6 +48,7 @@ class Services:
     installers: Installers
     notices: list = field(default_factory=list)     # for the teacher view
     live_streams: threading.BoundedSemaphore | None = None   # the teacher's live pages: set by web/live.py
+    readiness: ReadinessJob | None = None   # the self-test before class, in the background: set by web/live.py
     session_facts: SessionFacts | None = None    # needs the app's cookie signing: set by attach
     local_token: str | None = None          # `kit ask` beside `kit serve` (web/local_api.py)
 
@@ -61,9 +63,7 @@ def open_services(settings: Settings) -> Services:
     report = build_index(settings)
     notices = [notice for notice in [data_dir_notice(settings.data_dir)] if notice]
     # The store keeps the cookie-signing key, so learners stay joined across restarts.
-    store = Store(settings.data_dir / "classroom",
-                  defaults={"think_first_min": settings.think_first_min,
-                            "think_first_minutes": settings.think_first_minutes})
+    store = Store(settings.data_dir / "classroom", defaults=settings.class_defaults)
     activity = ClassActivity()
     tutor = Tutor(settings.index_path, engine_chooser(settings), recorded_and_told(store.record_exchange, activity),
                   think_first_min=settings.think_first_min)

@@ -3,12 +3,13 @@ settings) and the long lists behind its links — every question, the answers to
 progress table — one page at a time, so no page grows with the class."""
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import flash, redirect, render_template, request, url_for
 
 from kit.classroom import report
 from kit.library import catalog
 from kit.web.identity import index_db, store, workshops
-from kit.web.live import glance_view
+from kit.web.live import glance_view, readiness_view
+from kit.web.locale import _
 from kit.web.services import services
 
 QUESTIONS_PER_PAGE = 50
@@ -31,7 +32,8 @@ def _nicknames() -> dict:
 def class_view(form_values=None, errors=None) -> str:
     view = report.notices(store())
     view["notices"] += services().notices
-    return render_template("teacher/teacher.html", **view, **glance_view(), **report.settings_form_choices(),
+    return render_template("teacher/teacher.html", **view, **glance_view(), **readiness_view(),
+                           **report.settings_form_choices(),
                            package_fetches=services().wheel_fetches.counts(),
                            settings=form_values or store().class_settings(), errors=errors or {})
 
@@ -54,6 +56,12 @@ def progress_page() -> str:
     table = report.progress_table(store().learners(), store().all_progress(), workshops())
     return render_template("teacher/progress.html", columns=table["columns"],
                            listing=report.page_of(table["rows"], _page_number(), LEARNERS_PER_PAGE))
+
+
+def start_self_test():
+    if not services().readiness.start():
+        flash(_("The self-test is already running."))
+    return redirect(url_for("kit.teacher_dashboard") + "#readiness", 303)
 
 
 LISTINGS = {"questions": questions_page, "answers": answers_page, "progress": progress_page}

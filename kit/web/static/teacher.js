@@ -1,5 +1,6 @@
-/* Keeps the teacher's glance live: an EventSource on /teacher/live receives the glance, drawn
-   and escaped by the server, each time the class changes, and swaps it in (no reload). The
+/* Keeps the teacher's glance live: an EventSource on /teacher/live receives the glance (and the
+   self-test's progress), drawn and escaped by the server, each time the class changes, and swaps
+   them in (no reload). The
    server ends each stream after a minute and EventSource reconnects by itself; if the kit
    refuses one (too many live pages, a restart), the page tries again a little later. Without
    JavaScript the page has a "Refresh now" link instead. */
@@ -13,7 +14,9 @@
   function connect() {
     source = new EventSource(glance.getAttribute("data-live"));
     source.addEventListener("glance", function (event) {
-      var html = JSON.parse(event.data).html;
+      var fragments = JSON.parse(event.data), html = fragments.html;
+      var readiness = document.getElementById("readiness");
+      if (readiness && fragments.readiness !== undefined) { readiness.innerHTML = fragments.readiness; }
       var open = [].map.call(glance.querySelectorAll("details[open]"), function (d) { return d.className; });
       glance.innerHTML = html;
       open.forEach(function (name) {   /* keep what the teacher had opened */
