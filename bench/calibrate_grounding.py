@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kit.tutor import retrieval  # noqa: E402
-from kit.library.indexer import build_index, connect  # noqa: E402
+from kit.library.index_db import connect  # noqa: E402
+from kit.library.indexer import build_index  # noqa: E402
 from kit.settings import load_settings  # noqa: E402
 from tests.eval.measure import load_eval, measure  # noqa: E402
 

@@ -24,7 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kit.library.indexer import build_index, connect  # noqa: E402
+from kit.library.index_db import connect  # noqa: E402
+from kit.library.indexer import build_index  # noqa: E402
 from kit.library.search import search_passages  # noqa: E402
 from kit.library.source_files import stored  # noqa: E402
 from kit.settings import bundled_content_dir, load_settings  # noqa: E402

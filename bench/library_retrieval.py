@@ -25,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from kit.library.index_db import ReaderPool  # noqa: E402
+
 from kit.library.indexer import build_index  # noqa: E402
 from kit.settings import bundled_content_dir, load_settings  # noqa: E402
 from kit.tutor.answering import Question, Tutor  # noqa: E402
@@ -83,7 +85,7 @@ def main() -> None:
     args = parser.parse_args()
     settings = library(args.docs, args.keep)
     items = tomllib.loads(args.questions.read_text(encoding="utf-8"))
-    tutor = Tutor(settings.index_path, _no_engine)
+    tutor = Tutor(ReaderPool(settings.index_path), _no_engine)
     ask(tutor, "warm up the page cache")
     hits = tutorial_only = 0
     times = []

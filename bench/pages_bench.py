@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kit.library import fts  # noqa: E402
-from kit.library.indexer import connect  # noqa: E402
+from kit.library.index_db import connect  # noqa: E402
 from kit.library.search import search_passages  # noqa: E402
 from kit.library.stored_html import unpack_text  # noqa: E402
 

@@ -35,7 +35,8 @@ from kit.tutor.engines.cpu_variants import MEMORY_NAME, llama_lib_folder  # noqa
 from kit.tutor.engines.worker import load_variant  # noqa: E402
 from kit.tutor.engines.worker import threads as generation_threads  # noqa: E402
 from kit.tutor.engines.fast_gguf import faster_copy  # noqa: E402
-from kit.library.indexer import build_index, connect  # noqa: E402
+from kit.library.index_db import ReaderPool, connect  # noqa: E402
+from kit.library.indexer import build_index  # noqa: E402
 from kit.settings import bundled_content_dir, load_settings  # noqa: E402
 from kit.tutor.answering import Question, Tutor, build_messages  # noqa: E402
 
@@ -233,7 +234,7 @@ def main() -> None:
         engine, reason = choose_engine(settings)
         if not engine.available()[0]:
             raise SystemExit(f"the embedded engine cannot answer: {reason}")
-        tutor = Tutor(settings.index_path, None)
+        tutor = Tutor(ReaderPool(settings.index_path), None)
         options = engine.merged_options({"num_predict": tutor.answer_tokens, "seed": tutor.seed})
         threads, batch_threads = generation_threads()
         conn = connect(settings.index_path, readonly=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from kit.library.indexer import connect
+from kit.library.index_db import connect
 from kit.library.search import search_passages
 from kit.web.server import lan_addresses
 from tests.conftest import PACK_TOML, write_pack

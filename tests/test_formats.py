@@ -17,7 +17,8 @@ from click.testing import CliRunner
 from kit.app import create_app
 from kit.web.services import services_of
 from kit.cli import main
-from kit.library.indexer import build_index, connect
+from kit.library.index_db import connect
+from kit.library.indexer import build_index
 from kit.library.search import search_passages
 
 BOOK = {
@@ -423,8 +424,8 @@ def test_an_imported_sphinx_build_keeps_its_pages_gzipd_and_its_images_plain_and
     kept = sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file())
     assert kept == ["_images/loop.png", "a.html.gz", "index.html.gz", "objects.inv", "pack.toml"]
     assert (target / "index.html.gz").stat().st_size < (build / "index.html").stat().st_size / 5
-    import kit.library.indexer
-    monkeypatch.setattr(kit.library.indexer, "INDEX_VERSION", "rebuilt-from-the-gzipd-pages")
+    import kit.library.index_db
+    monkeypatch.setattr(kit.library.index_db, "INDEX_VERSION", "rebuilt-from-the-gzipd-pages")
     assert build_index(make_settings()).added == 2
     assert set(search(make_settings, "fixed loop")) == {"/p/knots-1-0/index.html#s"}
     assert "Square and flat." in page("/p/knots-1-0/a.html")

@@ -16,7 +16,8 @@ import pytest
 from tests.engine_state import SHARED_ENGINE_DIR
 from kit.tutor.engines.base import ChatStream, Engine, finish_stats
 from kit.tutor.guards.leak import LeakGuard, leak_position
-from kit.library.indexer import build_index, connect
+from kit.library.index_db import ReaderPool, connect
+from kit.library.indexer import build_index
 from kit.settings import load_settings
 from kit.tutor.answering import LEAK_NOTE, Question, Tutor
 
@@ -190,7 +191,7 @@ def leaky_answer(index_path, solutions):
     # the guiding question is one the shown material supports (the exercise's own words): the
     # sentence filter drops one that names what the material does not have
     engine = TypesOutEngine("Does the book with the next id exist? Here it is:\n" + solution)
-    tutor = Tutor(index_path, lambda: (engine, "scripted"), answer_tokens=2000)
+    tutor = Tutor(ReaderPool(index_path), lambda: (engine, "scripted"), answer_tokens=2000)
     return list(tutor.answer(HINT)), engine, solution
 
 

@@ -14,7 +14,8 @@ import pytest
 from kit.library.documents import Document, ImportProblem
 from kit.library.importers import Source, importer_for, read_text_file
 from kit.library.importers.transcript import MAX_WORDS, MIN_WORDS
-from kit.library.indexer import build_index, connect
+from kit.library.index_db import connect
+from kit.library.indexer import build_index
 from kit.settings import load_settings
 from tests.conftest import write_pack
 

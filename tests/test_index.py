@@ -6,8 +6,10 @@ import shutil
 
 import pytest
 
+import kit.library.index_db
 import kit.library.indexer
-from kit.library.indexer import build_index, connect
+from kit.library.index_db import connect
+from kit.library.indexer import build_index
 from kit.library.search import search_passages
 from tests.conftest import write_pack
 
@@ -143,7 +145,7 @@ def test_two_files_with_the_same_stem_are_a_clear_problem(animals):
 
 def test_bumping_the_index_version_rebuilds_everything(animals, monkeypatch):
     _, settings = animals
-    monkeypatch.setattr(kit.library.indexer, "INDEX_VERSION", kit.library.indexer.INDEX_VERSION + "-next")
+    monkeypatch.setattr(kit.library.index_db, "INDEX_VERSION", kit.library.index_db.INDEX_VERSION + "-next")
     assert counts(build_index(settings)) == (3, 0, 0, 0)
     assert finds(settings, "necks") == ["w/01-giraffes"]
 

@@ -7,7 +7,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from kit.library.indexer import build_index, connect
+from kit.library.index_db import connect
+
+from kit.library.indexer import build_index
 from kit.library.stored_html import unpack_text
 from kit.settings import load_settings
 from kit.tutor.answering import Question, quotes_for, related_solutions, retrieve_for

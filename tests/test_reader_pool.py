@@ -1,4 +1,4 @@
-"""Read-only index connections kept between requests (kit/library/reader_pool.py): reused, yet
+"""Read-only index connections kept between requests (kit/library/index_db.py): reused, yet
 always reading the index as it is on disk, bounded, and safe from many threads at once."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from kit.library.indexer import build_index
-from kit.library.reader_pool import ReaderPool
+from kit.library.index_db import ReaderPool
 from kit.library.search import search_passages
 from tests.conftest import write_pack
 from tests.threads import run_at_once
@@ -114,9 +114,19 @@ def test_a_kept_connection_reads_a_full_rebuild(library, monkeypatch):
     conn = pool.take()
     assert texts(conn, "lions") == ["Lions sleep most of the day."]
     pool.give(conn)
-    monkeypatch.setattr("kit.library.indexer.INDEX_VERSION", "rebuilt-by-a-test")
+    monkeypatch.setattr("kit.library.index_db.INDEX_VERSION", "rebuilt-by-a-test")
     assert build_index(settings).added == 2
     again = pool.take()
     assert texts(again, "lions") == ["Lions sleep most of the day."]
     assert again.execute("SELECT value FROM meta WHERE key='index_version'").fetchone()[0] \
         == "rebuilt-by-a-test"
+
+
+def test_the_tutor_reads_through_the_pool_and_gives_its_connection_back(library):
+    """An answer takes a connection from the same pool the pages use, not one of its own."""
+    from kit.tutor.answering import Question, Tutor
+    _, settings = library
+    pool = ReaderPool(settings.index_path)
+    events = list(Tutor(pool, engine_provider=None).answer(Question("What do quasars emit?")))
+    assert events[-1][0] == "done" and not events[-1][1]["grounded"]    # answered without a model
+    assert pool.idle() == 1         # the connection the answer read through, back for the next

@@ -14,7 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from kit.cli import main as kit_main
-from kit.library.indexer import build_index, connect
+from kit.library.index_db import connect
+from kit.library.indexer import build_index
 from kit.settings import load_settings
 from kit.tutor.fair_queue import ModelQueue
 from kit.tutor.readiness import check_question, run_check

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from kit.library.formats.sphinx import LINK_PAGE_SHARE, link_share
-from kit.library.indexer import build_index, connect
+from kit.library.index_db import connect
+from kit.library.indexer import build_index
 from kit.library.page_roles import INDEX, REFERENCE, RELEASE_NOTES, TUTORIAL, page_role
 from kit.tutor.retrieval import estimate_tokens, identifier_parts, question_language, retrieve
 from tests.conftest import PACK_TOML, write_pack

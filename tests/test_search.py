@@ -6,7 +6,9 @@ import re
 
 import pytest
 
-from kit.library.indexer import build_index, connect
+from kit.library.index_db import connect
+
+from kit.library.indexer import build_index
 from kit.library.search import search_passages
 from tests.conftest import write_pack
 

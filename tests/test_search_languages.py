@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from kit.library import languages
-from kit.library.indexer import build_index, connect
+from kit.library.index_db import connect
+from kit.library.indexer import build_index
 from kit.library.search import search_passages
 from kit.tutor.retrieval import keywords, retrieve
 from tests.conftest import PACK_TOML, write_pack

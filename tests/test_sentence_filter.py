@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from kit.library.indexer import build_index, connect
+from kit.library.index_db import ReaderPool, connect
+
+from kit.library.indexer import build_index
 from kit.settings import load_settings
 from kit.tutor.answering import ONLY_QUOTES, Question, Tutor
 from kit.tutor.engines.base import ChatStream, Engine, finish_stats
@@ -268,7 +270,7 @@ def index_path(bundled_content, tmp_path_factory):
 
 def ask(index_path, answer: str, question: str = "How do I make a virtual environment?"):
     records = []
-    tutor = Tutor(index_path, lambda: (ScriptedEngine(answer), "scripted"),
+    tutor = Tutor(ReaderPool(index_path), lambda: (ScriptedEngine(answer), "scripted"),
                   lambda record, learner: records.append(record))
     return list(tutor.answer(Question(question))), records[0]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from kit.library.indexer import connect
+from kit.library.index_db import connect
 from kit.tutor.manifests import bundled_gguf, load_manifests, ollama_store_has
 from kit.library.search import search_passages
 from kit.stick.plan import PlanError, choose_models, plan_stick

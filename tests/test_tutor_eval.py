@@ -16,7 +16,8 @@ import inspect
 import pytest
 
 from tests.engine_state import SHARED_ENGINE_DIR
-from kit.library.indexer import build_index, connect
+from kit.library.index_db import ReaderPool, connect
+from kit.library.indexer import build_index
 from kit.library.stored_html import unpack_text
 from kit.settings import load_settings
 from kit.tutor.answering import Tutor, engine_chooser
@@ -140,7 +141,7 @@ def test_the_leak_criterion_catches_a_solution_pasted_into_an_answer(solutions, 
 @pytest.fixture(scope="module")
 def hint_answers(settings, evaluation) -> list[tuple[dict, str, dict]]:
     """(eval item, the text the learner received, the done event) for every [[hint]] question."""
-    tutor = Tutor(settings.index_path, engine_chooser(settings))   # the kit's own answer length
+    tutor = Tutor(ReaderPool(settings.index_path), engine_chooser(settings))   # the kit's own answer length
     assert tutor.answer_tokens == KIT_ANSWER_TOKENS
     answers = []
     for item in evaluation["hint"]:

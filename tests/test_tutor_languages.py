@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import tomllib
 
+from kit.library.index_db import ReaderPool
+
 from kit.library.indexer import build_index
 from kit.tutor.answering import Question, Tutor
 from kit.tutor.engines import choose_engine
@@ -69,7 +71,7 @@ def library(make_settings, library_dirs):
 def test_a_french_learner_gets_french_quotes_and_a_french_line_not_the_english_model(make_settings,
                                                                                       library_dirs):
     settings = library(make_settings, library_dirs)
-    tutor = Tutor(settings.index_path, lambda: (NeverAsked(), "test"))
+    tutor = Tutor(ReaderPool(settings.index_path), lambda: (NeverAsked(), "test"))
     events = list(tutor.answer(Question("Comment créer un superutilisateur ?", language="fr", library_language="fr")))
     sources = next(data for name, data in events if name == "sources")
     quotes = [data for name, data in events if name == "quote"]
@@ -84,7 +86,7 @@ def test_a_french_learner_gets_french_quotes_and_a_french_line_not_the_english_m
 
 def test_a_refusal_is_said_in_the_learners_language(make_settings, library_dirs):
     settings = library(make_settings, library_dirs)
-    tutor = Tutor(settings.index_path, lambda: (NeverAsked(), "test"))
+    tutor = Tutor(ReaderPool(settings.index_path), lambda: (NeverAsked(), "test"))
     events = list(tutor.answer(Question("Quelle est la capitale du Kenya ?", language="fr", library_language="fr")))
     words = "".join(data["text"] for name, data in events if name == "token")
     assert words == said(NOT_COVERED, "fr") and words != NOT_COVERED
@@ -99,7 +101,7 @@ def test_a_french_learner_on_an_english_library_reads_english_sources_and_the_tu
                                     **{f"w/0{n + 2}-other.md": text for n, text in enumerate(OTHER_EN)}})
     settings = make_settings()
     build_index(settings)
-    tutor = Tutor(settings.index_path, lambda: (NeverAsked(), "test"))
+    tutor = Tutor(ReaderPool(settings.index_path), lambda: (NeverAsked(), "test"))
     events = list(tutor.answer(Question("What is the capital of Kenya?", language="fr")))
     assert "".join(data["text"] for name, data in events if name == "token") == said(NOT_COVERED, "fr")
 

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from kit.app import create_app
-from kit.library.indexer import build_index, connect
+from kit.library.index_db import connect
+from kit.library.indexer import build_index
 from kit.library.search import search_passages
 from kit.settings import load_settings
 from kit.web.services import services_of

@@ -14,7 +14,8 @@ from kit.cli.importing import import_pack
 from kit.cli.running_kit import RunningKitError, announce, ask_running_kit, serving_kit, withdraw
 from kit.cli.stick import stick
 from kit.cli.wheels import wheels
-from kit.library.indexer import build_index, connect
+from kit.library.index_db import connect
+from kit.library.indexer import build_index
 from kit.settings import ENGINE_CHOICES, THREADS_RANGE, Settings
 
 
@@ -140,8 +141,8 @@ def packs(data, content):
 def ask(data, content, question, mode, tried, engine):
     """Ask the tutor QUESTION from the terminal; the answer streams, then its sources. While a
     kit serves the same data folder, the question goes to it (its queue, its model)."""
-    from kit.library.indexer import build_index
     from kit.classroom.store import Store
+    from kit.library.index_db import ReaderPool
     from kit.tutor.answering import Tutor, engine_chooser
     from kit.tutor.question_checks import QuestionError, parse_question
 
@@ -161,12 +162,11 @@ def ask(data, content, question, mode, tried, engine):
         sys.exit(1 if failed else 0)
     lock = _hold_data_folder(settings)     # the exchange goes into the class's store
     build_index(settings)
-    store = Store(settings.data_dir / "classroom")
+    store, readers = Store(settings.data_dir / "classroom"), ReaderPool(settings.index_path)
     try:
-        tutor = Tutor(settings.index_path, engine_chooser(settings), store.record_exchange,
-                      think_first_min=settings.think_first_min)
-        failed = _print_answer(tutor.answer(parsed))
+        failed = _print_answer(Tutor(readers, engine_chooser(settings), store.record_exchange).answer(parsed))
     finally:
+        readers.close()
         store.close()
         lock.release()
     if failed:

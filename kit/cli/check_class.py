@@ -18,7 +18,8 @@ def check_class(data, content, pack):
     """Before class: ask the tutor what learners would ask of each chapter (of PACK, or every
     workshop) and report, per chapter, how many answers quote the chapter's own code, come from it
     without code, come from elsewhere, or are refused. No model is used."""
-    from kit.library.indexer import build_index, connect
+    from kit.library.index_db import connect
+    from kit.library.indexer import build_index
     from kit.tutor.readiness import ReadinessError, run_check, save_report
 
     settings = _settings(data_dir=data, content_dirs=_content_dirs(content))

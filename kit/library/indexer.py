@@ -24,44 +24,13 @@ from kit.library import fts, languages
 from kit.library.documents import Document, ImportProblem, slugify
 from kit.library.formats import FORMATS, format_named
 from kit.library.importers import Source, importer_for, read_text_file
-from kit.library.stored_html import SQL_FUNCTION, pack_html, pack_text, unpack_text
+from kit.library.index_db import connect, prepare
+from kit.library.stored_html import pack_html, pack_text
 from kit.library.page_roles import page_role
 from kit.library.packs import Pack, candidate_pack_roots, document_files, load_pack, workshop_title
 
-INDEX_VERSION = "9"   # bump when importers change what they produce: forces a full rebuild
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE IF NOT EXISTS packs(
-    id TEXT PRIMARY KEY, root TEXT, title TEXT, description TEXT, language TEXT,
-    licence TEXT, authors TEXT, version TEXT, format TEXT);
-CREATE TABLE IF NOT EXISTS documents(
-    id INTEGER PRIMARY KEY, pack TEXT, relpath TEXT, slug TEXT, kind TEXT, title TEXT,
-    workshop TEXT, workshop_title TEXT, workshop_description TEXT, position INTEGER,
-    meta TEXT, html TEXT, signature TEXT, search_table TEXT, role TEXT,
-    UNIQUE(pack, relpath), UNIQUE(pack, slug));
-CREATE TABLE IF NOT EXISTS passages(
-    id INTEGER PRIMARY KEY, doc_id INTEGER, seq INTEGER, anchor TEXT, heading TEXT,
-    speaker TEXT, start TEXT, text TEXT, html TEXT);
-CREATE INDEX IF NOT EXISTS passages_by_doc ON passages(doc_id, seq);
--- The pack page of a ZIM with 20,000 articles: count pages and find the start page without
--- reading every document row (kit/library/catalog.py pack_contents).
-CREATE INDEX IF NOT EXISTS documents_by_kind ON documents(pack, kind, position);
-CREATE INDEX IF NOT EXISTS documents_start ON documents(pack)
-    WHERE json_extract(meta, '$.start') IS NOT NULL;
--- Which full-text tables hold passages (kit/library/search.py asks only those).
-CREATE INDEX IF NOT EXISTS documents_by_table ON documents(search_table);
-CREATE TABLE IF NOT EXISTS exercises(
-    id INTEGER PRIMARY KEY, doc_id INTEGER, anchor TEXT, title TEXT, prompt TEXT, solution TEXT);
-CREATE TABLE IF NOT EXISTS problems(pack TEXT, path TEXT, line INTEGER, message TEXT);
-CREATE TABLE IF NOT EXISTS vocabulary(word TEXT PRIMARY KEY) WITHOUT ROWID;
-""" + fts.create_statements()
-_INCREMENTAL_VACUUM = 2     # PRAGMA auto_vacuum: free pages can be given back on request
 SOURCE_BATCH = 200   # documents per transaction when a source format streams them in
 _VOCABULARY_WORD = re.compile(r"[a-z][a-z0-9_]{3,30}")
-# Column weights for BM25: a match in a title counts most, then headings/speakers, then text.
-_RANK = "bm25(4.0, 2.0, 1.0)"
-
-
 @dataclass
 class IndexReport:
     added: int = 0
@@ -75,50 +44,6 @@ class IndexReport:
         return (f"{self.added} added, {self.updated} updated, {self.removed} removed, "
                 f"{self.unchanged} unchanged, {len(self.problems)} problem(s) "
                 f"in {self.seconds:.1f} s")
-
-
-def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
-    """A connection with rows as mappings. Read-only ones are for requests; WAL lets a
-    rebuild run while pages are served. Each can unpack a passage's stored text in SQL, which
-    the full-text tables' views need (kit/library/fts.py)."""
-    if readonly:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-    conn.row_factory = sqlite3.Row
-    conn.create_function(SQL_FUNCTION, 1, unpack_text, deterministic=True)
-    return conn
-
-
-def _prepare(conn: sqlite3.Connection) -> None:
-    if conn.execute("PRAGMA auto_vacuum").fetchone()[0] != _INCREMENTAL_VACUUM:
-        conn.execute("PRAGMA auto_vacuum=INCREMENTAL")
-        conn.execute("VACUUM")     # the mode takes effect only through a rewrite: once per file
-    version = None
-    try:
-        row = conn.execute("SELECT value FROM meta WHERE key='index_version'").fetchone()
-        version = row[0] if row else None
-    except sqlite3.OperationalError:
-        pass
-    if version != INDEX_VERSION:
-        for table in (*map(fts.vocabulary_table, fts.VOCABULARY_TABLES), *fts.TABLES, "meta", "packs",
-                      "documents", "passages", "exercises", "problems", "vocabulary"):
-            conn.execute(f"DROP TABLE IF EXISTS {table}")
-        for table in fts.TABLES:
-            conn.execute(f"DROP VIEW IF EXISTS {fts.source_view(table)}")
-    conn.executescript(_SCHEMA)
-    if version == INDEX_VERSION:
-        return
-    with conn:
-        conn.execute("INSERT OR REPLACE INTO meta VALUES('index_version', ?)", (INDEX_VERSION,))
-        # Only on new tables: rewriting an FTS5 table's configuration makes statements other
-        # connections prepared before fail ("SQL logic error"), and the web server keeps its
-        # connections open (kit/library/reader_pool.py). A new _RANK needs a new INDEX_VERSION.
-        for table in fts.TABLES:
-            conn.execute(f"INSERT INTO {table}({table}, rank) VALUES('rank', ?)", (_RANK,))
 
 
 def _signature(*paths: Path) -> str:
@@ -358,7 +283,7 @@ def build_index(settings, on_document=None) -> IndexReport:
     report = IndexReport()
     conn = connect(settings.index_path)
     try:
-        _prepare(conn)
+        prepare(conn)
         present: set[str] = set()
         for root in candidate_pack_roots(settings.pack_dirs):
             try:

@@ -1,7 +1,7 @@
 """How a document's HTML, and a passage's text, are kept in the index: zlib-compressed, because
 they are most of the index's size and are read a few at a time (a page is rendered once,
 kit/web/page_cache.py; a search reads its ten hits). An index from a kit that stored plain text
-has an older INDEX_VERSION and is rebuilt (kit/library/indexer.py), so every row read here is
+has an older INDEX_VERSION and is rebuilt (kit/library/index_db.py), so every row read here is
 compressed, or empty (a transcript has no whole-page HTML).
 
 The full-text tables read passages' text through views (kit/library/fts.py), so SQLite itself

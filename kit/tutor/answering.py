@@ -17,7 +17,7 @@ import threading
 import time
 
 from kit.library import catalog
-from kit.settings import Settings
+from kit.library.index_db import ReaderPool
 from kit.tutor.guards import GuardChain
 from kit.tutor.guards.faithfulness import FaithfulnessGuard, pieces
 from kit.tutor.guards.leak import LeakGuard
@@ -187,14 +187,13 @@ PROBLEM_RECHECK_S = 5.0
 class Tutor:
     """Answers questions with one engine over one library index."""
 
-    def __init__(self, index_path, engine_provider, record_exchange=None, *, answer_tokens=160,
-                 seed=42, think_first_min=Settings.think_first_min, stop_loops=True):
-        self.index_path = index_path
+    def __init__(self, index_readers: ReaderPool, engine_provider, record_exchange=None, *, answer_tokens=160,
+                 seed=42, stop_loops=True):
+        self.index_readers = index_readers          # the pool the pages and search read through too
         self.engine_provider = engine_provider      # () -> (engine, reason); may raise EngineError
         self.record_exchange = record_exchange      # (record, learner_id) -> id; the class store
         self.answer_tokens = answer_tokens
         self.seed = seed
-        self.think_first_min = think_first_min
         self._problem: tuple[float, str | None] = (-PROBLEM_RECHECK_S - 1, None)   # (when, what)
         # Off only to watch the model unguarded, without the loop guard and the sentence filter
         # (a test that needs one long answer to hold the model); read when an answer starts,
@@ -252,11 +251,10 @@ class Tutor:
         question may use the model: the learner already has the sources while waiting."""
         from kit.tutor.engines import EngineError   # imported late: llama.cpp loads only when asked
 
-        from kit.library.indexer import connect
         started = time.perf_counter()
         record = {"question": question.text, "mode": question.mode, "tried": question.tried,
                   "context": question.context, "answer": "", "grounded": False}
-        conn = connect(self.index_path, readonly=True)
+        conn = self.index_readers.take()
         stream = None
         try:
             retrieval = self.retrieve(conn, question)
@@ -320,7 +318,7 @@ class Tutor:
         finally:
             if stream is not None:
                 stream.close()
-            conn.close()
+            self.index_readers.give(conn)
             record["seconds"] = round(time.perf_counter() - started, 3)
             if self.record_exchange is not None:
                 self.record_exchange(record, learner_id)

@@ -36,7 +36,7 @@ def activity():
 
 def index_db():
     """The read-only connection to the library index for this request (given back to the pool
-    at its end: kit/library/reader_pool.py)."""
+    at its end: kit/library/index_db.py)."""
     if "index_db" not in g:
         g.index_db = services().index_readers.take()
     return g.index_db

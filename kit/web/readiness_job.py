@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from kit.library.indexer import connect
+from kit.library.index_db import connect
 from kit.translations import lazy_text
 from kit.tutor.readiness import ReadinessError, run_check, save_report
 

@@ -16,7 +16,7 @@ from flask import Flask, current_app
 from kit.classroom.activity import ClassActivity, recorded_and_told
 from kit.classroom.store import Store
 from kit.library.indexer import IndexReport, build_index
-from kit.library.reader_pool import ReaderPool
+from kit.library.index_db import ReaderPool
 from kit.paths import data_dir_notice
 from kit.settings import PAGE_THREADS, Settings
 from kit.translations import lazy_text
@@ -65,14 +65,14 @@ def open_services(settings: Settings) -> Services:
     # The store keeps the cookie-signing key, so learners stay joined across restarts.
     store = Store(settings.data_dir / "classroom", defaults=settings.class_defaults)
     activity = ClassActivity()
-    tutor = Tutor(settings.index_path, engine_chooser(settings), recorded_and_told(store.record_exchange, activity),
-                  think_first_min=settings.think_first_min)
+    index_readers = ReaderPool(settings.index_path)
+    tutor = Tutor(index_readers, engine_chooser(settings), recorded_and_told(store.record_exchange, activity))
     # One model, shared fairly: running answers hold a thread each, pages keep PAGE_THREADS.
     model_queue = ModelQueue(slots=settings.model_slots,
                              max_waiting=max(1, settings.threads - PAGE_THREADS - settings.model_slots))
     return Services(settings=settings, index_report=report, store=store, activity=activity, tutor=tutor,
                     model_queue=model_queue,
-                    index_readers=ReaderPool(settings.index_path),
+                    index_readers=index_readers,
                     page_cache=PageCache(settings.index_path, settings.page_cache_mb * 1024 * 1024),
                     learner_pages=LearnerPages(settings.page_cache_mb * 1024 * 1024),
                     wheelhouse=_wheelhouse(settings, notices),

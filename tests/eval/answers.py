@@ -25,6 +25,7 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field
 
+from kit.library.index_db import ReaderPool
 from kit.tutor.answering import Question, Tutor, engine_chooser, retrieve_for
 from tests.eval.measure import load_eval
 
@@ -109,7 +110,7 @@ def ask_all(settings, evaluation: dict | None = None, sampler: dict | None = Non
     provider = engine_chooser(settings)
     if sampler:
         provider()[0].default_options.update(sampler)
-    tutor = _Recording(settings.index_path, provider)
+    tutor = _Recording(ReaderPool(settings.index_path), provider)
     shown = []
     for item in evaluation["answerable"]:
         if not item.get("facts"):

@@ -102,8 +102,8 @@ def ask(conn, engine, question: Question, tutor: Tutor) -> Collected | None:
 
 
 def collect(settings, count: int = COUNT) -> list[Collected]:
-    from kit.library.indexer import connect
-    tutor = Tutor(settings.index_path, engine_chooser(settings))
+    from kit.library.index_db import ReaderPool, connect
+    tutor = Tutor(ReaderPool(settings.index_path), engine_chooser(settings))
     engine, _reason = tutor.engine_provider()
     conn = connect(settings.index_path, readonly=True)
     answers = []

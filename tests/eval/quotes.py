@@ -55,7 +55,9 @@ def main() -> None:
     import tempfile
     from pathlib import Path
 
-    from kit.library.indexer import build_index, connect
+    from kit.library.index_db import connect
+
+    from kit.library.indexer import build_index
     from kit.settings import load_settings, project_root
     data = Path(tempfile.mkdtemp(prefix="lantern-quote-eval-"))
     settings = load_settings(environ={}, content_dirs=(project_root() / "content",), data_dir=data,

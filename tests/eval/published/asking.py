@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kit.library.index_db import ReaderPool
 from kit.tutor.answering import Question, Tutor, engine_chooser, retrieve_for
 from kit.tutor.engines.base import EngineError
 from tests.eval.published.material import LIBRARY_LANGUAGE
@@ -68,7 +69,7 @@ def make_tutor(settings, with_model: bool) -> tuple[_Recording, list]:
     """A tutor over `settings`' index; the list receives each exchange the kit records."""
     records: list = []
     provider = engine_chooser(settings) if with_model else _no_model
-    tutor = _Recording(settings.index_path, provider, lambda record, learner: records.append(record))
+    tutor = _Recording(ReaderPool(settings.index_path), provider, lambda record, learner: records.append(record))
     return tutor, records
 
 
