@@ -39,6 +39,7 @@ from kit.web.pack_files import send_pack_file
 from kit.web.fast_lane import FastLane
 from kit.web.slots import init_slots
 from kit.web.static_files import init_static_files
+from kit.web.today import after_join, init_today
 from kit.web.sse import event_stream_response
 from kit.web.wheels import find_links_response, send_download, setup_context, simple_response
 
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, opened: Services | None = None)
     init_slots(app)
     init_locale(app)
     init_live(app)
+    init_today(app)
     app.wsgi_app = FastLane(app.wsgi_app, app)     # cached pages for no one in particular
     init_static_files(app)
     app.context_processor(ask_context)
@@ -170,7 +172,7 @@ def join_post():
     session[LEARNER_KEY] = learner["id"]
     session.permanent = True            # the same device keeps the learner across restarts
     flash(_("Welcome, %(name)s! Your progress and questions are kept under this name.", name=learner["nickname"]))
-    return redirect(next_path, 303)
+    return redirect(after_join(next_path), 303)      # from the home: today's first chapter
 
 
 @kit.get("/me")

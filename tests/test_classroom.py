@@ -462,7 +462,8 @@ def test_class_settings_are_saved(site):
     assert (response.status, response.location) == (303, "/teacher#settings")
     assert store_of(site).class_settings() == {
         "modes": ["explain", "hint"], "think_first": True, "think_first_min": 40,
-        "think_first_minutes": 0, "tutor_enabled": False, "questions_per_minute": 5, "announcement": "Break at 3"}
+        "think_first_minutes": 0, "pinned": [], "tutor_enabled": False, "questions_per_minute": 5,
+        "announcement": "Break at 3"}
 
 
 @pytest.mark.parametrize("field, value, message", [

@@ -142,7 +142,7 @@ def test_learners_survive_a_restart(store, ana):
 def test_class_settings_start_with_the_defaults(store):
     assert store.class_settings() == {
         "modes": ["explain", "hint", "debug"], "think_first": True, "think_first_min": 20,
-        "think_first_minutes": 0, "tutor_enabled": True, "announcement": "", "questions_per_minute": 3}
+        "think_first_minutes": 0, "pinned": [], "tutor_enabled": True, "announcement": "", "questions_per_minute": 3}
 
 
 def test_changed_class_settings_are_returned_and_kept_across_a_restart(store):

@@ -101,6 +101,8 @@ def parse_class_settings(form) -> tuple[dict, dict[str, str]]:
     raw = {name: form.get(name) or "" for name in FORM_TEXT_FIELDS if name in form}
     raw.update({name: form.get(name) == "on" for name in FORM_SWITCHES})
     raw["modes"] = [mode for mode in form.getlist("modes") if mode]
+    if "pinned_shown" in form:   # today's chapters: ticked boxes only, so the form says it has them
+        raw["pinned"] = form.getlist("pinned")
     if "language" in form:       # the class's default UI language (a select: absent from older forms)
         raw["language"] = form.get("language")
     changes, errors = settings_with_errors(raw)

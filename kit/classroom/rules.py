@@ -105,13 +105,15 @@ TUTOR_MODES = MODES                  # owned by the tutor (tutor/answering.py)
 DEFAULT_CLASS_SETTINGS = {"modes": list(TUTOR_MODES), "think_first": True,
                           "think_first_min": Settings.think_first_min,
                           "think_first_minutes": Settings.think_first_minutes,
-                          "tutor_enabled": True, "announcement": "", "questions_per_minute": 3}
+                          "tutor_enabled": True, "announcement": "", "questions_per_minute": 3,
+                          "pinned": []}
 # "language" (the class's default UI language) is kept only once the teacher sets it; until then
 # kit/web/locale.py uses kit.translations.SOURCE_LANGUAGE.
 # Every limit of the class settings, here only: the teacher's form (report.py) shows these.
 ANNOUNCEMENT_MAX = 300
 THINK_FIRST_RANGE = THINK_FIRST_MIN_RANGE
 QUESTIONS_PER_MINUTE_RANGE = (1, 60)
+PINNED_MAX = 10                      # today's chapters the teacher pins
 _TRUE, _FALSE = {"true", "on", "yes", "1"}, {"false", "off", "no", "0", ""}
 # What the teacher's form calls each setting: the messages name the field the teacher sees.
 SETTING_LABELS = {
@@ -123,6 +125,7 @@ SETTING_LABELS = {
     "announcement": marked("The announcement"),
     "questions_per_minute": marked("Questions per minute"),
     "language": marked("The class's language"),
+    "pinned": marked("Today's chapters"),
 }
 
 
@@ -173,6 +176,23 @@ def _as_announcement(value) -> str:
     return value
 
 
+def _as_pinned(value) -> list[list[str]]:
+    """Today's chapters: [pack, slug] pairs, or the form's "pack/slug" texts; in order, once each."""
+    pairs = []
+    for item in value if isinstance(value, (list, tuple)) else [value]:
+        pair = item.split("/", 1) if isinstance(item, str) else item
+        if (not isinstance(pair, (list, tuple)) or len(pair) != 2
+                or not all(isinstance(part, str) and part.strip() and len(part) <= NAME_MAX for part in pair)):
+            raise StoreError(lazy_text("%(field)s: %(value)s is not a chapter; choose chapters from the list.",
+                                       field=_label("pinned"), value=repr(item)), "pinned")
+        if list(pair) not in pairs:
+            pairs.append(list(pair))
+    if len(pairs) > PINNED_MAX:
+        raise StoreError(lazy_text("%(field)s: pin at most %(max)s chapters (you chose %(num)s).",
+                                   field=_label("pinned"), max=PINNED_MAX, num=len(pairs)), "pinned")
+    return pairs
+
+
 def check_language(value) -> str:
     """One of the UI's languages (kit/translations), as the class default or a learner's choice."""
     if not isinstance(value, str) or value.strip().lower() not in LANGUAGES:
@@ -190,6 +210,7 @@ _SETTING_CHECKS = {
     "announcement": _as_announcement,
     "questions_per_minute": lambda v: _as_int("questions_per_minute", v, *QUESTIONS_PER_MINUTE_RANGE),
     "language": check_language,
+    "pinned": _as_pinned,
 }
 
 
