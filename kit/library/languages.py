@@ -71,7 +71,7 @@ signifie besoin svp stp merci bonjour salut oui non ok okay vraiment sûr genre 
 truc trucs plus moins beaucoup peu trop assez autre autres quelque quelques quelqu déjà
 toujours jamais maintenant seulement ici là voici voilà rien bah ben euh bref bon bien
 koi kwa pk pq ya ke ki kan cmt pr ds bcp tt jsp dsl slt cest quest questce jai jsuis jsais
-jveux jpeux jdois jvais""",
+jveux jpeux jdois jvais quil quils quon lon jen jy ny sil sils cetait jetais""",
     "pt": """
 a à ao aos as às com como da das de do dos e é ela elas ele eles em entre era essa esse esta
 está este eu foi for há isso isto já lhe mais mas me meu meus minha minhas muito na nas não nem
