@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import threading
 
 import pytest
 
@@ -183,3 +184,25 @@ def test_the_check_fails_on_english_or_a_missing_translation():
     with pytest.raises(AssertionError, match="not in the catalog"):
         french_pattern("A sentence nobody marked.")
 
+
+
+# -- the engines' words to a learner whose answer failed ------------------------------------------
+
+def test_a_busy_built_in_model_is_said_to_a_french_learner_in_french(site, tmp_path):
+    """The real worker pool, its one answer slot taken: the refusal is a LazyText, English for
+    the class log and `kit ask`, French in a French learner's answer stream."""
+    from kit.tutor.engines.base import EngineError
+    from kit.tutor.engines.worker_client import WorkerPool
+    from kit.web.locale import in_learners_language
+
+    pool = WorkerPool(tmp_path / "no-model.gguf", n_ctx=512, state_folder=tmp_path, fast_folder=None)
+    with pool.answer_lock, pytest.raises(EngineError) as raised:
+        next(pool.answer([], {}, threading.Event(), wait_s=0))
+    assert str(raised.value) == "The built-in model is busy with other questions; ask again in a minute."
+
+    def events():
+        yield "error", {"message": raised.value.args[0]}
+    with site.app.test_request_context("/api/ask", headers={"Accept-Language": "fr"}):
+        [(name, data)] = list(in_learners_language(events()))
+    assert name == "error"
+    assert says_in_french(data["message"], "The built-in model is busy with other questions; ask again in a minute.")

@@ -314,7 +314,8 @@ class Tutor:
             yield "done", done
         except EngineError as error:
             record["error"] = str(error)
-            yield "error", {"message": str(error)}
+            # a LazyText message is said in the learner's language by whoever sends the event
+            yield "error", {"message": error.args[0] if error.args else str(error)}
         finally:
             if stream is not None:
                 stream.close()

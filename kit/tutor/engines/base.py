@@ -17,7 +17,8 @@ OPTION_KEYS = {"repeat_penalty", "num_ctx", "temperature", "seed", "num_predict"
 
 
 class EngineError(RuntimeError):
-    """An engine cannot answer; str(error) says why and what to do, in plain words."""
+    """An engine cannot answer; str(error) says why and what to do, in plain words (a LazyText
+    message, for what a learner is told, in their language when the answer stream sends it)."""
 
 
 def check_options(options: dict | None) -> dict:

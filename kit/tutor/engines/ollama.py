@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 import ollama
 
+from kit.translations import lazy_text
 from kit.tutor.engines.base import ChatStream, Engine, EngineError, finish_stats
 from kit.tutor.engines.ollama_launcher import ensure_kit_ollama, server_version
 from kit.tutor.manifests import ollama_store_has
@@ -185,12 +186,12 @@ class OllamaEngine(Engine):
                                    f"run `ollama pull {model}`, or pick another model with "
                                    "LANTERN_MODEL (see `kit models`).")
             if error.status_code == -1:
-                return EngineError(f"Ollama failed in the middle of the answer: {error.error}. "
-                                   "Ask again; if it keeps happening, restart Ollama or pick a "
-                                   "smaller model.")
+                return EngineError(lazy_text("Ollama failed in the middle of the answer: %(why)s. Ask again; if "
+                                             "it keeps happening, restart Ollama or pick a smaller model.",
+                                             why=error.error))
             if error.status_code == 503:
-                return EngineError("Ollama is busy: too many questions are waiting. "
-                                   "Wait a moment and ask again.")
+                return EngineError(lazy_text("Ollama is busy: too many questions are waiting. "
+                                             "Wait a moment and ask again."))
             return EngineError(f"Ollama at {host} refused the request "
                                f"(HTTP {error.status_code}): {error.error}.")
         if isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout, ConnectionError)):

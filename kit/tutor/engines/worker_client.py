@@ -21,12 +21,15 @@ import time
 from collections import deque
 from pathlib import Path
 
+from kit.translations import lazy_text, marked
 from kit.tutor.engines.base import EngineError
 from kit.tutor.engines.cpu_variants import (ILLEGAL_INSTRUCTION, VariantChoice, VariantMemory,
                                       choose_variant, describe_exit, llama_lib_folder, mark_failed)
 
 log = logging.getLogger(__name__)
-RESTARTING = "The tutor stopped ({why}); it is restarting — ask again in a moment."
+# What a learner is told when an answer fails here: LazyText, said in their language (the web's
+# answer stream), in English for the class log and the CLI.
+RESTARTING = marked("The tutor stopped (%(why)s); it is restarting — ask again in a moment.")
 
 
 def worker_command(prefix: str = "") -> list[str]:
@@ -218,7 +221,7 @@ class WorkerPool:
         """Generator of ("turn", None) once the model is this question's, ("token", text)…
         and finally ("done", done_reason). Raises EngineError."""
         if not self.answer_lock.acquire(timeout=wait_s):
-            raise EngineError("The built-in model is busy with other questions; ask again in a minute.")
+            raise EngineError(lazy_text("The built-in model is busy with other questions; ask again in a minute."))
         try:
             yield "turn", None                  # the model is ours now (waited behind others until here)
             worker = self.ensure_started()
@@ -244,14 +247,14 @@ class WorkerPool:
                         return
                     elif kind == "error":
                         finished = True
-                        raise EngineError(f"The built-in model could not answer: {event.get('message')}. "
-                                          "Ask a shorter question.")
+                        raise EngineError(lazy_text("The built-in model could not answer: %(why)s. Ask a "
+                                                    "shorter question.", why=event.get("message")))
                     elif kind == "exit":
                         finished = True
                         why = worker.exit_reason()
                         self._after_death(worker, why)
                         self.restart_in_background()
-                        raise EngineError(RESTARTING.format(why=why))
+                        raise EngineError(lazy_text(RESTARTING, why=why))
             finally:
                 if not finished:
                     self._cancel(worker, request_id)

@@ -97,7 +97,7 @@ def ask(tutor: _Recording, records: list, item: dict) -> Shown:
         elif name == "done":
             shown.done, shown.grounded = data, bool(data.get("grounded"))
         elif name == "error":
-            shown.error = data.get("message", "")
+            shown.error = str(data.get("message", ""))     # a LazyText: said in English here
             # Without the model, reaching for it means the kit judged the question covered.
             shown.grounded = shown.error == NO_MODEL
     if shown.error == NO_MODEL:
