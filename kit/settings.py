@@ -174,7 +174,9 @@ def _existing_dirs(name: str, raw: str) -> tuple[Path, ...]:
     return dirs
 
 
-ENGINE_CHOICES = ("auto", "ollama", "embedded")
+# The engine kinds (kit/tutor/engines/), in the order "auto" tries them: the last is the fallback.
+ENGINE_NAMES = ("ollama", "embedded")
+ENGINE_CHOICES = ("auto", *ENGINE_NAMES)
 
 
 def _engine_name(name: str, raw: str) -> str:

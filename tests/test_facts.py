@@ -59,3 +59,20 @@ class _Form(dict):
     def getlist(self, name):
         value = self.get(name, [])
         return value if isinstance(value, list) else [value]
+
+
+def test_every_engine_kind_is_named_once_in_settings_and_each_name_has_an_engine():
+    """`--engine`, LANTERN_ENGINE and the manifests' `engines` all read kit/settings.py's
+    ENGINE_NAMES; the registry of engine classes must hold exactly those."""
+    from kit.settings import ENGINE_CHOICES, ENGINE_NAMES
+    from kit.tutor.engines import ENGINES
+    assert set(ENGINES) == set(ENGINE_NAMES) and ENGINE_CHOICES == ("auto", *ENGINE_NAMES)
+
+
+def test_the_cli_offers_the_tutors_modes_and_the_manifests_tiers():
+    from kit.tutor.manifests import TIERS
+    from kit.tutor.question_checks import MODES
+    ask_help = CliRunner().invoke(main, ["ask", "--help"]).output
+    assert f"[{'|'.join(MODES)}]" in ask_help
+    stick_help = CliRunner().invoke(main, ["stick", "build", "--help"]).output
+    assert f"[{'|'.join(TIERS)}]" in stick_help

@@ -1,9 +1,9 @@
 """The house rules of kit/, checked by reading the code (ast), so the layout the README shows
 stays the layout there is:
 
-- packages depend only downwards: library ← tutor ← classroom ← web ← app.py ← cli; the stick
-  uses the library, the model manifests and the wheelhouse (wheels/, which needs no one);
-  settings.py, paths.py, durable.py, errors.py and translations/ (the UI's languages) are for all;
+- packages depend only downwards, as kit/__init__.py's DEPENDS_ON says (the map, once): library ←
+  tutor ← classroom ← web ← app.py ← cli; SHARED modules are for all; every package is in that
+  map, in kit/__init__.py's docstring and in the README's Layout;
 - only kit/app.py and kit/web/ import Flask (or werkzeug); only kit/cli/ imports click;
 - every URL is defined in kit/app.py, and its views catch no errors: errors carry their status
   (kit/errors.py) and kit/web/errors.py answers them;
@@ -18,21 +18,13 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import kit
+
 KIT = Path(__file__).resolve().parent.parent / "kit"
-SHARED = {"kit.settings", "kit.paths", "kit.durable", "kit.errors", "kit.translations"}
-# package -> the packages it may import (besides itself and SHARED)
-ALLOWED = {
-    "library": set(),
-    "tutor": {"library"},
-    "classroom": {"library", "tutor"},
-    "wheels": set(),
-    "web": {"library", "tutor", "classroom", "wheels"},
-    "stick": {"library", "tutor.manifests", "wheels"},
-    "app": {"library", "tutor", "classroom", "web", "wheels"},
-    "cli": {"library", "tutor", "classroom", "web", "stick", "app", "wheels"},
-    "__main__": {"cli", "tutor.engines.worker"},
-    "shared": set(),
-}
+README = KIT.parent / "README.md"
+# The map is kit/__init__.py's: package -> the packages it may import (besides itself and SHARED)
+SHARED = set(kit.SHARED)
+ALLOWED = {**{name: set(allowed) for name, allowed in kit.DEPENDS_ON.items()}, "shared": set()}
 ROUTE_DECORATORS = {"route", "get", "post", "put", "patch", "delete"}
 
 
@@ -89,6 +81,17 @@ def third_party_roots(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
             roots.add(node.module.split(".")[0])
     return roots
+
+
+def test_every_package_is_on_the_map_and_in_the_readme():
+    packages = {p.parent.name for p in KIT.glob("*/__init__.py")}
+    shared = {name.removeprefix("kit.") for name in SHARED}
+    assert packages - shared == set(kit.DEPENDS_ON) - {"app", "__main__"}
+    layout = README.read_text(encoding="utf-8").split("## Layout", 1)[1].split("\n## ", 1)[0]
+    missing = {name: [where for where, text in (("kit/__init__.py", kit.__doc__), ("README Layout", layout))
+                      if f"{name}/" not in text and f"{name}.py" not in text]
+               for name in packages | shared | {"app"}}
+    assert not {name: where for name, where in missing.items() if where}, missing
 
 
 def test_packages_depend_only_downwards():

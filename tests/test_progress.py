@@ -57,3 +57,12 @@ def test_without_a_total_it_counts_and_never_claims_a_percentage():
 def test_more_items_than_expected_stop_at_100_percent():
     shown = run(io.StringIO(), Clock(), total=100, steps=150, seconds_per_item=0.1)
     assert shown.splitlines()[-1] == "150 / 100 articles (100%)"
+
+
+def test_a_line_writes_counts_as_asked_and_names_what_it_is_on():
+    """The stick's copy: bytes as MB, and the file being copied after the count."""
+    stream, clock = Terminal(), Clock()
+    progress = Progress(2_000_000, unit="", stream=stream, delay=0, clock=clock,
+                        count_text=lambda n: f"{n // 1_000_000} MB")
+    progress.advance(1_000_000, "models/smol.gguf")
+    assert stream.getvalue() == "\r" + "1 MB / 2 MB (50%)  models/smol.gguf".ljust(40)

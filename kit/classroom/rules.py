@@ -99,7 +99,7 @@ def nickname_key(nickname: str) -> str:
 # The ONE validator of the class settings: the store checks every change with it, and the
 # teacher's form (report.parse_class_settings) shows its messages beside the fields.
 
-TUTOR_MODES = MODES                  # owned by the tutor (tutor/answering.py)
+TUTOR_MODES = MODES                  # owned by the tutor (tutor/question_checks.py)
 # The think-first defaults and ranges are the kit's settings (kit/settings.py); the Store's
 # `defaults` start the class from LANTERN_THINK_FIRST_MIN and LANTERN_THINK_FIRST_MINUTES.
 DEFAULT_CLASS_SETTINGS = {"modes": list(TUTOR_MODES), "think_first": True,

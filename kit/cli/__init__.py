@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from kit.cli.common import _common, _content_dirs, _hold_data_folder, _print_problems, _settings
+from kit.cli.common import _common, _content_dirs, _hold_data_folder, _listening, _print_problems, _settings
 from kit.cli.check_class import check_class
 from kit.cli.importing import import_pack
 from kit.cli.running_kit import RunningKitError, announce, ask_running_kit, serving_kit, withdraw
@@ -17,6 +17,7 @@ from kit.cli.wheels import wheels
 from kit.library.index_db import connect
 from kit.library.indexer import build_index
 from kit.settings import ENGINE_CHOICES, THREADS_RANGE, Settings
+from kit.tutor.question_checks import MODES
 
 
 @click.group()
@@ -34,8 +35,7 @@ main.add_command(check_class)
 
 @main.command()
 @_common
-@click.option("--port", type=click.IntRange(1, 65535), help="Port (default 8321). Env: LANTERN_PORT.")
-@click.option("--lan", is_flag=True, help="Serve the whole classroom: listen on every network interface.")
+@_listening
 @click.option("--threads", type=click.IntRange(*THREADS_RANGE),
               help=f"Worker threads, {THREADS_RANGE[0]} to {THREADS_RANGE[1]} (default {Settings.threads}). "
                    "Env: LANTERN_THREADS.")
@@ -133,7 +133,7 @@ def packs(data, content):
 @main.command()
 @_common
 @click.argument("question")
-@click.option("--mode", type=click.Choice(["explain", "hint", "debug"]), default="explain",
+@click.option("--mode", type=click.Choice(MODES), default=MODES[0],
               show_default=True, help="Explain, give a hint (never the solution), or debug an error.")
 @click.option("--tried", default="", help="What you tried or expect (needed for hint and debug).")
 @click.option("--engine", type=click.Choice(ENGINE_CHOICES),
@@ -282,8 +282,7 @@ def doctor(data, content):
 
 
 @main.command()
-@click.option("--port", type=click.IntRange(1, 65535), help="Port (default 8321). Env: LANTERN_PORT.")
-@click.option("--lan", is_flag=True, help="Serve the whole classroom: listen on every network interface.")
+@_listening
 @click.pass_context
 def start(ctx, port, lan):
     """Serve the library and open it in the browser (what the stick's launchers run). When a

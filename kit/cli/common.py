@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from kit.settings import SettingsError, load_settings
+from kit.settings import Settings, SettingsError, load_settings
 
 
 def _settings(**overrides):
@@ -30,6 +30,15 @@ def _common(function):
                             help="Data folder (index, imported packs). Env: LANTERN_DATA.")(function)
     function = click.option("--content", multiple=True, type=click.Path(file_okay=False),
                             help="Folder of packs; repeat for several. Env: LANTERN_CONTENT.")(function)
+    return function
+
+
+def _listening(function):
+    """--port and --lan, for the commands that serve (serve, start)."""
+    function = click.option("--lan", is_flag=True,
+                            help="Serve the whole classroom: listen on every network interface.")(function)
+    function = click.option("--port", type=click.IntRange(1, 65535),
+                            help=f"Port (default {Settings.port}). Env: LANTERN_PORT.")(function)
     return function
 
 

@@ -8,6 +8,7 @@ import click
 
 from kit.cli.common import _common, _content_dirs, _settings
 from kit.cli.wheels import fill_from_options, wheel_options
+from kit.tutor.manifests import TIERS
 
 
 @click.group()
@@ -20,7 +21,7 @@ def stick():
 @click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--executables", type=click.Path(file_okay=False, path_type=Path),
               help="Built programs, as DIR/<os>/… (default build/dist, from build/build.py).")
-@click.option("--tier", type=click.Choice(["2gb", "4gb", "8gb"]),
+@click.option("--tier", type=click.Choice(TIERS),
               help="Every model for machines with this much RAM (or less).")
 @click.option("--model", "model_ids", multiple=True, help="A model id from model_manifests/ (repeatable).")
 @click.option("--ollama-store", type=click.Path(path_type=Path),

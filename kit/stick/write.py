@@ -12,12 +12,12 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kit.tutor.manifests import sha256_of
+from kit.library.progress import Progress
+from kit.durable import sha256_of
 from kit.stick.plan import StickPlan
 from kit.stick.manifest import MANIFEST, manifest_text, mb, read_manifest
 
@@ -75,33 +75,6 @@ def preflight(plan: StickPlan, dest: Path, free_bytes: int | None = None,
                          "is free. Use a bigger stick, delete files from it, or choose fewer "
                          "models (--tier 2gb, or --model ID). Nothing was copied.")
     return needed, warnings
-
-
-class Progress:
-    """A plain-text progress bar on stderr: redrawn in place on a terminal, one line every
-    10 % otherwise (CI logs, pipes). No dependency for something this small."""
-
-    def __init__(self, total: int, stream=None):
-        self.total, self.done, self.stream = max(total, 1), 0, stream or sys.stderr
-        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.last_draw, self.last_tenth = 0.0, -1
-
-    def advance(self, size: int, name: str) -> None:
-        self.done += size
-        share = min(self.done / self.total, 1.0)
-        if self.tty and (time.monotonic() - self.last_draw > 0.2 or share >= 1.0):
-            bar = "#" * int(share * 30)
-            self.stream.write(f"\r[{bar:<30}] {share:4.0%} {mb(self.done):>12} of {mb(self.total)}  "
-                              f"{name[-40:]:<40}")
-            self.last_draw = time.monotonic()
-        elif not self.tty and int(share * 10) > self.last_tenth:
-            self.last_tenth = int(share * 10)
-            self.stream.write(f"{share:4.0%} {mb(self.done)} of {mb(self.total)}  {name}\n")
-        self.stream.flush()
-
-    def finish(self) -> None:
-        if self.tty:
-            self.stream.write("\n")
 
 
 @dataclass
@@ -172,7 +145,7 @@ def write_stick(plan: StickPlan, dest: Path, *, free_bytes: int | None = None,
     report = BuildReport(total_bytes=plan.total_bytes, warnings=warnings)
     old = read_manifest(dest)
     (dest / MANIFEST).unlink(missing_ok=True)    # from here on the stick is not complete
-    progress = Progress(plan.total_bytes, progress_stream)
+    progress = Progress(plan.total_bytes, unit="", stream=progress_stream, delay=0, count_text=mb)
     digests: dict[str, str] = {}
     for item in plan.items:
         target, partial = dest / item.target, staging / item.target

@@ -5,7 +5,7 @@ from __future__ import annotations
 from kit.errors import KitError
 from kit.translations import lazy_text
 from kit.tutor.fair_queue import Cancelled, ModelQueue, QueueFull, RateLimited
-from kit.tutor.question_checks import Question, QuestionError, parse_question
+from kit.tutor.question_checks import THINK_FIRST_MODES, Question, QuestionError, parse_question
 
 
 class AskRefused(KitError):
@@ -25,7 +25,7 @@ def question_for_class(payload, class_settings: dict, learner: dict | None) -> Q
     if not class_settings.get("tutor_enabled", True):
         raise AskRefused(403, lazy_text("The teacher has turned the tutor off for now. "
                                         "Search the library, or ask the teacher."))
-    think_first_modes = ("hint", "debug") if class_settings.get("think_first", True) else ()
+    think_first_modes = THINK_FIRST_MODES if class_settings.get("think_first", True) else ()
     try:
         return parse_question(payload, class_settings["think_first_min"],
                               think_first_modes, tuple(class_settings.get("modes") or ("explain",)))

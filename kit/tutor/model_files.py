@@ -16,11 +16,10 @@ import shutil
 from pathlib import Path
 
 from kit.durable import replace_durably
-from kit.tutor.manifests import GIB, TIERS, added_manifests_dir, parse_manifest, sha256_of
+from kit.tutor.manifests import GIB, TIER_RAM_GB, TIERS, added_manifests_dir, parse_manifest, sha256_of
 
 GGUF_MAGIC = b"GGUF"
 RUNTIME_OVERHEAD_GB = 1.0     # llama.cpp, a 2048-token context and the kit beside the weights (SmolLM2: 1 GB)
-TIER_RAM_GB = {"2gb": 2, "4gb": 4, "8gb": 8}
 SAMPLER = {"temperature": 0.0, "repeat_penalty": 1.0}   # measured for SmolLM2 (its manifest)
 
 

@@ -10,6 +10,7 @@ from kit.settings import Settings
 from kit.translations import lazy_plural, lazy_text
 
 MODES = ("explain", "hint", "debug")
+THINK_FIRST_MODES = ("hint", "debug")     # the modes that ask what the learner tried first
 MAX_QUESTION_CHARS = 4000
 
 
@@ -34,7 +35,7 @@ class Question:
 
 
 def parse_question(payload: dict, think_first_min: int = Settings.think_first_min,
-                   think_first_modes: tuple[str, ...] = ("hint", "debug"),
+                   think_first_modes: tuple[str, ...] = THINK_FIRST_MODES,
                    allowed_modes: tuple[str, ...] = MODES) -> Question:
     """A Question from request data, or QuestionError naming the field and what to do."""
     if not isinstance(payload, dict):

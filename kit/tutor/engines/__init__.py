@@ -15,7 +15,7 @@ from kit.tutor.engines.base import ChatStream, Engine, EngineError
 from kit.tutor.engines.embedded import EmbeddedEngine
 from kit.tutor.engines.ollama import OllamaEngine
 from kit.tutor.engines.ollama_launcher import stop_kit_ollama
-from kit.settings import DEFAULT_MODEL
+from kit.settings import DEFAULT_MODEL, ENGINE_NAMES
 from kit.tutor.manifests import ModelManifest, best_embedded_model, find_manifest, load_manifests
 
 ENGINES: dict[str, type[Engine]] = {
@@ -23,7 +23,7 @@ ENGINES: dict[str, type[Engine]] = {
     "embedded": EmbeddedEngine,
 }
 # "auto" tries these in order and keeps the first usable one; the last is the fallback.
-AUTO_ORDER = ("ollama", "embedded")
+AUTO_ORDER = ENGINE_NAMES
 
 __all__ = ["ChatStream", "Engine", "EngineError", "ENGINES", "choose_engine", "stop_kit_ollama",
            "EmbeddedEngine", "OllamaEngine"]
