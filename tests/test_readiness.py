@@ -33,7 +33,9 @@ KITES = {
                      "The gauge prints the frame's balance.\n",
     "w/02-sail.md": "---\ntitle: The sail\norder: 2\n---\n## Cut the sail\nCut the sail cloth along the "
                     "chalk line with sharp scissors and hem the edges twice.\n",
-    # More pages, so that a word found on one page of many weighs something (BM25's IDF).
+}
+# More pages (another pack), so that a word found on one page of many weighs something (BM25's IDF).
+NOTES = {
     **{f"notes/{topic}.md": f"# {topic.title()}\n\nNotes about {topic}: {words}.\n" for topic, words in {
         "weather": "wind speed, gusts, rain and clouds over the field",
         "safety": "power lines, roads and trees to keep away from",
@@ -86,6 +88,7 @@ def test_an_empty_pack_and_an_unknown_pack_get_clear_messages(tmp_path):
 @pytest.fixture
 def kites(tmp_path):
     write_pack(tmp_path / "content", "kites", KITES, title="Kites")
+    write_pack(tmp_path / "content", "kite-notes", NOTES, title="Kite notes")
     settings = load_settings(environ={}, content_dirs=(tmp_path / "content",), data_dir=tmp_path / "data")
     build_index(settings)
     conn = connect(settings.index_path, readonly=True)
@@ -157,3 +160,17 @@ def test_a_learner_cannot_start_the_self_test(serve, bundled_content, tmp_path):
     assert learner.post("/join", {"nickname": "Ana", "next": "/"}).status == 303
     assert learner.post("/teacher/check-class", {}).status == 403
     assert not site.services.readiness.state()["running"]
+
+
+def test_kit_check_class_with_the_model_reports_what_it_wrote(kites, tmp_path):
+    """The optional half: the real embedded SmolLM2 answers each question; the report says how
+    many tokens it wrote, how many words were not in the material, how many sentences were held."""
+    result = CliRunner(env={"LANTERN_ENGINE": "embedded", "LANTERN_ENGINE_DIR": str(SHARED_ENGINE_DIR)}).invoke(
+        kit_main, ["check-class", "kites", "--model", "--data", str(tmp_path / "data"),
+                   "--content", str(tmp_path / "content")])
+    assert result.exit_code == 0, result.output
+    kept = json.loads((tmp_path / "data" / "readiness.json").read_text(encoding="utf-8"))
+    assert kept["model"] is True
+    answered = [q for chapter in kept["chapters"] for q in chapter["questions"] if q["outcome"] != "refused"]
+    assert answered and all(q["model"]["error"] is None and q["model"]["tokens"] > 0 for q in answered)
+    assert re.search(r"— model: \d+ tokens, \d+ not in the material, \d+ sentences held back", result.output)

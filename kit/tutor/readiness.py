@@ -21,7 +21,7 @@ from pathlib import Path
 from kit.durable import replace_durably
 from kit.errors import KitError
 from kit.library import catalog
-from kit.library.search import document_url
+from kit.library.urls import document_url
 from kit.translations import lazy_text
 from kit.tutor.answering import quotes_for, retrieve_for
 from kit.tutor.question_checks import Question
@@ -89,12 +89,28 @@ def chapter_questions(conn, pack: str, slug: str) -> list[str]:
     return [question for question in asked if question]
 
 
-def check_question(conn, pack: str, slug: str, text: str, language: str = "") -> dict:
-    """One question asked on the chapter's page: its outcome and where the answer came from."""
+def model_answer(tutor, question: Question) -> dict:
+    """The model's half (optional): the whole answer as a learner would get it, summed up —
+    words written, words not in the material, sentences held back, or the engine's error."""
+    done, error = {}, None
+    for name, data in tutor.answer(question):
+        if name == "done":
+            done = data
+        elif name == "error":
+            error = str(data.get("message"))
+    return {"tokens": done.get("tokens", 0), "unsupported": done.get("unsupported", 0),
+            "dropped": done.get("dropped", 0), "error": error}
+
+
+def check_question(conn, pack: str, slug: str, text: str, language: str = "", tutor=None) -> dict:
+    """One question asked on the chapter's page: its outcome and where the answer came from;
+    with a `tutor`, also what its model wrote (model_answer)."""
     question = Question(text, context={"pack": pack, "doc": slug}, library_language=language)
     retrieval = retrieve_for(conn, question)
     if not retrieval.grounded:
         return {"question": text, "outcome": "refused", "from": None}
+    if tutor is not None:
+        return {**check_question(conn, pack, slug, text, language), "model": model_answer(tutor, question)}
     quotes = quotes_for(conn, question, retrieval, [])
     own = document_url(pack, slug)
     if any(quote.code and quote.url.split("#")[0] == own for quote in quotes):
@@ -127,10 +143,10 @@ def _verdict(counts: Counter, total: int) -> str:
     return "ready" if total and not counts["refused"] and counts["other_page"] * 2 <= total else "check"
 
 
-def run_check(conn, pack: str | None = None, progress=None, between=None) -> dict:
+def run_check(conn, pack: str | None = None, progress=None, between=None, tutor=None) -> dict:
     """The report: every chapter's questions and outcomes. `progress(done, total)` is told after
     each question; `between()` runs before each (the web's job waits there while learners wait
-    for the model)."""
+    for the model); a `tutor` adds the model's answers (`kit check-class --model`)."""
     started = time.perf_counter()
     chapters = chapters_to_check(conn, pack)
     asked = [(chapter, chapter_questions(conn, chapter["pack"], chapter["slug"])) for chapter in chapters]
@@ -140,7 +156,7 @@ def run_check(conn, pack: str | None = None, progress=None, between=None) -> dic
         for text in questions:
             if between is not None:
                 between()
-            results.append(check_question(conn, chapter["pack"], chapter["slug"], text, chapter["language"]))
+            results.append(check_question(conn, chapter["pack"], chapter["slug"], text, chapter["language"], tutor))
             done += 1
             if progress is not None:
                 progress(done, total)
@@ -149,7 +165,7 @@ def run_check(conn, pack: str | None = None, progress=None, between=None) -> dic
                      "url": document_url(chapter["pack"], chapter["slug"]), "questions": results,
                      "counts": {outcome: counts[outcome] for outcome in OUTCOMES},
                      "verdict": _verdict(counts, len(results))})
-    return {"checked_at": datetime.now().isoformat(timespec="seconds"), "pack": pack, "model": False,
+    return {"checked_at": datetime.now().isoformat(timespec="seconds"), "pack": pack, "model": tutor is not None,
             "seconds": round(time.perf_counter() - started, 2), "chapters": rows}
 
 
