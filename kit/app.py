@@ -23,6 +23,7 @@ from kit.settings import Settings, load_settings
 from kit.tutor.answering import whole_answer
 from kit.web import teacher_pages
 from kit.web.ask_box import ask_context, queued_answer
+from kit.web.code_regions import code_regions
 from kit.web.csrf import init_csrf, rotate_csrf_token
 from kit.web.document_pages import document_response
 from kit.web.errors import init_errors, init_security_headers, show_problem_on
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None, opened: Services | None = None)
                       SESSION_COOKIE_SAMESITE="Lax", PERMANENT_SESSION_LIFETIME=timedelta(days=365))
     attach(app, opened)
     app.jinja_env.globals.update(document_url=document_url, pack_url=pack_url)   # the one URL scheme
+    app.jinja_env.filters["code_regions"] = code_regions     # the material's code blocks, by keyboard
     init_csrf(app)
     init_identity(app)
     init_security_headers(app)

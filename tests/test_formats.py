@@ -176,7 +176,7 @@ def test_book_variables_are_applied_and_raw_text_is_kept_as_written(book, make_s
 
 def test_a_filename_becomes_the_caption_of_its_code_block(book, make_settings, page):
     html = page("/p/robot-sailing-club/install/README")
-    figure = re.search(r'<figure class="code">\s*<figcaption class="filename">ship/deck.py</figcaption>\s*<pre>'
+    figure = re.search(r'<figure class="code">\s*<figcaption class="filename">ship/deck.py</figcaption>\s*<pre[^>]*>'
                        r'.*?ahoy.*?</pre>\s*</figure>', html, re.S)
     assert figure, html
     assert "filename %}" not in html
