@@ -138,7 +138,7 @@ def test_code_blocks_are_reached_and_scrolled_sideways_by_keyboard(people):
     assert code.evaluate("el => el.scrollWidth > el.clientWidth"), "the fixture's code line should be too long"
     for _ in range(5):
         page.keyboard.press("ArrowRight")
-    assert code.evaluate("el => el.scrollLeft") > 0
+    page.wait_for_function("() => document.activeElement.scrollLeft > 0")     # keyboard scrolling is animated
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE
 
 
@@ -162,8 +162,10 @@ SMALL_TEXT = """() => {     // text shown in a font under 16 px: "<size>px <tag.
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const el = node.parentElement, text = node.textContent.trim();
     if (!text || !el.getClientRects().length || el.closest('.hidden-label, .skip, [hidden]')) continue;
-    const size = parseFloat(getComputedStyle(el).fontSize);
-    if (size < 16) found.push(`${size}px ${el.tagName.toLowerCase()}.${el.className}: ${text.slice(0, 30)}`);
+    // An SVG's text is drawn at its font size times the picture's scale (its viewBox to the screen)
+    const scale = el instanceof SVGGraphicsElement ? el.getScreenCTM().a : 1;
+    const size = parseFloat(getComputedStyle(el).fontSize) * scale;
+    if (size < 15.95) found.push(`${size}px ${el.tagName.toLowerCase()}.${el.getAttribute('class')}: ${text.slice(0, 30)}`);
   }
   return [...new Set(found)];
 }"""
