@@ -103,7 +103,7 @@ def site(serve, bundled_content, tmp_path, wheel_packages):
                                    content_dirs=(bundled_content, long_content), data_dir=tmp_path / "data",
                                    wheels_dir=wheel_packages, engine="ollama", ollama_host=ollama.url,
                                    ollama_bin=str(tmp_path / "no-such-ollama")))
-        site.app.extensions["store"].set_teacher_pin(PIN)
+        site.services.store.set_teacher_pin(PIN)
         yield site
 
 

@@ -165,7 +165,8 @@ SMALL_TEXT = """() => {     // text shown in a font under 16 px: "<size>px <tag.
     // An SVG's text is drawn at its font size times the picture's scale (its viewBox to the screen)
     const scale = el instanceof SVGGraphicsElement ? el.getScreenCTM().a : 1;
     const size = parseFloat(getComputedStyle(el).fontSize) * scale;
-    if (size < 15.95) found.push(`${size}px ${el.tagName.toLowerCase()}.${el.getAttribute('class')}: ${text.slice(0, 30)}`);
+    if (size < 15.95)
+      found.push(`${size}px ${el.tagName.toLowerCase()}.${el.getAttribute('class')}: ${text.slice(0, 30)}`);
   }
   return [...new Set(found)];
 }"""
