@@ -1,4 +1,4 @@
-"""One kit per data folder (kit/instance_lock.py), with real processes and real lock files."""
+"""One kit per data folder (kit/cli/instance_lock.py), with real processes and real lock files."""
 from __future__ import annotations
 
 import json

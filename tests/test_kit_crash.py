@@ -5,7 +5,7 @@ Each round starts the kit on the same data folder; client threads, each a browse
 cookies and CSRF token, join with a nickname, save a note on a chapter and mark it done, as
 fast as the kit answers; the test kills the kit at a random moment among those writes. Then a
 fresh kit.classroom.store.Store loads <data>/classroom: every write the kit acknowledged (the forms answer
-303 once the store has written, kit/learners.py) must be there, and no file may be damaged.
+303 once the store has written, kit/app.py) must be there, and no file may be damaged.
 The kill leaves the data folder's lock behind; the next `kit serve` must find it stale, say so
 and start. tests/test_store_crash.py does the same for the store alone; this is end to end.
 

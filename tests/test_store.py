@@ -1,4 +1,4 @@
-"""The classroom store (kit/store.py) on real TinyDB files in temp folders.
+"""The classroom store (kit/classroom/store.py) on real TinyDB files in temp folders.
 
 Each test states one behaviour the web layer and the teacher rely on: who can be a learner,
 what the teacher can set, how the PIN is kept and locked, what the exchange log holds, and that

@@ -121,7 +121,7 @@ class Store:
 
     def damage_notices(self) -> list[dict]:
         """Damaged files set aside here (by this start or an earlier one) the teacher has not
-        marked as seen: [{"file", "text"}] (kit/damage_notices.py)."""
+        marked as seen: [{"file", "text"}] (kit/classroom/damage_notices.py)."""
         return damage_notices.unseen_notices(self.folder)
 
     def mark_damage_seen(self, files: list[str]) -> None:

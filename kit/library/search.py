@@ -53,7 +53,7 @@ class SearchHit:
 
     def public(self) -> dict:
         """The fields the JSON API promises. Named one by one: dataclasses.asdict deep-copies
-        every field and took 60 µs a hit, more than finding it."""
+        every field, which costs more than finding the hit."""
         return {"title": self.title, "pack": self.pack, "kind": self.kind, "url": self.url,
                 "snippet": self.snippet, "score": self.score, "heading": self.heading,
                 "speaker": self.speaker, "start": self.start}
@@ -84,7 +84,7 @@ ORDER BY rank LIMIT :limit)
 """
 # English packs and the others sit in two FTS5 tables (kit/library/fts.py): ask those holding
 # passages, keep the best of each, then the best overall. BM25 scores of the two are of the same
-# kind. Asking an empty table too cost 50–60 µs a search (the union), so it is left out.
+# kind. An empty table is left out: asking it too would cost every search a union for nothing.
 def _sql(filters: str, tables: tuple[str, ...] = fts.TABLES) -> str:
     return " UNION ALL ".join(_ONE_TABLE.replace("{filters}", filters).replace("{t}", table)
                               for table in tables) + " ORDER BY rank LIMIT :limit"

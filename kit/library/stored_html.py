@@ -5,7 +5,7 @@ has an older INDEX_VERSION and is rebuilt (kit/library/index_db.py), so every ro
 compressed, or empty (a transcript has no whole-page HTML).
 
 The full-text tables read passages' text through views (kit/library/fts.py), so SQLite itself
-must unpack it: every connection to the index gets `unpack_text()` (kit/library/indexer.py
+must unpack it: every connection to the index gets `unpack_text()` (kit/library/index_db.py
 `connect`). Unpacking is most of what a search hit costs beyond plain text, and a class
 searches for the same words and the tutor quotes the same passages, so the last
 `PASSAGE_CACHE` passages unpacked are kept, keyed by their stored bytes: a re-imported passage

@@ -34,7 +34,7 @@ BASE_RULES = (
     "sources below. If the sources do not contain the answer, say: \"The material does not "
     "cover this.\" Do not invent facts, commands or links. Use short sentences and plain words.")
 # With quotes the kit has already judged the question covered and shown the answer's lines: a
-# small model told how to refuse copies the refusal instead of explaining (measured: 4 of 31).
+# small model told how to refuse copies the refusal instead of explaining (the tutor eval shows it).
 QUOTED_RULES = (
     "You are Lantern, a patient tutor in an offline coding class. Answer ONLY from the source "
     "below. Do not invent facts, commands or links. Use plain words.")

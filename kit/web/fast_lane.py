@@ -1,7 +1,7 @@
 """Cached pages answered before Flask sees the request: for browsers with no session cookie,
 and for joined learners whose page Flask composed before (kit/web/learner_pages.py).
 
-Profiling at 50 connections (py-spy, see README) put about half of a cached page's time in
+Under load, profiling (py-spy, README's measured tables) puts much of a cached page's time in
 Flask's own request machinery — context, session, URL matching, response object — for a reply
 that is already bytes. This WSGI middleware answers only what Flask has already composed:
 a GET or HEAD of `/p/<pack>/<slug>` with no session cookie, whose page is in the page cache
