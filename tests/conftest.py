@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from kit.app import create_app
+from kit.library.indexer import build_index
 from kit.web.services import Services, services_of
 from kit.web.server import make_server
 from kit.settings import load_settings
@@ -120,6 +121,23 @@ def make_settings(library_dirs, engine_dir):
     return make
 
 
+@pytest.fixture
+def page(make_settings):
+    """page(path, headers) -> the HTML the real app serves (a Flask test client; one app per test,
+    made on first use, so after the test has written its packs)."""
+    apps = []
+
+    def get(path: str, headers: dict | None = None) -> str:
+        if not apps:
+            apps.append(create_app(make_settings()))
+        response = apps[0].test_client().get(path, headers=headers or {})
+        assert response.status_code == 200, path
+        return response.get_data(as_text=True)
+    yield get
+    for app in apps:
+        services_of(app).close()
+
+
 # ---------------------------------------------------------------------------------------------
 # A real waitress server on loopback
 
@@ -172,6 +190,15 @@ def serve():
         thread.join(timeout=5)
         server.task_dispatcher.shutdown()
         services_of(app).close()     # its files may be opened again by the next app
+
+
+@pytest.fixture(scope="module")
+def index_path(bundled_content, tmp_path_factory) -> Path:
+    """An index of the bundled content, built once for the module's tests."""
+    settings = load_settings(environ={}, engine_dir=SHARED_ENGINE_DIR, content_dirs=(bundled_content,),
+                             data_dir=tmp_path_factory.mktemp("bundled-data"))
+    build_index(settings)
+    return settings.index_path
 
 
 @pytest.fixture(scope="session")

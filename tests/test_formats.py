@@ -14,8 +14,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kit.app import create_app
-from kit.web.services import services_of
 from kit.cli import main
 from kit.library.index_db import connect
 from kit.library.indexer import build_index
@@ -84,23 +82,6 @@ def kit_import(library_dirs, path: Path, *options: str):
                                        "--content", str(content), *options])
     assert result.exit_code == 0, result.output
     return result
-
-
-@pytest.fixture
-def page(make_settings):
-    """page(path) -> the HTML the real app serves (a Flask test client, one app per test,
-    made on first use, after the test's imports)."""
-    apps = []
-
-    def get(path: str) -> str:
-        if not apps:
-            apps.append(create_app(make_settings()))
-        response = apps[0].test_client().get(path)
-        assert response.status_code == 200, path
-        return response.get_data(as_text=True)
-    yield get
-    for app in apps:
-        services_of(app).close()
 
 
 def search(make_settings, query: str, pack: str | None = None) -> list[str]:

@@ -7,20 +7,16 @@ from kit.tutor.guards import GuardChain
 from kit.tutor.guards.faithfulness import FaithfulnessGuard, pieces
 from kit.tutor.guards.leak import LeakGuard
 from kit.tutor.guards.loops import LoopGuard
+from tests.scripted import released
 
 SOURCE = ("Open a terminal and type python -m venv .venv to make the environment. "
           "Then run flask --app app run --debug and open http://127.0.0.1:5000.")
 
 
 def streamed(guard, answer: str, size: int = 4) -> tuple[str, list[str]]:
-    """(everything released, the pieces released before finish) for `answer` fed in chunks."""
-    released = []
-    for i in range(0, len(answer), size):
-        released.append(guard.feed(answer[i:i + size]))
-        if guard.stopped:
-            break
-    released.append(guard.finish())
-    return "".join(released), released
+    """(everything released, the pieces released) for `answer` fed in chunks."""
+    pieces = released(guard, answer, size)
+    return "".join(pieces), pieces
 
 
 def test_a_repeated_sentence_is_cut_before_the_repeat_is_shown():

@@ -8,28 +8,15 @@ the real small model leak on cue, and the guard must be shown trimming a model t
 """
 from __future__ import annotations
 
-import re
-import time
 
 import pytest
 
-from tests.engine_state import SHARED_ENGINE_DIR
-from kit.tutor.engines.base import ChatStream, Engine, finish_stats
+from tests.scripted import ScriptedEngine
 from kit.tutor.guards.leak import LeakGuard, leak_position
 from kit.library.index_db import ReaderPool, connect
-from kit.library.indexer import build_index
-from kit.settings import load_settings
 from kit.tutor.answering import LEAK_NOTE, Question, Tutor
 
 CHAPTERS = "/p/first-web-app/flask-workshop"
-
-
-@pytest.fixture(scope="module")
-def index_path(bundled_content, tmp_path_factory):
-    settings = load_settings(environ={}, engine_dir=SHARED_ENGINE_DIR, content_dirs=(bundled_content,),
-                             data_dir=tmp_path_factory.mktemp("hints-data"))
-    build_index(settings)
-    return settings.index_path
 
 
 @pytest.fixture(scope="module")
@@ -140,44 +127,6 @@ def test_the_held_back_tail_is_released_by_finish_when_nothing_leaks(solutions):
 # ---------------------------------------------------------------------------------------------
 # Through the tutor, with an engine that leaks
 
-class TypesOutEngine(Engine):
-    """Answers every question by typing `answer` out word by word, like a model that copies a
-    solution; records how many words it produced and whether it was stopped."""
-
-    name = "types-out"
-
-    def __init__(self, answer: str):
-        super().__init__("types-out-1")
-        self.words = re.findall(r"\S+\s*", answer)
-        self.produced = 0
-        self.stopped_early = False
-
-    def available(self):
-        return True, "always"
-
-    def models(self):
-        return [self.model]
-
-    def chat(self, messages, options=None):
-        started = time.perf_counter()
-
-        def produce(stats, cancel):
-            first_at = None
-            try:
-                for word in self.words[:self.merged_options(options).get("num_predict")]:
-                    first_at = first_at or time.perf_counter()
-                    self.produced += 1
-                    yield word
-                    if cancel.is_set():
-                        break
-            except GeneratorExit:
-                self.stopped_early = True
-                raise
-            finally:
-                finish_stats(stats, started, first_at, self.produced, "stop")
-        return ChatStream(produce).start()
-
-
 HINT = Question("next book link shows up on the last book too, how do i hide it", "hint",
                 tried="I add the link with url_for and book_id + 1 but /books/3 links to a 404",
                 context={"pack": "first-web-app", "doc": "flask-workshop/03-routes-and-variables"})
@@ -190,7 +139,7 @@ def leaky_answer(index_path, solutions):
     solution = solutions["ex-next-book"]
     # the guiding question is one the shown material supports (the exercise's own words): the
     # sentence filter drops one that names what the material does not have
-    engine = TypesOutEngine("Does the book with the next id exist? Here it is:\n" + solution)
+    engine = ScriptedEngine("Does the book with the next id exist? Here it is:\n" + solution)
     tutor = Tutor(ReaderPool(index_path), lambda: (engine, "scripted"), answer_tokens=2000)
     return list(tutor.answer(HINT)), engine, solution
 

@@ -9,17 +9,13 @@ import re
 
 import pytest
 
-from kit.app import create_app
-from kit.web.services import services_of
 from kit.library.catalog import book_key, language_name
 
-from tests import test_formats
 from tests.test_formats import kit_import, problems, write_tree
 from tests.test_mkdocs_sources import SITE
 from tests.test_mkdocs_sources import kit_import as import_site
 from tests.test_mkdocs_sources import write_tree as write_site
 
-page = test_formats.page      # the fixture: the real app's pages
 
 LANGS = {
     "LANGS.md": "# Languages\n\n* [English](en/)\n* [Français](fr/)\n",
@@ -63,19 +59,9 @@ def test_a_file_included_by_two_pages_has_its_problem_listed_once(tmp_path, libr
 
 
 @pytest.fixture
-def read_as(make_settings):
+def read_as(page):
     """read_as(language, path) -> the page the real app serves to a browser asking for that language."""
-    apps = []
-
-    def get(language: str, path: str) -> str:
-        if not apps:
-            apps.append(create_app(make_settings()))
-        response = apps[0].test_client().get(path, headers={"Accept-Language": language})
-        assert response.status_code == 200, path
-        return response.get_data(as_text=True)
-    yield get
-    for app in apps:
-        services_of(app).close()
+    return lambda language, path: page(path, headers={"Accept-Language": language})
 
 
 def titles_in_order(html: str) -> list[str]:

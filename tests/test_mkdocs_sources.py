@@ -16,11 +16,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kit.app import create_app
-from kit.web.services import services_of
 from kit.cli import main
 from kit.library.formats.mkdocs_blocks import plain_consoles, rewrite_blocks
 from kit.library.indexer import build_index
+from tests.test_formats import write_tree
 
 from tests.test_formats import problems, search
 
@@ -115,30 +114,6 @@ SITE = {
     "docs/fr/docs/launch.md": "# Lancer\n\nLe script :\n\n```Python\n{!../../../kite_src/launch.py!}\n```\n\n"
                               "/// tip | Astuce\n\nLoin des arbres.\n\n///\n",
 }
-
-
-@pytest.fixture
-def page(make_settings):
-    """page(path) -> the HTML the real app serves, made after the test's imports."""
-    apps = []
-
-    def get(path: str) -> str:
-        if not apps:
-            apps.append(create_app(make_settings()))
-        response = apps[0].test_client().get(path)
-        assert response.status_code == 200, path
-        return response.get_data(as_text=True)
-    yield get
-    for app in apps:
-        services_of(app).close()
-
-
-def write_tree(root: Path, files: dict[str, str]) -> Path:
-    for relpath, body in files.items():
-        path = root / relpath
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(body), encoding="utf-8")
-    return root
 
 
 def kit_import(library_dirs, path: Path, expect_ok: bool = True):

@@ -4,8 +4,6 @@ fed the way a model streams; then through the real Tutor over the bundled worksh
 scripted engine (what the learner sees when nothing survives)."""
 from __future__ import annotations
 
-import re
-import time
 import tomllib
 from pathlib import Path
 
@@ -13,16 +11,14 @@ import pytest
 
 from kit.library.index_db import ReaderPool, connect
 
-from kit.library.indexer import build_index
-from kit.settings import load_settings
 from kit.tutor.answering import ONLY_QUOTES, Question, Tutor
-from kit.tutor.engines.base import ChatStream, Engine, finish_stats
 from kit.tutor.guards import GuardChain
 from kit.tutor.guards.faithfulness import KnownTokens
 from kit.tutor.guards.loops import LoopGuard
 from kit.tutor.guards.sentences import SentenceFilter, SentenceJudge
 from tests.conftest import write_pack
-from tests.engine_state import SHARED_ENGINE_DIR
+from tests.scripted import ScriptedEngine
+from tests.scripted import released as fed
 
 QUESTION = "How do I make an admin account for my notes app?"
 QUOTE = "(venv) ~/notes$ notes-admin addsuperuser --name ada"
@@ -41,14 +37,7 @@ def judge_without_quotes() -> SentenceJudge:
 
 
 def streamed(guard, answer: str, size: int = 3) -> list[str]:
-    """What the guard released after each chunk, then at finish."""
-    released = []
-    for i in range(0, len(answer), size):
-        released.append(guard.feed(answer[i:i + size]))
-        if guard.stopped:
-            break
-    released.append(guard.finish())
-    return released
+    return fed(guard, answer, size)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -232,41 +221,6 @@ def test_in_the_chain_a_long_loop_is_still_cut_by_the_loop_guard():
 
 # ---------------------------------------------------------------------------------------------
 # Through the Tutor: never an empty box, and every dropped sentence recorded
-
-class ScriptedEngine(Engine):
-    """Writes `answer` word by word, like a model would stream it."""
-
-    name = "scripted"
-
-    def __init__(self, answer: str):
-        super().__init__("scripted-1")
-        self.words = re.findall(r"\S+\s*", answer)
-
-    def available(self):
-        return True, "always"
-
-    def models(self):
-        return [self.model]
-
-    def chat(self, messages, options=None):
-        started = time.perf_counter()
-
-        def produce(stats, cancel):
-            for word in self.words:
-                yield word
-                if cancel.is_set():
-                    break
-            finish_stats(stats, started, started, len(self.words), "stop")
-        return ChatStream(produce).start()
-
-
-@pytest.fixture(scope="module")
-def index_path(bundled_content, tmp_path_factory):
-    settings = load_settings(environ={}, engine_dir=SHARED_ENGINE_DIR, content_dirs=(bundled_content,),
-                             data_dir=tmp_path_factory.mktemp("filter-data"))
-    build_index(settings)
-    return settings.index_path
-
 
 def ask(index_path, answer: str, question: str = "How do I make a virtual environment?"):
     records = []
