@@ -114,18 +114,21 @@ def writable_problem(folder: Path) -> str | None:
     return None
 
 
-def choose_data_dir(root: Path | None = None, user_dir: Path | None = None) -> tuple[Path, str | None]:
+def choose_data_dir(root: Path | None = None, user_dir: Path | None = None) -> tuple[Path, object | None]:
     """(data folder, notice). `data/` in the kit root when writable; else the per-user
-    folder, with a notice for the teacher saying where learners' work goes and why."""
+    folder, with a notice for the teacher saying where learners' work goes and why (a LazyText:
+    in the teacher's language on their page, English from the CLI)."""
     wanted = (root or kit_root()) / "data"
     problem = writable_problem(wanted)
     if problem is None:
         return wanted, None
     fallback = user_dir or user_data_dir()
-    return fallback, (f"The kit's folder {wanted} cannot be written ({problem}), so learners' "
-                      f"work is saved on this computer in {fallback} instead. It stays on this "
-                      "computer: to keep it on the stick, unlock the stick (some have a "
-                      "switch) or copy the kit to a writable stick.")
+    from kit.translations import lazy_text    # here: Babel is not loaded for the common case
+    return fallback, lazy_text("The kit's folder %(wanted)s cannot be written (%(problem)s), so learners' "
+                               "work is saved on this computer in %(fallback)s instead. It stays on this "
+                               "computer: to keep it on the stick, unlock the stick (some have a "
+                               "switch) or copy the kit to a writable stick.",
+                               wanted=str(wanted), problem=problem, fallback=str(fallback))
 
 
 def default_data_dir() -> Path:
@@ -133,7 +136,7 @@ def default_data_dir() -> Path:
 
 
 def data_dir_notice(data_dir: Path | None = None, root: Path | None = None,
-                    user_dir: Path | None = None) -> str | None:
+                    user_dir: Path | None = None):
     """The notice for the teacher view when learners' data is not on the stick. Given the
     data folder in use, it is None when that folder was chosen by the teacher (--data)."""
     chosen, notice = choose_data_dir(root, user_dir)

@@ -134,9 +134,9 @@ def test_a_read_only_stick_falls_back_to_the_user_folder_with_a_notice(read_only
     user = tmp_path / "user-data"
     data, notice = paths.choose_data_dir(read_only_stick, user_dir=user)
     assert data == user
-    assert str(read_only_stick / "data") in notice and str(user) in notice
-    assert "cannot be written" in notice
-    assert paths.data_dir_notice(root=read_only_stick, user_dir=user) == notice
+    assert str(read_only_stick / "data") in str(notice) and str(user) in str(notice)
+    assert "cannot be written" in str(notice)
+    assert str(paths.data_dir_notice(root=read_only_stick, user_dir=user)) == str(notice)
 
 
 def test_the_notice_is_not_shown_when_the_teacher_chose_the_data_folder(read_only_stick, tmp_path):

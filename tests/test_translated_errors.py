@@ -206,3 +206,17 @@ def test_a_busy_built_in_model_is_said_to_a_french_learner_in_french(site, tmp_p
         [(name, data)] = list(in_learners_language(events()))
     assert name == "error"
     assert says_in_french(data["message"], "The built-in model is busy with other questions; ask again in a minute.")
+
+
+def test_a_damaged_class_file_is_told_to_a_french_teacher_in_french(site):
+    """A file set aside after a power cut (as kit/durable.py names it), told on the teacher's page."""
+    store = site.services.store
+    (store.folder / "progress.json.bak.damaged-20261207-101010").write_text("{broken", encoding="utf-8")
+    store.set_teacher_pin("4321")
+    teacher = browser(site, "fr")
+    assert teacher.post("/teacher/login", {"pin": "4321", "next": "/teacher"}).status == 303
+    page = teacher.get("/teacher")
+    assert says_in_french(page.text, "%(file)s was found damaged on %(when)s (a crash, a power cut or a pulled "
+                                     "stick) and set aside as %(aside)s in %(folder)s; the kit went on from the "
+                                     "last good copy where there was one. Nothing was deleted."), page.text
+    assert "le 2026-12-07 10:10 sur la copie de secours de progress.json" in html.unescape(page.text)

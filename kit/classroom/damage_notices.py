@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from kit.durable import replace_durably
+from kit.translations import lazy_text
 
 SEEN_FILE = "notices-seen.json"
 _ASIDE = re.compile(r"^(?P<original>.+)\.damaged-(?P<stamp>\d{8}-\d{6})(?:-\d+)?$")
@@ -43,11 +44,12 @@ def unseen_notices(folder: Path) -> list[dict]:
         match = _ASIDE.match(path.name)
         when = time.strftime("%Y-%m-%d %H:%M", time.strptime(match["stamp"], "%Y%m%d-%H%M%S"))
         original = match["original"]
-        kind = "the spare copy of " + original.removesuffix(".bak") if original.endswith(".bak") else original
-        notices.append({"file": path.name, "text": (
-            f"{kind} was found damaged on {when} (a crash, a power cut or a pulled stick) and set "
-            f"aside as {path.name} in {Path(folder)}; the kit went on from the last good copy "
-            "where there was one. Nothing was deleted.")})
+        kind = (lazy_text("the spare copy of %(name)s", name=original.removesuffix(".bak"))
+                if original.endswith(".bak") else original)
+        notices.append({"file": path.name, "text": lazy_text(      # said in the teacher's language
+            "%(file)s was found damaged on %(when)s (a crash, a power cut or a pulled stick) and set "
+            "aside as %(aside)s in %(folder)s; the kit went on from the last good copy where there "
+            "was one. Nothing was deleted.", file=kind, when=when, aside=path.name, folder=str(Path(folder)))})
     return notices
 
 
