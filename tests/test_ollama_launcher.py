@@ -12,6 +12,7 @@ import socket
 import stat
 import sys
 import textwrap
+import os
 import time
 from pathlib import Path
 
@@ -114,8 +115,9 @@ def test_a_child_that_exits_early_is_reported_with_its_last_words(stand_in, serv
     started = time.monotonic()
     with pytest.raises(EngineError, match=r"stopped right after starting \(exit code 1\)"
                                           r"(.|\n)*address already in use"):
-        server_for(stand_in).start(deadline_s=15)
-    assert time.monotonic() - started < 10
+        server_for(stand_in).start(deadline_s=120)
+    waited = time.monotonic() - started     # the exit is noticed, not waited out to the deadline
+    assert waited < 60, f"{waited:.1f} s (load average {os.getloadavg()[0]:.1f})"
 
 
 def test_a_child_that_never_answers_is_stopped_at_the_deadline(stand_in, server_for):

@@ -78,6 +78,7 @@ def test_hint_quotes_are_chapter_prose_and_never_a_solution_line(conn, item):
     solution, = [s for (s,) in conn.execute("SELECT solution FROM exercises WHERE anchor = ?",
                                             (item["exercise"].lstrip("#"),))]
     lines = [" ".join(line.split()) for line in solution.splitlines() if len(line.strip()) >= 12]
+    assert quotes, "a hint quotes the chapter's prose"
     for quote in quotes:
         assert not quote.code and "#ex-" not in quote.url, quote
         assert not any(line in " ".join(quote.text.split()) for line in lines), quote

@@ -477,9 +477,11 @@ def test_an_engine_failing_mid_answer_sends_an_error_after_the_first_words(serve
         site = site_with(serve, bundled_content, tmp_path, engine="ollama", ollama_host=ollama.url,
                          ollama_bin=str(tmp_path / "no-such-ollama"))
         events = Learner(site).ask(COVERED)
+        assert ollama.chunks_sent == 3          # the model's first words, then its failure
     order = names(events)
     assert order[:3] == [":", "sources", "quote"] and order[-1] == "error"
-    # the guards may still hold back the last words ("virtual environment" is in the quote)
+    # the guards may still hold back the last words ("virtual environment" is in the quote):
+    # what the learner saw is the start of what the model wrote, and the error says why it stops
     assert "A virtual environment ".startswith(answer_text(events))
     assert "failed in the middle of the answer" in event(events, "error")["message"]
 
