@@ -232,3 +232,15 @@ def test_the_long_lists_are_behind_links_a_page_at_a_time(site):
     progress = the_teacher.get("/teacher/progress?page=2").text
     assert progress.count('<th scope="row">') == 5 and "Learner 29" in progress
     assert the_teacher.get("/teacher/progress?page=99").status == 200
+
+
+def test_a_book_of_many_chapters_draws_only_the_chapters_with_learners():
+    from kit.classroom.activity import LearnerActivity
+    from kit.classroom.glance import CHART_COLUMNS, where_is_the_class
+    book = [{"pack": "book", "title": "A book",
+             "chapters": [{"slug": f"c{n}", "title": f"Chapter {n}"} for n in range(CHART_COLUMNS + 20)]}]
+    learners = [{"id": "a", "nickname": "Ana"}, {"id": "b", "nickname": "Bo"}]
+    where = where_is_the_class(book, learners, {}, {"a": LearnerActivity(step=("book", "c7")),
+                                                    "b": LearnerActivity(step=("book", "c50"))})
+    assert len(where["chapters"]) == CHART_COLUMNS + 20
+    assert [(c.number, c.nicknames) for c in where["drawn"]] == [(8, ["Ana"]), (51, ["Bo"])]

@@ -105,6 +105,11 @@ class ClassActivity:
             self._changed.wait_for(lambda: self.version != version or self.closed, timeout=timeout)
             return self.version
 
+    def rest(self, seconds: float) -> None:
+        """Wait `seconds`, or less if the kit stops meanwhile."""
+        with self._changed:
+            self._changed.wait_for(lambda: self.closed, timeout=seconds)
+
     def close(self) -> None:
         """The kit is stopping: whoever waits for a change stops waiting (a live page's stream
         ends now, so the server's stop does not wait for it)."""

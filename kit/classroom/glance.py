@@ -17,6 +17,7 @@ MANY_QUESTIONS = 3           # questions on one step within STUCK_AFTER_S
 CARDS_SHOWN = 6              # stuck cards on the glance; the rest are counted
 GROUPS_SHOWN = 4             # chapters with unanswered questions on the glance; the rest counted
 QUESTIONS_PER_GROUP = 2      # unanswered questions shown per chapter; the rest are counted
+CHART_COLUMNS = 40           # more chapters than this (a whole book): only those with learners drawn
 
 
 @dataclass
@@ -43,9 +44,10 @@ def _chapters(workshops: list[dict]) -> list[Chapter]:
 
 def where_is_the_class(workshops: list[dict], learners: list[dict], all_progress: dict,
                        activity: dict[str, LearnerActivity]) -> dict:
-    """{chapters: [Chapter with the nicknames there], elsewhere: [nicknames on other pages],
-    not_started: [nicknames]}. A learner is at the chapter they opened last; one the kit has not
-    seen reading since it started is at the chapter after their last tick."""
+    """{chapters: [Chapter with the nicknames there], drawn: the ones the chart shows, elsewhere:
+    [nicknames on other pages], not_started: [nicknames]}. A learner is at the chapter they
+    opened last; one the kit has not seen reading since it started is at the chapter after their
+    last tick."""
     chapters = _chapters(workshops)
     by_step = {(c.pack, c.slug): c for c in chapters}
     elsewhere, not_started = [], []
@@ -59,7 +61,8 @@ def where_is_the_class(workshops: list[dict], learners: list[dict], all_progress
             by_step[step].nicknames.append(learner["nickname"])
         else:
             elsewhere.append(learner["nickname"])
-    return {"chapters": chapters, "elsewhere": elsewhere, "not_started": not_started}
+    drawn = chapters if len(chapters) <= CHART_COLUMNS else [c for c in chapters if c.nicknames]
+    return {"chapters": chapters, "drawn": drawn, "elsewhere": elsewhere, "not_started": not_started}
 
 
 def _after_last_tick(chapters: list[Chapter], progress: dict) -> tuple[str, str] | None:

@@ -27,6 +27,7 @@ from kit.web.sse import SSE_HEADERS, format_event
 STREAM_S = 50          # one stream's life; EventSource reconnects after RETRY_MS
 RETRY_MS = 1000
 TICK_S = 5             # render again at least this often, changed or not
+GAP_S = 0.3            # and at most this often (38 learners opening pages wake it all the time)
 MAX_STREAMS = 3
 LATEST_QUESTIONS = 5   # on the glance; the full list is /teacher/questions
 
@@ -102,6 +103,7 @@ def live_response() -> Response:
             if left <= 0 or the_activity.closed:
                 return
             the_activity.wait_for_change(seen, timeout=min(TICK_S, left))
+            the_activity.rest(GAP_S)        # a busy class: one render per GAP_S at most
     response = Response(stream(), mimetype="text/event-stream", headers=SSE_HEADERS)
     response.call_on_close(streams.release)    # also when the stream never started
     return response
