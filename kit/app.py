@@ -29,8 +29,10 @@ from kit.web.document_pages import document_response
 from kit.web.errors import init_errors, init_security_headers, show_problem_on
 from kit.web.forms import chapter_from_form, rate_own_answer, search_arguments
 from kit.web.local_api import local_answer, local_caller
-from kit.web.identity import (TEACHER_SESSION_S, activity, current_learner, index_db, init_identity, kit_urls,
-                              learner_required, loopback_only, safe_next, store, teacher_required, workshops)
+from kit.web.identity import (TEACHER_SESSION_S, activity, current_learner, index_db, init_identity,
+                              learner_required, safe_next, store, teacher_required)
+from kit.web.reading import init_reading, workshops
+from kit.web.server import kit_urls, loopback_only
 from kit.web.services import Services, attach, open_services, services
 from kit.web.session_keys import LEARNER_KEY, TEACHER_KEY
 from kit.web.locale import (_, in_learners_language, init_locale, language_response, library_language,
@@ -63,6 +65,7 @@ def create_app(settings: Settings | None = None, opened: Services | None = None)
     app.jinja_env.filters["code_regions"] = code_regions     # the material's code blocks, by keyboard
     init_csrf(app)
     init_identity(app)
+    init_reading(app)
     init_security_headers(app)
     init_errors(app)
     init_slots(app)

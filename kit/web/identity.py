@@ -1,5 +1,6 @@
 """Who is asking, for the routes in kit/app.py: the current learner, the teacher session, safe
-`next` links, the request's read-only index connection, and what every template may show.
+`next` links, the request's store and read-only index connection, and what every template may
+show about the person looking (their reading: kit/web/reading.py).
 
 Identity is a random learner id in Flask's signed session cookie: no passwords and no personal
 data, and a learner who comes back on the same device is still themselves. The teacher session
@@ -12,13 +13,10 @@ import time
 from functools import wraps
 from urllib.parse import urlencode, urlsplit
 
-from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask import Flask, abort, g, redirect, request, session, url_for
 from flask_babel import gettext
 
 from kit.classroom.report import when
-from kit.classroom.rules import NOTE_MAX
-from kit.library import catalog
-from kit.web.server import lan_addresses
 from kit.web.services import services
 from kit.web.session_keys import LEARNER_KEY, TEACHER_KEY
 
@@ -95,57 +93,9 @@ def teacher_required(view):
     return wrapper
 
 
-LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
-
-
-def loopback_only() -> bool:
-    """Is the kit listening on this computer only (no `--lan`)? Then other devices cannot reach it."""
-    return current_app.config["LANTERN"].host in LOOPBACK_HOSTS
-
-
-def kit_urls() -> list[str]:
-    """http://<address>:<port>/ for each LAN address, on the port this request came in on;
-    with no network at all, the address this browser used."""
-    port = request.environ.get("SERVER_PORT") or str(request.host.rpartition(":")[2] or 80)
-    return [f"http://{address}:{port}/" for address in lan_addresses()] or [request.host_url]
-
-
-def workshops() -> list[dict]:
-    """Every workshop of every pack: {pack, pack_title, title, chapters: [{slug, title}]}."""
-    return [{"pack": pack["id"], "pack_title": pack["title"], "title": workshop["title"],
-             "chapters": [{"slug": c["slug"], "title": c["title"]} for c in workshop["chapters"]]}
-            for pack in catalog.list_packs(index_db()) for workshop in pack["workshops"]]
-
-
-def _progress() -> dict:
-    if "progress" not in g:
-        learner = current_learner()
-        g.progress = store().progress(learner["id"]) if learner else {"chapters_done": [], "exercises": []}
-    return g.progress
-
-
-def chapter_done(pack: str, slug: str) -> bool:
-    """For templates: has the current learner marked this chapter done?"""
-    return [pack, slug] in [list(item) for item in _progress()["chapters_done"]]
-
-
-def chapter_exercises(pack: str, slug: str) -> list[dict]:
-    """For templates: the chapter's exercises, each with whether this learner has tried it."""
-    tried = {tuple(item) for item in _progress()["exercises"]}
-    return [{"anchor": r["anchor"], "title": r["title"], "tried": (pack, slug, r["anchor"]) in tried}
-            for r in catalog.chapter_exercises(index_db(), pack, slug)]
-
-
-def learner_note(pack: str, slug: str) -> str:
-    learner = current_learner()
-    return store().note(learner["id"], pack, slug) if learner else ""
-
-
 def init_identity(app: Flask) -> None:
-    """What every template may show about the person looking, and the request's index
-    connection, taken from the pool and given back at the request's end."""
-    app.jinja_env.globals.update(chapter_done=chapter_done, learner_note=learner_note,
-                                 chapter_exercises=chapter_exercises, note_max=NOTE_MAX)
+    """Who is looking, for every template, and the request's index connection, taken from the
+    pool and given back at the request's end."""
     app.jinja_env.filters["when"] = when
 
     @app.context_processor

@@ -18,7 +18,8 @@ from kit.classroom import glance
 from kit.library import catalog
 from kit.tutor.readiness import load_report
 from kit.web import charts
-from kit.web.identity import activity, index_db, store, workshops
+from kit.web.identity import activity, index_db, store
+from kit.web.reading import workshops
 from kit.web.locale import _
 from kit.web.readiness_job import ReadinessJob
 from kit.web.services import services, services_of

@@ -1,10 +1,12 @@
-"""Serving the app with waitress (never Flask's development server) and finding LAN URLs."""
+"""Serving the app with waitress (never Flask's development server), and the addresses
+learners open: this machine's LAN addresses and the kit's URLs on them."""
 from __future__ import annotations
 
 import logging
 import socket
 import sys
 
+from flask import current_app, request
 from waitress.server import create_server
 
 
@@ -43,3 +45,18 @@ def lan_addresses() -> list[str]:
                     continue
                 addresses.add(socket.inet_ntoa(packed[20:24]))
     return sorted(a for a in addresses if not a.startswith("127."))
+
+
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def loopback_only() -> bool:
+    """Is the kit listening on this computer only (no `--lan`)? Then other devices cannot reach it."""
+    return current_app.config["LANTERN"].host in LOOPBACK_HOSTS
+
+
+def kit_urls() -> list[str]:
+    """http://<address>:<port>/ for each LAN address, on the port this request came in on;
+    with no network at all, the address this browser used."""
+    port = request.environ.get("SERVER_PORT") or str(request.host.rpartition(":")[2] or 80)
+    return [f"http://{address}:{port}/" for address in lan_addresses()] or [request.host_url]

@@ -7,7 +7,8 @@ from flask import flash, redirect, render_template, request, url_for
 
 from kit.classroom import report
 from kit.library import catalog
-from kit.web.identity import index_db, store, workshops
+from kit.web.identity import index_db, store
+from kit.web.reading import workshops
 from kit.web.live import glance_view, readiness_view
 from kit.web.locale import _
 from kit.web.services import services
