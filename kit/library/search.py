@@ -183,7 +183,7 @@ def _words_match(conn, tables, words: list[str], stem_languages, any_word: bool)
     return matches
 
 
-def _stem_languages(conn: sqlite3.Connection, language: str | None) -> tuple[str, ...]:
+def languages_to_stem(conn: sqlite3.Connection, language: str | None) -> tuple[str, ...]:
     """The languages whose stems widen a word: the query's, else every stemmed one the library's
     other-languages table holds."""
     if language:
@@ -205,7 +205,7 @@ def _find(conn, query: str, tables, limit, pack, kind, packs, skip_roles, langua
     words = languages.words(query)
     if language and language != languages.ENGLISH:
         words = [w for w in words if w.lower() not in languages.stop_words(language)] or words
-    for matches, relaxed in _forms(conn, query, tables, words, _stem_languages(conn, language), any_word):
+    for matches, relaxed in _forms(conn, query, tables, words, languages_to_stem(conn, language), any_word):
         if not matches:
             continue
         try:
@@ -248,51 +248,6 @@ def search_passages(conn: sqlite3.Connection, query: str, limit: int = 10,
         return found
     return _find(conn, query, tables, limit, pack, kind, packs, skip_roles,
                  languages.guess(query, set(library.values())), any_word)
-
-
-# -- word look-ups for the tutor's retrieval (kit/tutor/retrieval.py) ---------------------------
-
-def _word_matches(conn: sqlite3.Connection, word: str, language: str | None):
-    stem_languages = _stem_languages(conn, language and languages.primary(language))
-    for table in fts.TABLES:
-        match = word_match(conn, table, word, stem_languages)
-        if match:
-            yield table, match
-
-
-def passages_matching(conn: sqlite3.Connection, word: str, limit_to: list[int] | None = None,
-                      language: str | None = None) -> set[int]:
-    """Passage ids containing `word` as search finds it (by its stem), optionally among
-    `limit_to`; `language` is the question's (its stemmer)."""
-    found: set[int] = set()
-    for table, match in _word_matches(conn, word, language):
-        sql = f"SELECT rowid FROM {table} WHERE {table} MATCH ?"
-        args: list = [match]
-        if limit_to is not None:
-            sql += f" AND rowid IN ({','.join('?' * len(limit_to))})"
-            args += limit_to
-        found |= {row[0] for row in conn.execute(sql, args)}
-    return found
-
-
-def passages_with(conn: sqlite3.Connection, word: str, language: str | None = None) -> int:
-    """How many passages contain `word` (for its IDF weight), matched as passages_matching does."""
-    return sum(conn.execute(f"SELECT count(*) FROM {table} WHERE {table} MATCH ?", (match,)).fetchone()[0]
-               for table, match in _word_matches(conn, word, language))
-
-
-def passage_count(conn: sqlite3.Connection) -> int:
-    return conn.execute("SELECT count(*) FROM passages").fetchone()[0]
-
-
-def vocabulary_among(conn: sqlite3.Connection, words: list[str]) -> list[str]:
-    """Those of `words` the library uses as written (spelling candidates)."""
-    found: list[str] = []
-    for start in range(0, len(words), 500):         # SQLite's limit on parameters
-        chunk = words[start:start + 500]
-        found += [row[0] for row in conn.execute(
-            f"SELECT word FROM vocabulary WHERE word IN ({','.join('?' * len(chunk))})", chunk)]
-    return found
 
 
 def pack_languages(conn: sqlite3.Connection) -> dict[str, str]:

@@ -32,8 +32,8 @@ from dataclasses import dataclass
 
 from kit.library import languages
 from kit.library.page_roles import INDEX, RELEASE_NOTES, TUTORIAL
-from kit.library.search import (SearchHit, pack_languages, passage_count, passages_matching,
-                                passages_with, search_passages, vocabulary_among)
+from kit.library.search import SearchHit, pack_languages, search_passages
+from kit.library.word_lookups import passage_count, passages_matching, passages_with, vocabulary_among
 
 # Words that carry no topic, per language (kit/library/languages.py): dropped so ranking and
 # coverage look at what the question is about.
