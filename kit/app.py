@@ -20,9 +20,8 @@ from kit.library import catalog
 from kit.library.search import KINDS, search_passages
 from kit.library.urls import document_url, pack_url
 from kit.settings import Settings, load_settings
-from kit.tutor.answering import whole_answer
 from kit.web import teacher_pages
-from kit.web.ask_box import ask_context, queued_answer
+from kit.web.ask_box import ask_context, queued_answer, whole_answer
 from kit.web.code_regions import code_regions
 from kit.web.csrf import init_csrf, rotate_csrf_token
 from kit.web.document_pages import document_response

@@ -82,6 +82,13 @@ class Settings:
     ollama_bin: str = field(default_factory=_default_ollama_bin)
     # Seconds to wait for Ollama's first (and each next) word; CPUs loading a model are slow.
     ollama_timeout_s: int = 120
+    # Other computers answering the class's questions (kit/tutor/model_hosts.py): URLs of
+    # servers speaking Ollama's API or the OpenAI-compatible one (llama-server,
+    # `python -m llama_cpp.server`). Only URLs the teacher typed; the kit never scans.
+    model_hosts: tuple[str, ...] = ()
+    # A host that sends nothing for this long (before its first word or in the middle of an
+    # answer) is taken out and its question goes to another helper.
+    model_host_timeout_s: int = 30
     # GGUF files and Ollama's store (<models>/ollama); None means <root>/models when that
     # folder exists (a stick), else <data>/models. Read it through `models_folder`.
     models_dir: Path | None = None
@@ -196,6 +203,28 @@ def _ollama_host(name: str, raw: str) -> str:
     return value
 
 
+def model_hosts(name: str, raw: str) -> tuple[str, ...]:
+    """URLs separated by commas or spaces, each http(s)://host[:port] (a trailing /v1 or / is
+    dropped): the base every API path of the host is under."""
+    from urllib.parse import urlsplit
+    hosts = []
+    for value in raw.replace(",", " ").split():
+        parts = urlsplit(value)
+        try:
+            parts = parts if parts.port is None or parts.port > 0 else None
+        except ValueError:          # a port that is not a number, or above 65535
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname \
+                or parts.query or parts.fragment or parts.path.rstrip("/") not in ("", "/v1"):
+            raise SettingsError(f"{name}: {value!r} is not a model host: give its address as "
+                                "http://HOST:PORT, e.g. http://192.168.1.30:11434 (Ollama) or "
+                                "http://192.168.1.30:8000 (llama-server, llama_cpp.server).")
+        base = f"{parts.scheme}://{parts.netloc}"
+        if base not in hosts:
+            hosts.append(base)
+    return tuple(hosts)
+
+
 def _model_name(name: str, raw: str) -> str:
     value = raw.strip()
     if not value or any(ch.isspace() for ch in value):
@@ -233,6 +262,8 @@ _PARSERS = {
     "ollama_port": ("LANTERN_OLLAMA_PORT", lambda name, raw: _positive_int(name, raw, 1024, 65535)),
     "ollama_bin": ("LANTERN_OLLAMA_BIN", lambda name, raw: raw.strip()),
     "ollama_timeout_s": ("LANTERN_OLLAMA_TIMEOUT", lambda name, raw: _positive_int(name, raw, 1, 3600)),
+    "model_hosts": ("LANTERN_MODEL_HOSTS", model_hosts),
+    "model_host_timeout_s": ("LANTERN_MODEL_HOST_TIMEOUT", lambda name, raw: _positive_int(name, raw, 1, 3600)),
     "models_dir": ("LANTERN_MODELS", lambda name, raw: Path(raw).expanduser()),
     "worker_prefix": ("LANTERN_WORKER_PREFIX", lambda name, raw: raw.strip()),
     "cpu_variant": ("LANTERN_CPU_VARIANT", _variant_name),

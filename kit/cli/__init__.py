@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from kit.cli.common import _common, _content_dirs, _hold_data_folder, _listening, _print_problems, _settings
+from kit.cli.common import (_common, _content_dirs, _hold_data_folder, _listening, _model_hosts, _print_problems,
+                             _settings)
 from kit.cli.check_class import check_class
 from kit.cli.importing import import_pack
 from kit.cli.running_kit import RunningKitError, announce, ask_running_kit, serving_kit, withdraw
@@ -39,14 +40,19 @@ main.add_command(check_class)
 @click.option("--threads", type=click.IntRange(*THREADS_RANGE),
               help=f"Worker threads, {THREADS_RANGE[0]} to {THREADS_RANGE[1]} (default {Settings.threads}). "
                    "Env: LANTERN_THREADS.")
-def serve(data, content, port, lan, threads):
+@click.option("--model-host", "model_host", multiple=True, metavar="URL",
+              help="Another computer answering questions too: a model server speaking Ollama's API "
+                   "or the OpenAI-compatible one (llama-server, python -m llama_cpp.server), e.g. "
+                   "http://192.168.1.30:8000. Repeatable. Env: LANTERN_MODEL_HOSTS.")
+def serve(data, content, port, lan, threads, model_host):
     """Serve the library in the browser (127.0.0.1 unless --lan)."""
     from kit.app import create_app
     from kit.web.server import lan_addresses, make_server
     from kit.web.services import open_services
 
     settings = _settings(data_dir=data, content_dirs=_content_dirs(content), port=port,
-                         threads=threads, host="0.0.0.0" if lan else None)
+                         threads=threads, host="0.0.0.0" if lan else None,
+                         model_hosts=_model_hosts(model_host))
     lock = _hold_data_folder(settings)
     stop_on_signals()                   # from here on, every way of stopping cleans up below
     opened = server = local_token = None
@@ -181,6 +187,8 @@ def _print_answer(events) -> bool:
         if name == "queue" and event["ahead"] != waiting:
             waiting = event["ahead"]
             click.echo(f"(waiting for the tutor: {waiting} question(s) ahead)", err=True)
+        elif name == "moved":
+            click.echo(f"\n({event['message']})")
         elif name == "sources":
             sources = event
         elif name == "quote":
@@ -274,10 +282,14 @@ def verify(settings, data, content):
 
 @main.command()
 @_common
-def doctor(data, content):
-    """Say which engine and model the tutor would use and why, the RAM, and what is missing."""
+@click.option("--model-host", "model_host", multiple=True, metavar="URL",
+              help="A model host to check, as for kit serve (env LANTERN_MODEL_HOSTS).")
+def doctor(data, content, model_host):
+    """Say which engine and model the tutor would use and why, the RAM, the model hosts, and
+    what is missing."""
     from kit.tutor.doctor import doctor_report
-    settings = _settings(data_dir=data, content_dirs=_content_dirs(content))
+    settings = _settings(data_dir=data, content_dirs=_content_dirs(content),
+                         model_hosts=_model_hosts(model_host))
     click.echo(doctor_report(settings))
 
 
@@ -300,7 +312,7 @@ def start(ctx, port, lan):
     if notice:
         click.echo(f"Note: {notice}", err=True)
     open_browser_when_ready(url)
-    ctx.invoke(serve, data=None, content=(), port=port, lan=lan, threads=None)
+    ctx.invoke(serve, data=None, content=(), port=port, lan=lan, threads=None, model_host=())
 
 
 def _prompt_pin() -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from kit.settings import Settings, SettingsError, load_settings
+from kit.settings import Settings, SettingsError, load_settings, model_hosts
 
 
 def _settings(**overrides):
@@ -15,6 +15,16 @@ def _settings(**overrides):
         return load_settings(**overrides)
     except SettingsError as error:
         raise click.UsageError(str(error))
+
+
+def _model_hosts(values) -> tuple[str, ...] | None:
+    """`--model-host` values checked like LANTERN_MODEL_HOSTS; None when none was given."""
+    if not values:
+        return None
+    try:
+        return model_hosts("--model-host", " ".join(values))
+    except SettingsError as error:
+        raise click.BadParameter(str(error).split(": ", 1)[1], param_hint="--model-host")
 
 
 def _content_dirs(values):

@@ -18,6 +18,7 @@ import time
 
 from kit.library import catalog
 from kit.library.index_db import ReaderPool
+from kit.tutor.engines.base import HelperLost
 from kit.tutor.guards import GuardChain
 from kit.tutor.guards.faithfulness import FaithfulnessGuard, pieces
 from kit.tutor.guards.leak import LeakGuard
@@ -26,7 +27,7 @@ from kit.tutor.guards.sentences import SentenceFilter, SentenceJudge
 from kit.tutor.question_checks import Question
 from kit.tutor.quoting import Quote, choose_quotes
 from kit.tutor.retrieval import Retrieval, retrieve, word_weights
-from kit.tutor.voice import (LEAK_NOTE, MODEL_LANGUAGE_NOTE, NOT_COVERED, ONLY_QUOTES, ONLY_SOURCES,
+from kit.tutor.voice import (LEAK_NOTE, MODEL_LANGUAGE_NOTE, MOVED, NOT_COVERED, ONLY_QUOTES, ONLY_SOURCES,
                              model_languages, model_speaks, said)
 
 BASE_RULES = (
@@ -166,22 +167,30 @@ def tutorial_step(retrieval: Retrieval) -> dict | None:
     return None
 
 
-def engine_chooser(settings):
+def engine_chooser(settings, on_capacity=None):
     """A provider that picks the engine on the first question, once: probing Ollama and
-    loading llama.cpp at start-up would slow every start, even when nobody asks."""
+    loading llama.cpp at start-up would slow every start, even when nobody asks. With model
+    hosts, the engine is the pool of helpers (kit/tutor/model_hosts.py), this computer's one of
+    them; `on_capacity(answers at once)` sizes the fair queue as hosts come and go."""
     lock, chosen = threading.Lock(), []
 
     def provide():
         with lock:
             if not chosen:
                 from kit.tutor.engines import choose_engine
-                chosen.append(choose_engine(settings))
+                engine, reason = choose_engine(settings)
+                if settings.model_hosts:
+                    from kit.tutor.model_hosts import HostPool
+                    engine = HostPool(engine, settings.model_hosts, settings, on_capacity=on_capacity)
+                    threading.Thread(target=engine.connect_all, name="model-hosts", daemon=True).start()
+                chosen.append((engine, reason))
         return chosen[0]
     provide.chosen = chosen      # read by Tutor.problem() without choosing
     return provide
 
 
 PROBLEM_RECHECK_S = 5.0
+MAX_MOVES = 2           # an answer moves to another model host at most this often
 
 
 class Tutor:
@@ -222,6 +231,7 @@ class Tutor:
             from kit.tutor.engines import EngineError
             try:
                 engine, _ = self.engine_provider()
+                engine = getattr(engine, "local", engine)    # with model hosts: this computer's
                 if hasattr(engine, "pool") and engine.available()[0]:
                     engine.pool().ensure_started()
             except EngineError:
@@ -272,13 +282,6 @@ class Tutor:
             record["quotes"] = [quote.public() for quote in quotes]
             for quote in quotes:
                 yield "quote", quote.public()
-            asked = f"{question.text}\n{question.tried}"
-            faithfulness = FaithfulnessGuard(*(hit.text for hit in shown), *(q.text for q in quotes), asked)
-            sentences = (SentenceFilter(SentenceJudge(asked, [q.text for q in quotes], [hit.text for hit in shown]))
-                         if self.stop_loops else None)
-            leak = LeakGuard(solutions) if question.mode == "hint" else None
-            loops = LoopGuard(already_said=[q.text for q in quotes]) if self.stop_loops else None
-            guards = GuardChain(loops, leak, sentences, faithfulness)
             engine, _reason = self.engine_provider()
             record.update(engine=engine.name, model=engine.model, grounded=True)
             if not model_speaks(engine, question.library_language):   # the quotes' language
@@ -286,12 +289,27 @@ class Tutor:
                 return
             if wait_turn is not None:
                 yield from wait_turn()
-            stream = engine.chat(build_messages(question, retrieval, quotes),
-                                 {"num_predict": self.answer_tokens, "seed": self.seed})
-            for chunk in stream:
-                yield from _shown(guards.feed(chunk), record)
-                if guards.stopped:
+            for moves in range(MAX_MOVES + 1):   # a model host lost mid-answer: again on another
+                asked = f"{question.text}\n{question.tried}"
+                faithfulness = FaithfulnessGuard(*(hit.text for hit in shown), *(q.text for q in quotes), asked)
+                sentences = (SentenceFilter(SentenceJudge(asked, [q.text for q in quotes], [hit.text for hit in shown]))
+                             if self.stop_loops else None)
+                leak = LeakGuard(solutions) if question.mode == "hint" else None
+                loops = LoopGuard(already_said=[q.text for q in quotes]) if self.stop_loops else None
+                guards = GuardChain(loops, leak, sentences, faithfulness)
+                stream = engine.chat(build_messages(question, retrieval, quotes),
+                                     {"num_predict": self.answer_tokens, "seed": self.seed})
+                try:
+                    for chunk in stream:
+                        yield from _shown(guards.feed(chunk), record)
+                        if guards.stopped:
+                            break
                     break
+                except HelperLost:
+                    if moves == MAX_MOVES:
+                        raise
+                    record["answer"] = ""
+                    yield "moved", {"message": said(MOVED, question.language)}
             stream.close()   # after a trim the model is mid-answer: stop it, which also completes its stats
             yield from _shown(guards.finish(), record)
             if leak and leak.leaked:
@@ -305,7 +323,8 @@ class Tutor:
             stats = dict(getattr(stream, "stats", None) or {})
             done = {"grounded": True, "engine": engine.name, "model": engine.model,
                     "ttft_ms": stats.get("ttft_ms"), "tokens": stats.get("tokens", 0),
-                    "tokens_per_s": stats.get("tokens_per_s"), "trimmed": bool(leak and leak.leaked),
+                    "tokens_per_s": stats.get("tokens_per_s"), "helper": stats.get("helper"),
+                    "trimmed": bool(leak and leak.leaked),
                     "looped": bool(loops and loops.looped), "unsupported": len(faithfulness.unsupported),
                     "dropped": len(dropped), "dropped_sentences": dropped}
             if question.mode == "debug":
@@ -331,21 +350,3 @@ def _shown(text: str, record: dict):
     for piece, unsupported in pieces(text):
         record["answer"] += piece
         yield "token", ({"text": piece, "unsupported": True} if unsupported else {"text": piece})
-
-
-def whole_answer(events) -> dict:
-    """An answer's events gathered into one dict (the no-JavaScript page): text, the quotes,
-    the tutor's words as pieces (text, unsupported), sources, and the `done`, `error` or
-    `queue` data last seen."""
-    answer = {"text": "", "quotes": [], "pieces": [], "sources": [], "done": None, "error": None}
-    for name, data in events:
-        if name == "token":
-            answer["text"] += data["text"]
-            answer["pieces"].append((data["text"], bool(data.get("unsupported"))))
-        elif name == "quote":
-            answer["quotes"].append(data)
-        elif name == "sources":
-            answer["sources"] = data
-        else:
-            answer[name] = data
-    return answer

@@ -55,9 +55,27 @@ def doctor_report(settings) -> str:
     ]
     if isinstance(engine, EmbeddedEngine) and engine.model_path and engine.model_path.is_file():
         lines += cpu_report(engine) + [""]
+    if settings.model_hosts:
+        lines += hosts_report(settings) + [""]
     missing = _missing(settings, manifests, manifest_errors, statuses, ok)
     lines += ["Missing:"] + [f"  - {item}" for item in missing] if missing else ["Nothing missing."]
     return "\n".join(lines)
+
+
+def hosts_report(settings) -> list[str]:
+    """Each model host the teacher gave (LANTERN_MODEL_HOSTS), asked now: what it speaks, its
+    model and slots, or why the kit cannot use it."""
+    from kit.tutor.model_hosts import connect_host
+    lines = ["Model hosts (this computer answers too):"]
+    for url in settings.model_hosts:
+        try:
+            engine, kind, slots = connect_host(url, settings, settings.model)
+        except EngineError as error:
+            lines.append(f"  {url}: cannot be used now: {error}")
+            continue
+        lines.append(f"  {url}: up — {kind} API, model {engine.model}, {slots} answer(s) at once")
+        engine.close()
+    return lines
 
 
 def cpu_report(engine: EmbeddedEngine) -> list[str]:

@@ -160,6 +160,13 @@ class ModelQueue:
         """The teacher changes the limit live; it applies from the next join."""
         self._rate = _above_zero("per_learner_per_minute", per_learner_per_minute)  # atomic
 
+    def set_slots(self, slots: int) -> None:
+        """Answers at once, changed live: model hosts come and go (kit/tutor/model_hosts.py).
+        Fewer slots stop no running answer; more start waiting ones at once."""
+        with self._fresh():
+            self.slots = _above_zero("slots", slots)
+            self._refresh()
+
     def waiting(self) -> int:
         return sum(entry["state"] == "waiting" for entry in self.snapshot())
 

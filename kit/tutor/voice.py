@@ -17,6 +17,9 @@ NOT_COVERED = marked("The library does not cover this question, so I will not gu
 # where the words above came from.
 ONLY_QUOTES = marked("The lines above are from the material.")
 ONLY_SOURCES = marked("The sources below are from the material.")
+# A model host stopped in the middle of an answer (kit/tutor/model_hosts.py): the answer starts
+# again on another helper, and the learner is told why the words so far went away.
+MOVED = marked("That helper stopped; moving to another helper…")
 LEAK_NOTE = marked("(I stopped here so the solution stays yours to find. "
                    "Try the next small step, then ask again.)")
 # A model writes only the languages its manifest lists: below a French quote SmolLM2 writes

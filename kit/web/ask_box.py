@@ -61,3 +61,24 @@ def queued_answer(payload):
                           class_settings["questions_per_minute"])
     activity().asked(learner["id"], step, question.text, question.mode)
     return answer_in_turn(services().tutor, question, learner["id"], ticket)
+
+
+def whole_answer(events) -> dict:
+    """An answer's events gathered into one dict (the no-JavaScript page): text, the quotes,
+    the tutor's words as pieces (text, unsupported), sources, and the `done`, `error`,
+    `queue` or `moved` data last seen. `moved` (a model host lost mid-answer) starts the
+    tutor's words again."""
+    answer = {"text": "", "quotes": [], "pieces": [], "sources": [], "done": None, "error": None}
+    for name, data in events:
+        if name == "token":
+            answer["text"] += data["text"]
+            answer["pieces"].append((data["text"], bool(data.get("unsupported"))))
+        elif name == "quote":
+            answer["quotes"].append(data)
+        elif name == "sources":
+            answer["sources"] = data
+        else:
+            if name == "moved":
+                answer["text"], answer["pieces"] = "", []
+            answer[name] = data
+    return answer

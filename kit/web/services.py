@@ -66,10 +66,12 @@ def open_services(settings: Settings) -> Services:
     store = Store(settings.data_dir / "classroom", defaults=settings.class_defaults)
     activity = ClassActivity()
     index_readers = ReaderPool(settings.index_path)
-    tutor = Tutor(index_readers, engine_chooser(settings), recorded_and_told(store.record_exchange, activity))
-    # One model, shared fairly: running answers hold a thread each, pages keep PAGE_THREADS.
-    model_queue = ModelQueue(slots=settings.model_slots,
+    # One model, shared fairly: running answers hold a thread each, pages keep PAGE_THREADS;
+    # model hosts (tutor/model_hosts.py) add their slots as they come and go.
+    model_queue = ModelQueue(slots=settings.model_slots + len(settings.model_hosts),
                              max_waiting=max(1, settings.threads - PAGE_THREADS - settings.model_slots))
+    tutor = Tutor(index_readers, engine_chooser(settings, on_capacity=model_queue.set_slots),
+                  recorded_and_told(store.record_exchange, activity))
     return Services(settings=settings, index_report=report, store=store, activity=activity, tutor=tutor,
                     model_queue=model_queue,
                     index_readers=index_readers,

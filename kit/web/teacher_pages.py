@@ -7,6 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from kit.classroom import report
 from kit.library import catalog
+from kit.tutor.model_hosts import helpers_of
 from kit.web.identity import index_db, store
 from kit.web.reading import workshops
 from kit.web.live import glance_view, readiness_view
@@ -36,6 +37,7 @@ def class_view(form_values=None, errors=None) -> str:
     return render_template("teacher/teacher.html", **view, **glance_view(), **readiness_view(),
                            **report.settings_form_choices(),
                            package_fetches=services().wheel_fetches.counts(),
+                           model_hosts=helpers_of(services().tutor),
                            settings=form_values or store().class_settings(), errors=errors or {})
 
 

@@ -21,6 +21,11 @@ class EngineError(RuntimeError):
     message, for what a learner is told, in their language when the answer stream sends it)."""
 
 
+class HelperLost(EngineError):
+    """A model host stopped in the middle of an answer (kit/tutor/model_hosts.py): it is out,
+    and the tutor starts the answer again on another helper."""
+
+
 def check_options(options: dict | None) -> dict:
     options = dict(options or {})
     unknown = set(options) - OPTION_KEYS

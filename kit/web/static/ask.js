@@ -131,6 +131,11 @@
       status.textContent = data.ahead > 0 ? say("ahead", {num: data.ahead}) : say("next");
       cancel.hidden = false;
     }
+    else if (name === "moved") {   /* a model host stopped mid-answer: its words go, another starts again */
+      text.textContent = "";
+      unsupportedNote.hidden = true;
+      status.textContent = data.message;
+    }
     else if (name === "error") {
       cancel.hidden = true;
       status.textContent = data.cancelled ? data.message : say("could_not_answer", {message: data.message});
