@@ -111,7 +111,7 @@ def test_two_hosts_share_the_questions_and_one_killed_mid_answer_loses_none(
         [(h["host"], h["state"], h["reason"], h["answers_a_minute"]) for h in helpers_of(site.services.tutor)]
 
     tutor = site.services.tutor
-    tutor.answer_tokens = 160                       # long enough to be cut in the middle
+    tutor.answer_tokens, tutor.stop_loops = 400, False     # long enough to be cut in the middle
     chloe = Learner(site, "Chloe")
 
     def kill_the_one_answering():
@@ -119,7 +119,7 @@ def test_two_hosts_share_the_questions_and_one_killed_mid_answer_loses_none(
         while time.monotonic() < deadline:
             busy = [h["host"] for h in helpers_of(tutor) if h["answering"] and h["host"] != "this computer"]
             if busy:
-                time.sleep(1.5)                     # its prompt read, words on their way
+                time.sleep(0.5)                     # reading the prompt, or its first words
                 victim = first if busy[0] == first.url else second
                 victim.kill()
                 return victim.url
