@@ -148,3 +148,18 @@ def test_the_self_test_report_on_the_bundled_workshop_lists_every_chapter(class_
     expect(rows).to_have_text(bundled_chapter_titles(bundled_content), timeout=60_000)
     expect(teacher.page.locator("#readiness")).to_contain_text("Last self-test:")
     teacher.assert_stayed_home()
+
+
+@pytest.mark.parametrize("typed", ["-1", "10000"])
+def test_a_timer_out_of_range_is_refused_beside_its_field_and_nothing_is_lost(class_people, class_site, typed):
+    teacher = class_people()
+    teacher_logs_in(teacher)
+    field = teacher.page.get_by_label("Minutes on a step before the tutor opens")
+    field.fill(typed)
+    teacher.submit(teacher.page.get_by_role("button", name="Save settings"))
+    expect(teacher.page.locator("#think_first_minutes-error")).to_have_text(re.compile(
+        r"^Minutes on a step before the tutor opens must be a whole number from 0 to 120\."))
+    expect(field).to_have_value(typed)                       # what was typed, back to fix
+    expect(field).to_have_attribute("aria-invalid", "true")
+    assert class_site.services.store.class_settings()["think_first_minutes"] == 0
+    teacher.failed.clear()                                   # the 400 is the answer under test
