@@ -76,3 +76,30 @@ def test_the_cli_offers_the_tutors_modes_and_the_manifests_tiers():
     assert f"[{'|'.join(MODES)}]" in ask_help
     stick_help = CliRunner().invoke(main, ["stick", "build", "--help"]).output
     assert f"[{'|'.join(TIERS)}]" in stick_help
+
+
+def test_the_think_first_ranges_are_the_same_for_the_environment_the_store_and_the_form(tmp_path):
+    """Once 0-2000 characters in the environment and 0-1000 in the class settings: a kit started
+    with LANTERN_THINK_FIRST_MIN=1500 could not open its class. Each end is now both's end."""
+    from kit.settings import THINK_FIRST_MIN_RANGE, THINK_FIRST_MINUTES_RANGE
+    cases = [("LANTERN_THINK_FIRST_MIN", "think_first_min", THINK_FIRST_MIN_RANGE),
+             ("LANTERN_THINK_FIRST_MINUTES", "think_first_minutes", THINK_FIRST_MINUTES_RANGE)]
+    for n, (variable, name, (low, high)) in enumerate(cases):
+        settings = load_settings(environ={variable: str(high)})
+        with Store(tmp_path / f"classroom-{n}", defaults=settings.class_defaults) as store:
+            assert store.class_settings()[name] == high
+            for outside in (low - 1, high + 1):
+                try:
+                    store.update_class_settings(**{name: outside})
+                except StoreError as error:
+                    assert error.field == name
+                else:
+                    raise AssertionError(f"the store took {name}={outside}")
+                try:
+                    load_settings(environ={variable: str(outside)})
+                except SettingsError as error:
+                    assert variable in str(error)
+                else:
+                    raise AssertionError(f"{variable}={outside} was accepted")
+                _, errors = report.parse_class_settings(_Form({name: str(outside), "modes": ["explain"]}))
+                assert name in errors
