@@ -18,6 +18,7 @@ import time
 
 from kit.library import catalog
 from kit.library.index_db import ReaderPool
+from kit.translations import LazyText
 from kit.tutor.engines.base import HelperLost
 from kit.tutor.guards import GuardChain
 from kit.tutor.guards.faithfulness import FaithfulnessGuard, pieces
@@ -334,7 +335,8 @@ class Tutor:
         except EngineError as error:
             record["error"] = str(error)
             # a LazyText message is said in the learner's language by whoever sends the event
-            yield "error", {"message": error.args[0] if error.args else str(error)}
+            said_later = error.args and isinstance(error.args[0], LazyText)
+            yield "error", {"message": error.args[0] if said_later else str(error)}
         finally:
             if stream is not None:
                 stream.close()
