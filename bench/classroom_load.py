@@ -22,6 +22,9 @@ join deadline; the kit is stopped in `finally`; it listens on 127.0.0.1 only and
 data folder (removed afterwards).
 
     .venv/bin/python bench/classroom_load.py [--seconds 180] [--readers 40] [--askers 10]
+        [--model-host URL ...] [--loopback-workers N]
+
+Printed last: answers a minute (per model host with --model-host / --loopback-workers).
 
 tests/test_classroom_load.py runs the same `run_load` briefly.
 """
@@ -108,14 +111,16 @@ class Kit:
                 self.process.wait(timeout=20)
 
 
-def start_kit(data: Path, content: Path) -> Kit:
-    """`kit serve` on a free loopback port with the embedded engine; returns once it serves."""
+def start_kit(data: Path, content: Path, model_hosts: tuple[str, ...] = ()) -> Kit:
+    """`kit serve` on a free loopback port with the embedded engine (and `--model-host`s);
+    returns once it serves."""
     port, log = free_port(), data.parent / "kit.log"
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("LANTERN_")},
            "LANTERN_ENGINE": "embedded", "PYTHONUNBUFFERED": "1"}
     with log.open("wb") as out:
+        hosts = [arg for url in model_hosts for arg in ("--model-host", url)]
         process = subprocess.Popen([*kit_command(), "serve", "--port", str(port), "--data", str(data),
-                                    "--content", str(content)], stdin=subprocess.DEVNULL,
+                                    "--content", str(content), *hosts], stdin=subprocess.DEVNULL,
                                    stdout=out, stderr=subprocess.STDOUT, env=env)
     kit = Kit(process, port, data, log)
     deadline = time.monotonic() + START_TIMEOUT_S
@@ -162,6 +167,8 @@ class Question:
     grounded: bool | None = None
     most_ahead: int = 0
     queue_events: int = 0
+    helper: str | None = None       # the model host that answered (`done`), with --model-host
+    moved: int = 0                  # `moved` events: a host lost mid-answer
     problem: str = ""
 
 
@@ -291,8 +298,11 @@ class Device:
             question.first_token = time.monotonic()
         elif name == "done":
             question.done, question.grounded = True, payload.get("grounded")
+            question.helper = payload.get("helper")
             ttft = payload.get("ttft_ms")
             question.engine_ttft_s = ttft / 1000 if ttft is not None else None
+        elif name == "moved":
+            question.moved += 1
         elif name == "error":
             question.problem = f"error event: {payload.get('message')}"
 
@@ -397,6 +407,8 @@ class Report:
     waits_s: list[float]
     most_ahead: int
     busy_share: float
+    by_helper: dict = field(default_factory=dict)
+    moved: int = 0
 
     def lines(self) -> list[str]:
         def ms(values):
@@ -416,7 +428,11 @@ class Report:
                f"wait for the model (to first token, less the model's own ttft): "
                f"p50 {percentile(self.waits_s, 50):.1f}  p95 {percentile(self.waits_s, 95):.1f}  "
                f"max {max(self.waits_s, default=float('nan')):.1f} s  (n={len(self.waits_s)}); "
-               f"most places ahead seen: {self.most_ahead}"]
+               f"most places ahead seen: {self.most_ahead}",
+               f"answers a minute: {60 * self.answered / self.seconds:.1f}"
+               + (" (" + ", ".join(f"{k} {v}" for k, v in sorted(self.by_helper.items())) + ")"
+                  if self.by_helper else "")
+               + (f"; moved to another helper mid-answer: {self.moved}" if self.moved else "")]
         return out
 
 
@@ -440,7 +456,9 @@ def report(results: Results, seconds: float, started: float, ended: float) -> Re
         lost=[q.problem or "no `done`" for q in results.questions if not q.done],
         refused_429=dict(results.refused_429), waits_s=waits,
         most_ahead=max((q.most_ahead for q in results.questions), default=0),
-        busy_share=busy_time / max(1e-9, ended - started))
+        busy_share=busy_time / max(1e-9, ended - started),
+        by_helper=dict(Counter(q.helper for q in answered if q.helper)),
+        moved=sum(q.moved for q in results.questions))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -448,12 +466,12 @@ def report(results: Results, seconds: float, started: float, ended: float) -> Re
 
 
 def run_load(seconds: float = 180, readers: int = 40, askers: int = 10, seed: int = 2026,
-             content: Path | None = None, say=print) -> Report:
+             content: Path | None = None, say=print, model_hosts: tuple[str, ...] = ()) -> Report:
     """Start a kit, run the class for `seconds`, stop the kit; the report (also printed)."""
     folder = Path(tempfile.mkdtemp(prefix="lantern-load-"))
     kit = None
     try:
-        kit = start_kit(folder / "data", content or ROOT / "content")
+        kit = start_kit(folder / "data", content or ROOT / "content", model_hosts)
         pages = library_pages(kit.data)
         results = Results()
         started = time.monotonic()
@@ -490,8 +508,18 @@ def main() -> None:
     parser.add_argument("--readers", type=int, default=40, help="learners reading and searching (40)")
     parser.add_argument("--askers", type=int, default=10, help="learners asking the tutor (10)")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--model-host", action="append", default=[], metavar="URL",
+                        help="a model host for the kit (kit serve --model-host), repeatable")
+    parser.add_argument("--loopback-workers", type=int, default=0, metavar="N",
+                        help="start N more model workers on this machine (python -m llama_cpp.server, "
+                             "one thread each, the bundled SmolLM2) as model hosts: more workers on "
+                             "one laptop")
     args = parser.parse_args()
-    result = run_load(args.seconds, args.readers, args.askers, args.seed)
+    sys.path.insert(0, str(ROOT))
+    from bench.loopback_workers import loopback_workers
+    with loopback_workers(args.loopback_workers) as extra:
+        result = run_load(args.seconds, args.readers, args.askers, args.seed,
+                          model_hosts=(*args.model_host, *extra))
     sys.exit(1 if result.errors or result.lost else 0)
 
 
