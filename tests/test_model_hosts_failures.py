@@ -107,3 +107,14 @@ def test_a_model_host_that_is_not_an_http_url_is_refused_naming_the_setting(valu
         load_settings(environ={"LANTERN_MODEL_HOSTS": value})
     good = load_settings(environ={"LANTERN_MODEL_HOSTS": "http://a:8000, https://b:1/v1/"})
     assert good.model_hosts == ("http://a:8000", "https://b:1")
+
+
+def test_kit_doctor_asks_each_model_host_and_says_what_it_is_or_why_not(tmp_path, hosts):
+    from tests.test_cli import free_port, kit
+    good, dead = hosts("good"), f"http://127.0.0.1:{free_port()}"
+    result = kit("doctor", "--data", tmp_path, "--model-host", good.url, "--model-host", dead)
+    assert result.returncode == 0, result.stderr
+    assert f"{good.url}: up — openai API, model fake-model, 1 answer(s) at once" in result.stdout
+    assert f"{dead}: cannot be used now: {dead} does not answer" in result.stdout
+    refused = kit("doctor", "--data", tmp_path, "--model-host", "ftp://x")
+    assert refused.returncode == 2 and "--model-host" in refused.stderr and "is not a model host" in refused.stderr

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from kit.tutor.engines.base import ChatStream, Engine, EngineError, HelperLost
 from kit.tutor.engines.ollama import OllamaEngine
 from kit.tutor.engines.ollama_launcher import server_version
-from kit.tutor.engines.openai_compat import HostBusy, OpenAICompatEngine
+from kit.tutor.engines.openai_compat import HostBusy, HostUnreachable, OpenAICompatEngine
 
 RETRY_FIRST_S = 15.0
 RETRY_MAX_S = 300.0
@@ -89,11 +89,19 @@ def connect_host(url: str, settings, ollama_tag: str) -> tuple[Engine, str, int]
             engine.model = names[0]
         return engine, "ollama", 1          # OLLAMA_NUM_PARALLEL is not in its API: one
     engine = OpenAICompatEngine(url, read_timeout=timeout)
-    ok, reason = engine.available()
-    if not ok:
+    try:
+        names = engine.models()
+    except HostUnreachable:
+        engine.close()
+        raise
+    except EngineError as error:
         engine.close()
         raise EngineError(f"{url} speaks neither Ollama's API nor the OpenAI-compatible one "
-                          f"(llama-server, llama_cpp.server): {reason}")
+                          f"(llama-server, llama_cpp.server): {error}") from None
+    if not names:
+        engine.close()
+        raise EngineError(f"{url} has no model loaded.")
+    engine.model = names[0]
     return engine, "openai", engine.parallel_slots()
 
 

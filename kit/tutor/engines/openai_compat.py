@@ -26,6 +26,10 @@ class HostBusy(EngineError):
     """The host answered 429: it is full for now."""
 
 
+class HostUnreachable(EngineError):
+    """Nothing answers at the address (refused, no route, no reply in time)."""
+
+
 class OpenAICompatEngine(Engine):
     name = "openai"
 
@@ -41,7 +45,8 @@ class OpenAICompatEngine(Engine):
         try:
             response = self._client.get(self.base + path, timeout=5.0)
         except httpx.HTTPError as error:
-            raise EngineError(f"{self.base} does not answer ({type(error).__name__}).") from None
+            raise HostUnreachable(f"{self.base} does not answer ({type(error).__name__}): check that its "
+                                  "model server runs and that this computer can reach it.") from None
         if response.status_code != 200:
             raise EngineError(f"{self.base}{path} answered HTTP {response.status_code}.")
         try:
