@@ -20,6 +20,7 @@ import pytest
 from kit.app import create_app
 from kit.library.indexer import build_index
 from kit.web.services import Services, services_of
+from kit.web.live import MAX_STREAMS
 from kit.web.server import make_server
 from kit.settings import load_settings
 from tests.engine_state import SHARED_ENGINE_DIR
@@ -180,6 +181,8 @@ def serve():
     yield start
     for server, thread, app in servers:
         services_of(app).activity.close()     # live teacher streams end instead of being waited for
+        for _ in range(MAX_STREAMS):          # ... and have ended (each gives its place back)
+            services_of(app).live_streams.acquire(timeout=2)
         # close from inside waitress's own loop, so it is not left waiting on closed sockets
         try:
             server.trigger.pull_trigger(server.close)

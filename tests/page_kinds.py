@@ -49,6 +49,22 @@ def open_the_contents(page) -> None:
         summary.click()
 
 
+def pin_today_set_the_timer_and_run_the_self_test(page) -> None:
+    """The teacher prepares the class: two chapters pinned for today, five minutes on a step before
+    the tutor opens, the readiness self-test run (its report, kept, is on the page after)."""
+    for slug in ("flask-workshop/03-routes-and-variables", "flask-workshop/04-templates"):
+        page.locator(f'input[name=pinned][value="first-web-app/{slug}"]').check()
+    page.fill("#think_first_minutes", "5")
+    with page.expect_navigation():
+        page.locator(".settings-form button[type=submit]").click()
+    if page.locator("table.readiness-table").count() == 0:
+        with page.expect_navigation():
+            page.locator("#readiness form button[type=submit]").click()
+        expect(page.locator("table.readiness-table")).to_be_visible(timeout=120_000)
+    page.locator("details.readiness-details summary").click()
+    page.locator("details.glance-details summary").click()
+
+
 @dataclass(frozen=True)
 class PageKind:
     kind: str
@@ -79,6 +95,12 @@ PAGE_KINDS = [
     PageKind("teacher: answers to check", "/teacher/answers", who="teacher"),
     PageKind("teacher: progress table", "/teacher/progress", who="teacher"),
     PageKind("poster", "/join-poster", who="teacher"),
+    # The teacher's preparation changes the class for the pages after it: today's chapters on the
+    # home, the think-first countdown on a learner's chapter.
+    PageKind("teacher view, class prepared (today's chapters, timer, self-test report)", "/teacher",
+             who="teacher", then=pin_today_set_the_timer_and_run_the_self_test),
+    PageKind("home, today's chapters", "/"),
+    PageKind("chapter, think-first countdown", "/p/first-web-app/flask-workshop/05-forms", who="learner"),
 ]
 
 
