@@ -9,9 +9,8 @@ import re
 
 import pytest
 
-from kit.settings import load_settings
 from tests.chromium import skip_module_without_chromium
-from tests.engine_state import SHARED_ENGINE_DIR
+from tests.class_clock import class_on_a_clock
 
 skip_module_without_chromium()
 
@@ -24,21 +23,10 @@ PIN = "86420"            # the PIN teacher_logs_in types
 CHAPTER = "/p/first-web-app/flask-workshop/02-hello-web"
 
 
-class Clock:
-    def __init__(self):
-        self.t = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.t
-
 
 @pytest.fixture
 def site(serve, bundled_content, tmp_path):
-    site = serve(load_settings(environ={"LANTERN_THINK_FIRST_MINUTES": "5"}, engine_dir=SHARED_ENGINE_DIR,
-                               content_dirs=(bundled_content,), data_dir=tmp_path / "data"))
-    site.services.store.set_teacher_pin(PIN)
-    site.clock = site.services.activity.now = Clock()
-    return site
+    return class_on_a_clock(serve, bundled_content, tmp_path, PIN, {"LANTERN_THINK_FIRST_MINUTES": "5"})
 
 
 @pytest.fixture
@@ -80,11 +68,7 @@ def test_the_step_shows_the_countdown_and_the_server_refuses_an_early_question(p
 @pytest.fixture
 def class_site(serve, bundled_content, tmp_path):
     """No think-first timer: learners ask at once."""
-    site = serve(load_settings(environ={}, engine_dir=SHARED_ENGINE_DIR,
-                               content_dirs=(bundled_content,), data_dir=tmp_path / "data"))
-    site.services.store.set_teacher_pin(PIN)
-    site.clock = site.services.activity.now = Clock()
-    return site
+    return class_on_a_clock(serve, bundled_content, tmp_path, PIN)
 
 
 @pytest.fixture

@@ -13,9 +13,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from kit.settings import load_settings
 from kit.web import live
-from tests.engine_state import SHARED_ENGINE_DIR
+from tests.class_clock import class_on_a_clock, joined
 from tests.web_client import WebClient, sse_fields
 
 PIN = "13579"
@@ -24,27 +23,10 @@ HELLO, ROUTES = "flask-workshop/02-hello-web", "flask-workshop/03-routes-and-var
 NOT_IN_LIBRARY = "What is the capital of Peru?"
 
 
-class Clock:
-    def __init__(self):
-        self.t = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.t
-
 
 @pytest.fixture
 def site(serve, bundled_content, tmp_path):
-    site = serve(load_settings(environ={}, engine_dir=SHARED_ENGINE_DIR,
-                               content_dirs=(bundled_content,), data_dir=tmp_path / "data"))
-    site.services.store.set_teacher_pin(PIN)
-    site.clock = site.services.activity.now = Clock()
-    return site
-
-
-def joined(site, nickname: str) -> WebClient:
-    learner = WebClient(site.url)
-    assert learner.post("/join", {"nickname": nickname, "next": "/"}).status == 303
-    return learner
+    return class_on_a_clock(serve, bundled_content, tmp_path, PIN)
 
 
 def teacher(site) -> WebClient:

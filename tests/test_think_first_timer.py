@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from kit.settings import SettingsError, load_settings
-from tests.engine_state import SHARED_ENGINE_DIR
+from tests.class_clock import class_on_a_clock, joined
 from tests.web_client import WebClient
 
 PIN = "24680"
@@ -18,27 +18,10 @@ CHAPTER = f"/p/{PACK}/{STEP}"
 NOT_IN_LIBRARY = "What is the capital of Peru?"      # answered without the model: not covered
 
 
-class Clock:
-    def __init__(self):
-        self.t = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.t
-
 
 @pytest.fixture
 def site(serve, bundled_content, tmp_path):
-    site = serve(load_settings(environ={"LANTERN_THINK_FIRST_MINUTES": "5"}, engine_dir=SHARED_ENGINE_DIR,
-                               content_dirs=(bundled_content,), data_dir=tmp_path / "data"))
-    site.services.store.set_teacher_pin(PIN)
-    site.clock = site.services.activity.now = Clock()
-    return site
-
-
-def joined(site, nickname: str) -> WebClient:
-    learner = WebClient(site.url)
-    assert learner.post("/join", {"nickname": nickname, "next": "/"}).status == 303
-    return learner
+    return class_on_a_clock(serve, bundled_content, tmp_path, PIN, {"LANTERN_THINK_FIRST_MINUTES": "5"})
 
 
 def ask(learner: WebClient, question: str = NOT_IN_LIBRARY, mode: str = "explain", tried: str = ""):
