@@ -171,3 +171,65 @@ def test_the_think_first_countdown_is_never_served_stale_and_each_view_is_seen(s
     activity.asked(learner, ("club", "w/02-routes"), "How?", "explain")   # what a question does
     assert 'data-seconds="60"' in ana.get(ROUTES).text
     assert lane.served == before + 1
+
+
+def kept(site, client: WebClient, path: str = ROUTES) -> str:
+    """The learner's page, asked until the fast lane serves it (a flashed message shows once,
+    then Flask composes the page and keeps it): its text."""
+    lane = site.app.wsgi_app
+    for _ in range(3):
+        before = lane.served
+        text = client.get(path).text
+        if lane.served == before + 1:
+            return text
+    raise AssertionError(f"{path} never came from the fast lane")
+
+
+def from_the_lane(site, client: WebClient, path: str = ROUTES) -> bool:
+    lane = site.app.wsgi_app
+    before = lane.served
+    client.get(path)
+    return lane.served == before + 1
+
+
+def test_one_learners_writes_keep_the_other_learners_pages(site):
+    """In a class of 30 ticking chapters, one learner's tick must not throw away everyone's kept
+    pages (issue 22): Ben's tick, exercise, note and language leave Ana's page kept (the fast
+    lane, not Flask, serves her next request), and each shows on Ben's very next page."""
+    ana, ben = join(site, "Ana"), join(site, "Ben")
+    kept(site, ana), kept(site, ben)
+    anchor = re.search(r'name="anchor" value="([^"]+)"', ben.get(ROUTES).text).group(1)
+    writes = [("/progress", {"done": "1"}, "You marked this chapter done"),
+              ("/exercise-tried", {"anchor": anchor}, "✓</span> tried"),
+              ("/notes", {"text": "note-of-Ben"}, "note-of-Ben"),
+              ("/progress", {"done": "0"}, "Mark this chapter done")]
+    for path, form, shown in writes:
+        assert ben.post(path, {"pack": "club", "doc": "w/02-routes", **form}).status == 303
+        assert from_the_lane(site, ana), f"Ben's {path} threw Ana's kept page away"
+        assert shown in ben.get(ROUTES).text, f"Ben's {path} is not on his next page"
+    ben.post("/language", {"lang": "fr", "next": ROUTES})
+    assert from_the_lane(site, ana), "Ben's language threw Ana's kept page away"
+    assert 'lang="fr"' in ben.get(ROUTES).text
+    ana_page = kept(site, ana)
+    assert 'lang="en"' in ana_page and "note-of-Ben" not in ana_page
+    assert "You marked this chapter done" not in ana_page
+
+
+def test_a_class_wide_change_shows_on_every_learners_very_next_page(site):
+    """What every learner's page shows (the class's settings: announcement, tutor on or off,
+    the ask box's modes) throws every kept page away: both learners see it at once."""
+    store = site.services.store
+    ana, ben = join(site, "Ana"), join(site, "Ben")
+    changes = [({"announcement": "Break until ten"}, "Break until ten"),
+               ({"tutor_enabled": False}, "The teacher has turned the tutor off"),
+               ({"tutor_enabled": True, "modes": ["explain"]}, None)]
+    for change, shown in changes:
+        for client in (ana, ben):
+            kept(site, client)
+        store.update_class_settings(**change)
+        for client in (ana, ben):
+            page = client.get(ROUTES).text
+            if shown is not None:
+                assert shown in page
+            else:
+                assert 'name="mode" value="explain"' in page and 'name="mode" value="hint"' not in page

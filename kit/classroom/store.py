@@ -83,8 +83,8 @@ class Store:
         self.session = check_session(time.strftime("%Y-%m-%d") if session is None else session)
         self._files = DurableFolder(self.folder)
         self._lock = self._files.lock
-        # Moves after every write a page may show (kit/web/learner_pages.py keys on it).
-        self.generation = 0
+        # learner id (None: class-wide) -> write generation: kit/web/learner_pages.py's keys
+        self.generations: dict[str | None, int] = {}
         self._pin_lock = threading.Lock()     # one PIN check at a time: no lost failure counts
         try:
             self._learners = self._files.open("learners.json").table("learners")
@@ -103,17 +103,17 @@ class Store:
         self._earlier_cache: dict[tuple, list[dict]] = {}   # (name, size, mtime) -> exchanges
 
     @contextmanager
-    def _writing(self, shown: bool = True):
-        """DurableFolder.writing(); then, for a write a page may show (`shown`: learners,
-        settings, progress, notes — not the questions log or the PIN lockout), a new
-        `generation`, so a learner's page kept from before is never served again."""
+    def _writing(self, shown: bool = True, learner: str | None = None):
+        """DurableFolder.writing(); then, for a write a page may show (`shown`: not the questions
+        log or PIN lockout), a new generation (learner_pages.reply_key): `learner`'s alone when
+        only their pages show it (ticks, notes, language), else the class-wide one (None)."""
         try:
             with self._files.writing():
                 yield
         finally:
             if shown:
                 with self._lock:
-                    self.generation += 1
+                    self.generations[learner] = self.generations.get(learner, 0) + 1
 
     def close(self) -> None:
         """Flush and close every file."""
@@ -141,12 +141,13 @@ class Store:
         before joining, if any. The id goes in the signed cookie."""
         nickname = clean_nickname(nickname)
         key = nickname_key(nickname)
-        with self._writing():
+        learner_id = secrets.token_urlsafe(16)
+        with self._writing(learner=learner_id):     # no page shows the other learners
             if any(nickname_key(other["nickname"]) == key for other in self._learners.all()):
                 raise NicknameTaken(lazy_text("The nickname “%(nickname)s” is already taken in this class. "
                                               "Pick another one (add a number or an initial).",
                                               nickname=nickname), "nickname")
-            learner = {"id": secrets.token_urlsafe(16), "nickname": nickname,
+            learner = {"id": learner_id, "nickname": nickname,
                        "created": _now_iso(), **({"language": check_language(language)} if language else {})}
             self._learners.insert(learner)
         return learner
@@ -166,7 +167,7 @@ class Store:
         """The UI language this learner picked (kit/translations); older records have none and
         follow their browser and the class default."""
         language = check_language(language)
-        with self._writing():
+        with self._writing(learner=learner_id):
             if not self._learners.update({"language": language}, Query().id == learner_id):
                 raise NotFound(NOT_IN_CLASS, "learner")
 
@@ -341,7 +342,7 @@ class Store:
             raise StoreError(lazy_text("done must be true or false."), "done")
         self._require_learner(learner_id)
         where = _chapter(learner_id, pack, doc)
-        with self._writing():
+        with self._writing(learner=learner_id):
             present = self._chapters.contains(where)
             if done and not present:
                 self._chapters.insert({"learner": learner_id, "pack": pack, "doc": doc,
@@ -355,7 +356,7 @@ class Store:
         anchor = check_name("anchor", anchor)
         self._require_learner(learner_id)
         where = _chapter(learner_id, pack, doc, anchor=anchor)
-        with self._writing():
+        with self._writing(learner=learner_id):
             if not self._exercises.contains(where):
                 self._exercises.insert({"learner": learner_id, "pack": pack, "doc": doc,
                                         "anchor": anchor, "at": _now_iso()})
@@ -384,7 +385,7 @@ class Store:
         text = check_text("note", text, NOTE_MAX)
         self._require_learner(learner_id)
         where = _chapter(learner_id, pack, doc)
-        with self._writing():
+        with self._writing(learner=learner_id):
             if not text.strip():
                 if self._notes.contains(where):
                     self._notes.remove(where)

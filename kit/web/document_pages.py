@@ -115,7 +115,7 @@ def _learner_key(pack_id: str, slug: str, cookie: str) -> tuple | None:
         return None
     return reply_key(pack_id, slug, facts, request.cookies.get(LANGUAGE_COOKIE),
                      request.headers.get("Accept-Language"), accepts_gzip(request),
-                     class_state(current_app), services().store.generation)
+                     class_state(current_app), services().store.generations)
 
 
 def _join(page: CachedPage, filled: list[str], personal: bool, gzip: bool) -> Composed:

@@ -96,7 +96,7 @@ class FastLane:
         if facts is None:
             return None
         key = reply_key(pack_id, slug, facts, cookies.get(LANGUAGE_COOKIE), environ.get("HTTP_ACCEPT_LANGUAGE"),
-                        gzip_ok, class_state(self.app), self.services.store.generation)
+                        gzip_ok, class_state(self.app), self.services.store.generations)
         entry = self.services.learner_pages.get(key)
         if entry is None:
             return None

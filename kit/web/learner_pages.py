@@ -11,8 +11,11 @@ learner's next request for it from here without Flask.
 
 The key (`reply_key`) is: the page (pack, slug), the learner id and CSRF token from the signed
 session cookie, the language cookie and Accept-Language (the locale), whether gzip is accepted,
-the class state (document_pages.class_state) and the store's `generation`, which moves after
-every write a page may show (a tick, a note, a new language, a class setting). The entry holds
+the class state (document_pages.class_state) and two of the store's write generations
+(Store.generations): the class-wide one, which moves after a write every learner's page may
+show (a class setting), and this learner's own, which moves after their tick, note, exercise
+or language. In a class of 30 ticking chapters one learner's tick must not throw away the 29
+others' kept pages: no page shows another learner's data, so it does not. The entry holds
 the locale and the cached page it was joined from: a re-imported pack's page is a new object,
 and an entry made from the old one is not used. No key can be built for one learner that
 matches another's entry: the learner id and token come only from a cookie signed by the kit.
@@ -79,9 +82,12 @@ class SessionFacts:
 
 
 def reply_key(pack_id: str, slug: str, facts: tuple, language_cookie: str | None,
-              accept_language: str | None, gzip_ok: bool, class_state: tuple, generation: int) -> tuple:
-    """Everything a joined learner's composed page depends on (see the module's docstring)."""
-    return (pack_id, slug, *facts, language_cookie, accept_language, gzip_ok, class_state, generation)
+              accept_language: str | None, gzip_ok: bool, class_state: tuple, generations: dict) -> tuple:
+    """Everything a joined learner's composed page depends on (see the module's docstring).
+    `generations` is Store.generations: only ever raised, so read here without its lock (a page
+    is kept under the values read before the store was read to make it)."""
+    return (pack_id, slug, *facts, language_cookie, accept_language, gzip_ok, class_state,
+            generations.get(None, 0), generations.get(facts[0], 0))
 
 
 class LearnerPage(NamedTuple):
