@@ -12,7 +12,8 @@ Targets (issue 11): Lantern ≥ 1.0× kiwix-serve's req/s at 50 connections with
 and 0 errors; Lantern at 50 ≥ Lantern at 1; search ≥ 10× kiwix's throughput; the library
 ≤ 3× the ZIM, with search no slower.
 
-    .venv/bin/python bench/pages_bench.py [--seconds 10] [--work DIR] [--askers 12] [--only joined]
+    .venv/bin/python bench/pages_bench.py [--seconds 10] [--work DIR] [--askers 12]
+        [--only joined|class] [--learners 30] [--tick-every 0.5]
 
 Missing Debian packages (python3.11-doc, zim-tools, kiwix-tools, wrk) are installed with apt-get:
 a bench tool, never needed by the kit. Numbers depend on what else the machine runs.
@@ -92,9 +93,20 @@ def png_48() -> bytes:
             + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
+TICKED = ("bench-class", "w/01-tick")       # the chapter the class row's learners tick
+
+
 def only_imported(work: Path) -> Path:
-    """An empty content folder: the library holds the imported docs and nothing else."""
-    (work / "no-other-packs").mkdir(exist_ok=True)
+    """A content folder with one tiny workshop of ours, the chapter the class's learners tick
+    (the imported docs are pages, with nothing to tick): the library holds the docs and that."""
+    pack = work / "no-other-packs" / TICKED[0]
+    (pack / "w").mkdir(parents=True, exist_ok=True)
+    (pack / "pack.toml").write_text('title = "Bench class"\ndescription = "A chapter to tick."\n'
+                                    'language = "en"\nlicence = "CC0-1.0"\nauthors = ["Lantern bench"]\n'
+                                    'version = "1.0.0"\n', encoding="utf-8")
+    (pack / "w" / "workshop.toml").write_text('title = "Ticking"\n', encoding="utf-8")
+    (pack / "w" / "01-tick.md").write_text("---\ntitle: Tick me\norder: 1\n---\n## Done?\nTick it.\n",
+                                           encoding="utf-8")
     return work / "no-other-packs"
 
 
@@ -164,13 +176,16 @@ def kiwix_page_url(base: str, page: str) -> str:
 
 
 def wrk(url: str, connections: int, seconds: int, cookie: str = "", threads: int = 2,
-        gzip: bool = False) -> dict:
+        gzip: bool = False, script: Path | None = None) -> dict:
     headers = ["-H", f"Cookie: {cookie}"] if cookie else []
     if gzip:        # what browsers send: each server may answer gzipped
         headers += ["-H", "Accept-Encoding: gzip"]
+    if script:
+        headers += ["-s", str(script)]
     out = subprocess.run(["wrk", f"-t{min(threads, connections)}", f"-c{connections}", f"-d{seconds}s",
                           "--timeout", "5s", "--latency", *headers, url], capture_output=True, text=True,
                          check=True).stdout
+    replies = re.search(r"^class-replies (\d+) flask (\d+)$", out, re.M)
 
     def ms(label):
         found = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
@@ -180,7 +195,9 @@ def wrk(url: str, connections: int, seconds: int, cookie: str = "", threads: int
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-            "p50": ms("50"), "p99": ms("99"), "errors": errors + (int(non_2xx.group(1)) if non_2xx else 0)}
+            "p50": ms("50"), "p99": ms("99"), "errors": errors + (int(non_2xx.group(1)) if non_2xx else 0),
+            "kept": 1 - int(replies.group(2)) / max(1, int(replies.group(1))) if replies else None,
+            "flask": int(replies.group(2)) if replies else None}
 
 
 def row(label: str, ours: dict, theirs: dict | None) -> str:
@@ -263,8 +280,8 @@ class Class:
     full: one learner alone leaves the model idle most of the time (the class's
     questions-per-minute limit, short answers)."""
 
-    def __init__(self, base: str, count: int):
-        self.askers = [Asker(base, f"bench{os.getpid()}-{n}", QUESTIONS[n % len(QUESTIONS)])
+    def __init__(self, base: str, count: int, prefix: str = "bench"):
+        self.askers = [Asker(base, f"{prefix}{os.getpid()}-{n}", QUESTIONS[n % len(QUESTIONS)])
                        for n in range(count)]
 
     def start(self) -> None:
@@ -311,6 +328,89 @@ def joined_learner(docs: str, theirs_base: str, cookie: str, seconds: int) -> No
         print(row(f"{Path(page).name} c={connections} joined learner", ours, theirs), flush=True)
         anyone = wrk(f"{docs}/{page}", connections, seconds, gzip=True)
         print(row(f"{Path(page).name} c={connections} no cookie", anyone, theirs), flush=True)
+
+
+# wrk: each request is the next learner's (their cookies in a round, each wrk thread from its
+# own place). Flask's replies refresh the session cookie (Set-Cookie), the fast lane's do not:
+# the share without it is the share served from the learners' kept pages.
+CLASS_LUA = """local cookies = {%s}
+local threads, made = {}, 0
+function setup(thread) made = made + 1; thread:set("id", made); table.insert(threads, thread) end
+function init(args) n = id * 7; flask = 0; replies = 0 end
+function request()
+  n = n %% #cookies + 1
+  return wrk.format("GET", nil, {["Cookie"] = cookies[n], ["Accept-Encoding"] = "gzip"})
+end
+function response(status, headers, body)
+  replies = replies + 1
+  if headers["Set-Cookie"] then flask = flask + 1 end
+end
+function done(summary, latency, requests)
+  local r, f = 0, 0
+  for _, t in ipairs(threads) do r = r + t:get("replies"); f = f + t:get("flask") end
+  io.write(string.format("class-replies %%d flask %%d\\n", r, f))
+end
+"""
+
+
+class Ticker:
+    """The class working: one learner after another ticks a chapter done (or not done, the next
+    round) every `every` seconds, in a thread, as the browser's form does (POST, then the
+    chapter again). A tick is that learner's write: every page kept for them is made again."""
+
+    def __init__(self, learners: list[Asker], base: str, every: float):
+        self.learners, self.base, self.every = learners, base, every
+        self.ticks, self.refused, self.stop = 0, [], threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self) -> None:
+        n = 0
+        while not self.stop.wait(self.every):
+            learner = self.learners[n % len(self.learners)]
+            done = "1" if (n // len(self.learners)) % 2 == 0 else "0"
+            form = {"pack": TICKED[0], "doc": TICKED[1], "done": done, "csrf_token": learner.token}
+            try:
+                learner.opener.open(self.base + "/progress", urllib.parse.urlencode(form).encode(),
+                                    timeout=30).read()
+                self.ticks += 1
+            except OSError as refused:
+                self.refused.append(str(refused))
+            n += 1
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(35)
+
+
+def joined_class(ours_base: str, docs: str, theirs_base: str, args) -> None:
+    """A class of joined learners on one page, each request the next learner's, while one after
+    another ticks a chapter (a write their pages show), beside kiwix-serve's same page, gzip
+    both. A tick throws away the ticker's kept pages only (kit/classroom/store.py's generations),
+    so the share served from the kept pages stays high."""
+    page, count = PAGES[0], args.learners
+    theirs_url = kiwix_page_url(theirs_base, page)
+    learners = Class(ours_base, count, prefix="reader").askers
+    script = Path(tempfile.mkdtemp(prefix="lantern-class-")) / "class.lua"
+    script.write_text(CLASS_LUA % ", ".join(json.dumps(learner.cookie()) for learner in learners))
+    load = os.getloadavg()[0]
+    print(f"\nA class of {count} joined learners on one page (each request the next learner's), one after "
+          f"another ticking a chapter every {args.tick_every} s, beside kiwix-serve, gzip both (load {load:.1f}):")
+    wrk(f"{docs}/{page}", 1, 1, script=script)      # each learner's page composed once, kept
+    print(HEADER + "   kept")
+    for connections in (1, 50):
+        with Ticker(learners, ours_base, args.tick_every) as ticker:
+            ours = wrk(f"{docs}/{page}", connections, args.seconds, script=script)
+        theirs = wrk(theirs_url, connections, args.seconds, gzip=True)
+        print(row(f"{Path(page).name} c={connections} {count} learners", ours, theirs)
+              + f"   {ours['kept']:.2%}; {ours['flask']} made by Flask, {ticker.ticks} ticks, "
+              + f"{len(ticker.refused)} refused {ticker.refused[0] if ticker.refused else ''}", flush=True)
+    print(f"load average {load:.1f} before, {os.getloadavg()[0]:.1f} after; kept: the share of the "
+          "class's replies served from their kept pages (no Set-Cookie: not Flask's)")
+    shutil.rmtree(script.parent, ignore_errors=True)
 
 
 def fifty_against_one(docs: str, seconds: int, rounds: int = 3) -> None:
@@ -410,9 +510,12 @@ def bench(args) -> None:
         print(f"{os.cpu_count()} CPUs; wrk {args.seconds} s per cell; other work on this machine "
               "shares the CPU.\n")
         docs = f"{ours_base}/p/{imported_pack_id(data)}"
+        urllib.request.urlopen(f"{docs}/{PAGES[0]}").read()     # the first request renders
         if args.only == "joined":
-            urllib.request.urlopen(f"{docs}/{PAGES[0]}").read()
             joined_learner(docs, theirs_base, Class(ours_base, 1).askers[0].cookie(), args.seconds)
+            return
+        if args.only == "class":
+            joined_class(ours_base, docs, theirs_base, args)
             return
         print(HEADER)
         at = {}
@@ -432,6 +535,7 @@ def bench(args) -> None:
 
         learners = Class(ours_base, args.askers)
         joined_learner(docs, theirs_base, learners.askers[0].cookie(), args.seconds)
+        joined_class(ours_base, docs, theirs_base, args)
 
         print(f"\nWhile the tutor answers (engine {args.engine}, {args.askers} learners asking again "
               "and again):")
@@ -488,6 +592,10 @@ if __name__ == "__main__":
     parser.add_argument("--engine", default="embedded", help="LANTERN_ENGINE while answering")
     parser.add_argument("--askers", type=int, default=12,
                         help="learners asking the tutor at once while pages are measured")
-    parser.add_argument("--only", choices=["all", "joined"], default="all",
-                        help="joined: only the joined learner's page beside kiwix-serve")
+    parser.add_argument("--only", choices=["all", "joined", "class"], default="all",
+                        help="joined: only the joined learner's page beside kiwix-serve; class: "
+                             "only the class of --learners, one ticking every --tick-every s")
+    parser.add_argument("--learners", type=int, default=30, help="joined learners in the class row")
+    parser.add_argument("--tick-every", type=float, default=0.5,
+                        help="seconds between two ticks in the class row (one learner after another)")
     bench(parser.parse_args())
