@@ -30,7 +30,7 @@ import pytest
 from tests.engine_state import SHARED_ENGINE_DIR
 from kit.tutor.engines.embedded import model_busy
 from kit.settings import load_settings
-from tests.web_client import WebClient, sse_fields
+from tests.web_client import WebClient, logged_in_teacher, sse_fields
 
 SHORT_ANSWER = 8           # tokens for everyone but the holder
 LONG_ANSWER = 1500         # the holder's: long enough to keep the model busy while tests look
@@ -218,9 +218,7 @@ def still_answering(holder: Answer) -> None:
 
 
 def teacher(site) -> WebClient:
-    client = WebClient(site.url)
-    assert client.post("/teacher/login", {"pin": PIN}).status == 303
-    return client
+    return logged_in_teacher(site.url, PIN)
 
 
 def set_class(site, **changes) -> None:

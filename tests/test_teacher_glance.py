@@ -15,7 +15,7 @@ import pytest
 
 from kit.web import live
 from tests.class_clock import class_on_a_clock, joined
-from tests.web_client import WebClient, sse_fields
+from tests.web_client import WebClient, logged_in_teacher, sse_fields
 
 PIN = "13579"
 PACK = "first-web-app"
@@ -30,9 +30,7 @@ def site(serve, bundled_content, tmp_path):
 
 
 def teacher(site) -> WebClient:
-    client = WebClient(site.url)
-    assert client.post("/teacher/login", {"pin": PIN}).status == 303
-    return client
+    return logged_in_teacher(site.url, PIN)
 
 
 def opens(learner: WebClient, slug: str):

@@ -10,7 +10,7 @@ import pytest
 
 from kit.settings import SettingsError, load_settings
 from tests.class_clock import class_on_a_clock, joined
-from tests.web_client import WebClient
+from tests.web_client import WebClient, logged_in_teacher
 
 PIN = "24680"
 PACK, STEP = "first-web-app", "flask-workshop/02-hello-web"
@@ -101,8 +101,7 @@ def test_without_javascript_an_early_question_gets_the_page_with_the_time_left(s
 
 
 def test_zero_minutes_turns_the_timer_off(site):
-    teacher = WebClient(site.url)
-    assert teacher.post("/teacher/login", {"pin": PIN}).status == 303
+    teacher = logged_in_teacher(site.url, PIN)
     form = {"modes": "explain", "think_first_min": "20", "think_first_minutes": "0",
             "questions_per_minute": "3", "tutor_enabled": "on"}
     assert teacher.post("/teacher/settings", form).status == 303
@@ -113,8 +112,7 @@ def test_zero_minutes_turns_the_timer_off(site):
 
 @pytest.mark.parametrize("typed", ["-1", "10000", "ten"])
 def test_a_timer_out_of_range_is_refused_naming_the_field_and_nothing_is_lost(site, typed):
-    teacher = WebClient(site.url)
-    assert teacher.post("/teacher/login", {"pin": PIN}).status == 303
+    teacher = logged_in_teacher(site.url, PIN)
     form = {"modes": "explain", "think_first_min": "20", "think_first_minutes": typed,
             "questions_per_minute": "3", "tutor_enabled": "on", "announcement": "Break at 3"}
     response = teacher.post("/teacher/settings", form)

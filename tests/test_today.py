@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import write_pack
-from tests.web_client import WebClient
+from tests.web_client import WebClient, logged_in_teacher
 
 PIN = "8642"
 CHAPTERS = {
@@ -28,9 +28,7 @@ def site(library_dirs, make_settings, serve):
 
 
 def teacher(site) -> WebClient:
-    client = WebClient(site.url)
-    assert client.post("/teacher/login", {"pin": PIN}).status == 303
-    return client
+    return logged_in_teacher(site.url, PIN)
 
 
 def pin(client: WebClient, *chapters: str):

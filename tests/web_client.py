@@ -88,6 +88,13 @@ class WebClient:
         return self.request("POST", path, json.dumps(payload).encode(), headers)
 
 
+def logged_in_teacher(base_url: str, pin: str) -> WebClient:
+    """A teacher's browser that logged in with `pin` (the class's PIN, already set)."""
+    teacher = WebClient(base_url)
+    assert teacher.post("/teacher/login", {"pin": pin}).status == 303
+    return teacher
+
+
 def sse_fields(block: str) -> tuple[str, object] | None:
     """(event name, parsed JSON data) of one Server-Sent Events block; None for a comment block
     (the line the kit sends before anything else)."""

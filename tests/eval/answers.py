@@ -26,8 +26,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from kit.library.index_db import ReaderPool
-from kit.tutor.answering import Question, Tutor, engine_chooser, retrieve_for
+from kit.tutor.answering import Question, engine_chooser
 from tests.eval.measure import load_eval
+from tests.eval.recording_tutor import RecordingTutor
 
 LOOP_WORDS = 12
 REFUSALS = ("does not cover", "doesn't cover", "not covered", "not in the material")
@@ -94,15 +95,6 @@ class Shown:
         return [t for t in code_tokens(self.words if text is None else text) if normalised(t) not in known]
 
 
-class _Recording(Tutor):
-    """The real Tutor, remembering the retrieval it made (to read the sources' whole text)."""
-    last = None
-
-    def retrieve(self, conn, question: Question):
-        self.last = retrieve_for(conn, question)
-        return self.last
-
-
 def ask_all(settings, evaluation: dict | None = None, sampler: dict | None = None) -> list[Shown]:
     """Every question with facts, asked of the engine `settings` choose; `sampler` overrides
     the model manifest's options (to measure other settings)."""
@@ -110,7 +102,7 @@ def ask_all(settings, evaluation: dict | None = None, sampler: dict | None = Non
     provider = engine_chooser(settings)
     if sampler:
         provider()[0].default_options.update(sampler)
-    tutor = _Recording(ReaderPool(settings.index_path), provider)
+    tutor = RecordingTutor(ReaderPool(settings.index_path), provider)
     shown = []
     for item in evaluation["answerable"]:
         if not item.get("facts"):

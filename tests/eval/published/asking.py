@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kit.library.index_db import ReaderPool
-from kit.tutor.answering import Question, Tutor, engine_chooser, retrieve_for
+from kit.tutor.answering import Question, engine_chooser
 from kit.tutor.engines.base import EngineError
 from tests.eval.published.material import LIBRARY_LANGUAGE
+from tests.eval.recording_tutor import RecordingTutor
 
 NO_MODEL = "--no-model: the model is not asked"
 
@@ -52,28 +53,19 @@ class Shown:
         return [d if isinstance(d, dict) else {"text": str(d), "reason": ""} for d in found]
 
 
-class _Recording(Tutor):
-    """The real Tutor, remembering the retrieval it made (to read the shown passages' text)."""
-    last = None
-
-    def retrieve(self, conn, question: Question):
-        self.last = retrieve_for(conn, question)
-        return self.last
-
-
 def _no_model():
     raise EngineError(NO_MODEL)
 
 
-def make_tutor(settings, with_model: bool) -> tuple[_Recording, list]:
+def make_tutor(settings, with_model: bool) -> tuple[RecordingTutor, list]:
     """A tutor over `settings`' index; the list receives each exchange the kit records."""
     records: list = []
     provider = engine_chooser(settings) if with_model else _no_model
-    tutor = _Recording(ReaderPool(settings.index_path), provider, lambda record, learner: records.append(record))
+    tutor = RecordingTutor(ReaderPool(settings.index_path), provider, lambda record, learner: records.append(record))
     return tutor, records
 
 
-def ask(tutor: _Recording, records: list, item: dict) -> Shown:
+def ask(tutor: RecordingTutor, records: list, item: dict) -> Shown:
     # asked as the kit asks for a learner whose page is in the library's language (kit/app.py:
     # the learner's language, and the packs in it as sources when there are some)
     language = LIBRARY_LANGUAGE.get(item.get("library", ""), "")
