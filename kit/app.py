@@ -302,16 +302,6 @@ def teacher_listing(listing):
     return teacher_pages.LISTINGS[listing]()
 
 
-@kit.get("/teacher/questions.json")
-@teacher_required
-def teacher_questions_json():
-    """The live list for teacher.js (the script escapes it)."""
-    nicknames = {learner["id"]: learner["nickname"] for learner in store().learners()}
-    response = jsonify(report.live_questions(store().exchanges(limit=report.LIVE_QUESTIONS), nicknames))
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @kit.get("/teacher/export.csv")
 @teacher_required
 def teacher_export_csv():

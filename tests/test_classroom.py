@@ -287,12 +287,14 @@ def test_the_announcement_is_escaped_on_every_page(site, payload):
         assert_escaped(WebClient(site.url).get(path).text, "Break! " + payload)
 
 
-def test_live_questions_json_carries_learner_text_as_plain_data(site):
+@pytest.mark.parametrize("payload", XSS)
+def test_the_questions_page_shows_a_learners_question_escaped_beside_their_nickname(site, payload):
     join(site, "Ana")
-    ask(site, "Ana", XSS[0])
-    response = teacher(site).get("/teacher/questions.json")
-    assert response.headers["content-type"].startswith("application/json")
-    assert [(q["nickname"], q["question"]) for q in response.json()] == [("Ana", XSS[0])]
+    ask(site, "Ana", "Q " + payload)
+    page = teacher(site).get("/teacher/questions").text
+    listed = page.split('<ol class="all-questions"')[1].split("</ol>")[0]
+    assert_escaped(listed, "Q " + payload)
+    assert " · Ana · " in listed
 
 
 def test_csv_export_quotes_cells_and_defuses_formulas(site):
@@ -396,7 +398,8 @@ def test_teacher_routes_need_the_teacher_session(site, who):
     client = join(site, "Ana") if who == "learner" else WebClient(site.url)
     page = client.get("/teacher")
     assert (page.status, page.location) == (303, "/teacher/login?next=%2Fteacher")
-    assert client.get("/teacher/questions.json").status == 403
+    page = client.get("/teacher/questions")
+    assert (page.status, page.location) == (303, "/teacher/login?next=%2Fteacher%2Fquestions")
     assert client.get("/teacher/export.csv").status == 403
     assert client.post("/teacher/settings", FORMS["/teacher/settings"]).status == 403
     assert store_of(site).class_settings()["announcement"] == ""

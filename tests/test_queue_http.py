@@ -436,8 +436,11 @@ def test_the_exchange_is_on_the_learners_own_page(asked):
     assert f'<p class="question">{COVERED[2]}</p>' in page
 
 
-def test_the_exchange_is_in_the_teachers_live_list(site, asked):
-    response = teacher(site).get("/teacher/questions.json")
+def test_the_exchange_is_first_on_the_teachers_questions_page(site, asked):
+    response = teacher(site).get("/teacher/questions")
     assert response.status == 200
-    newest = response.json()[0]
-    assert (newest["nickname"], newest["question"], newest["mode"]) == ("Bo", COVERED[2], "explain")
+    listed = response.text.split('<ol class="all-questions"')[1].split("</ol>")[0]
+    newest = re.search(r'<li><span class="meta">[^·<]* · (.*?)</span>\s*<span class="question">(.*?)</span></li>',
+                       listed)
+    assert newest, "no question on the teacher's questions page"
+    assert newest.groups() == ("Bo · explain", COVERED[2])
