@@ -20,7 +20,7 @@ from pathlib import Path
 from kit.library import fts
 from kit.library.stored_html import SQL_FUNCTION, unpack_text
 
-INDEX_VERSION = "9"   # bump when importers change what they produce: forces a full rebuild
+INDEX_VERSION = "10"   # bump when importers change what they produce: forces a full rebuild
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS packs(

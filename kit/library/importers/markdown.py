@@ -21,6 +21,8 @@ def _plain(inline) -> str:
     of its text and code, links as their words, emphasis marks gone. Not a regex over the
     source: that took `__` and `*` out of code too (`__init__.py` became "init.py", `*args`
     "args"); outside code `Flask(__name__)` is CommonMark's bold "name", as the page shows."""
+    if not inline.children:   # words the formats add for the passage only (a code block's
+        return " ".join(inline.content.split())   # caption, a tab's title), never shown twice
     parts = [" " if child.type in _SPACES else child.content
              for child in inline.children or () if child.type in _SHOWN + _SPACES]
     return " ".join("".join(parts).split())
