@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kit.library.index_db import ReaderPool
 from kit.tutor.answering import Question, Tutor, retrieve_for
 from kit.tutor.retrieval import Retrieval, retrieve
 
@@ -49,7 +50,7 @@ class _ShownSources(Tutor):
     others than the kit's) and remembering the Retrieval it made."""
 
     def __init__(self, index_path, thresholds: dict):
-        super().__init__(index_path, _no_engine)
+        super().__init__(ReaderPool(index_path), _no_engine)
         self.thresholds = thresholds
         self.last: Retrieval | None = None
 
@@ -74,6 +75,13 @@ def index_path_of(conn) -> str:
 
 def measure(conn, evaluation: dict, **thresholds) -> Measurement:
     tutor = _ShownSources(index_path_of(conn), thresholds)
+    try:
+        return _measured(conn, evaluation, tutor, thresholds)
+    finally:
+        tutor.index_readers.close()
+
+
+def _measured(conn, evaluation: dict, tutor: _ShownSources, thresholds: dict) -> Measurement:
     hits, misses = 0, []
     for item in evaluation["answerable"]:
         question = Question(item["question"], item.get("mode", "explain"), item.get("tried", ""))
