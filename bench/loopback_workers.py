@@ -36,8 +36,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def loopback_workers(count: int, start_timeout_s: float = 120):
-    """URLs of `count` llama_cpp.server processes, stopped on exit."""
+def loopback_workers(count: int, start_timeout_s: float = 120, prompt_threads: int = 0):
+    """URLs of `count` llama_cpp.server processes, stopped on exit. `prompt_threads` 0: the
+    server's default (every core reads the prompt)."""
     if count <= 0:
         yield ()
         return
@@ -53,7 +54,8 @@ def loopback_workers(count: int, start_timeout_s: float = 120):
             port = _free_port()
             processes.append(subprocess.Popen(
                 [sys.executable, "-c", SERVER, variant, "--model", str(model), "--host", "127.0.0.1",
-                 "--port", str(port), "--n_ctx", "2048", "--n_threads", "1"],
+                 "--port", str(port), "--n_ctx", "2048", "--n_threads", "1",
+                 *(["--n_threads_batch", str(prompt_threads)] if prompt_threads else [])],
                 stdout=(folder / f"worker-{n}.log").open("wb"), stderr=subprocess.STDOUT, cwd=ROOT,
                 env={**os.environ, "PYTHONPATH": str(ROOT)}))
             urls.append(f"http://127.0.0.1:{port}")
