@@ -26,7 +26,8 @@ from kit.web.code_regions import code_regions
 from kit.web.csrf import init_csrf, rotate_csrf_token
 from kit.web.document_pages import document_response
 from kit.web.errors import init_errors, init_security_headers, show_problem_on
-from kit.web.forms import chapter_from_form, rate_own_answer, search_arguments
+from kit.web.forms import (FORM_TEXT_FIELDS, chapter_from_form, parse_class_settings, rate_own_answer,
+                           search_arguments)
 from kit.web.local_api import local_answer, local_caller
 from kit.web.identity import (TEACHER_SESSION_S, activity, current_learner, index_db, init_identity,
                               learner_required, safe_next, store, teacher_required)
@@ -324,10 +325,10 @@ def teacher_damage_seen():
 @kit.post("/teacher/settings")
 @teacher_required
 def teacher_class_settings():
-    changes, errors = report.parse_class_settings(request.form)
+    changes, errors = parse_class_settings(request.form)
 
     def settings_form_again(errors):
-        typed = {name: request.form.get(name, "") for name in report.FORM_TEXT_FIELDS}
+        typed = {name: request.form.get(name, "") for name in FORM_TEXT_FIELDS}
         return teacher_pages.class_view(form_values={**store().class_settings(), **changes, **typed}, errors=errors)
     if errors:
         return settings_form_again(errors), 400

@@ -4,26 +4,27 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from kit.classroom import report
+from kit.classroom.rules import ANNOUNCEMENT_MAX
 from kit.classroom.store import Store, StoreError
 from kit.cli import main
 from kit.settings import Settings, SettingsError, load_settings
+from kit.web import forms
 from tests.web_client import WebClient
 
 
 def test_the_announcement_limit_is_the_same_in_the_teacher_form_and_the_store(tmp_path):
-    longest_allowed = "a" * report.ANNOUNCEMENT_MAX
+    longest_allowed = "a" * ANNOUNCEMENT_MAX
     form = {"modes": ["explain"], "think_first_min": "20", "questions_per_minute": "3"}
     with Store(tmp_path / "classroom") as store:
-        _, errors = report.parse_class_settings(_Form({**form, "announcement": longest_allowed}))
+        _, errors = forms.parse_class_settings(_Form({**form, "announcement": longest_allowed}))
         assert "announcement" not in errors
         store.update_class_settings(announcement=longest_allowed)          # the store agrees
-        _, errors = report.parse_class_settings(_Form({**form, "announcement": longest_allowed + "a"}))
+        _, errors = forms.parse_class_settings(_Form({**form, "announcement": longest_allowed + "a"}))
         assert "announcement" in errors
         try:
             store.update_class_settings(announcement=longest_allowed + "a")
         except StoreError as error:
-            assert str(report.ANNOUNCEMENT_MAX) in str(error)
+            assert str(ANNOUNCEMENT_MAX) in str(error)
         else:
             raise AssertionError("the store took an announcement the form refuses")
 
@@ -101,5 +102,5 @@ def test_the_think_first_ranges_are_the_same_for_the_environment_the_store_and_t
                     assert variable in str(error)
                 else:
                     raise AssertionError(f"{variable}={outside} was accepted")
-                _, errors = report.parse_class_settings(_Form({name: str(outside), "modes": ["explain"]}))
+                _, errors = forms.parse_class_settings(_Form({name: str(outside), "modes": ["explain"]}))
                 assert name in errors

@@ -1,5 +1,5 @@
 """What the teacher view computes from the store: most-asked topics, unhelpful answers, the
-progress table, the CSV export and the class settings form. Plain functions over plain data, so
+progress table and the CSV export. Plain functions over plain data, so
 the teacher routes stay short and these are easy to read (and test) on their own.
 """
 from __future__ import annotations
@@ -9,10 +9,7 @@ import io
 from collections import Counter
 from datetime import datetime
 
-from kit.classroom.rules import ANNOUNCEMENT_MAX, settings_with_errors
 from kit.library.urls import document_of, document_url
-from kit.translations import LANGUAGES
-from kit.tutor.question_checks import MODES
 
 # Spreadsheets run a cell that starts with one of these as a formula (CSV injection); a learner
 # could type "=HYPERLINK(...)" as a question. A leading ' makes the cell plain text.
@@ -89,32 +86,12 @@ def export_csv(exchanges: list[dict], nicknames: dict) -> str:
     return out.getvalue()
 
 
-# The settings form's fields: text boxes (sent as typed) and checkboxes (absent when unticked).
-FORM_TEXT_FIELDS = ("think_first_min", "think_first_minutes", "questions_per_minute", "announcement")
-FORM_SWITCHES = ("think_first", "tutor_enabled")
-
-
-def parse_class_settings(form) -> tuple[dict, dict[str, str]]:
-    """(changes for Store.update_class_settings, error message by field) from the settings form,
-    checked by the class settings' one validator (classroom/rules.py). Unticked checkboxes are
-    not sent at all, so a missing box means off; older forms without a field leave it as it is."""
-    raw = {name: form.get(name) or "" for name in FORM_TEXT_FIELDS if name in form}
-    raw.update({name: form.get(name) == "on" for name in FORM_SWITCHES})
-    raw["modes"] = [mode for mode in form.getlist("modes") if mode]
-    if "pinned_shown" in form:   # today's chapters: ticked boxes only, so the form says it has them
-        raw["pinned"] = form.getlist("pinned")
-    if "language" in form:       # the class's default UI language (a select: absent from older forms)
-        raw["language"] = form.get("language")
-    changes, errors = settings_with_errors(raw)
-    return changes, {name: str(error) for name, error in errors.items()}
-
-
-LIVE_QUESTIONS = 50         # questions in the teacher's live list
+LIVE_QUESTIONS = 50         # answers of each kind on the teacher's "answers to check" page
 TOPIC_WINDOW = 2000         # newest exchanges counted for the most-asked topics
 HISTORY_LIMIT = 200         # exchanges shown on a learner's /me (the export has them all)
 
 
-def live_questions(exchanges: list[dict], nicknames: dict, limit: int | None = LIVE_QUESTIONS) -> list[dict]:
+def live_questions(exchanges: list[dict], nicknames: dict, limit: int | None = None) -> list[dict]:
     """The teacher's list of questions: newest first, plain text (templates escape it)."""
     return [{"id": x.get("id"), "at": when(x.get("at")),
              "nickname": nicknames.get(x.get("learner"), ""), "question": x.get("question", ""),
@@ -136,10 +113,6 @@ def notices(store) -> dict:
     # Damage is told from the set-aside files (damage_notices.py), so it survives a restart;
     # this start's own words about them would only repeat it.
     return {"notices": [w for w in store.warnings if ".damaged-" not in w], "damage": store.damage_notices()}
-
-
-def settings_form_choices() -> dict:
-    return {"modes": MODES, "announcement_max": ANNOUNCEMENT_MAX, "languages": LANGUAGES}
 
 
 def page_of(items: list, page: int, per_page: int) -> dict:

@@ -97,7 +97,7 @@ def nickname_key(nickname: str) -> str:
 
 # -- class settings -------------------------------------------------------------------------
 # The ONE validator of the class settings: the store checks every change with it, and the
-# teacher's form (report.parse_class_settings) shows its messages beside the fields.
+# teacher's form (forms.parse_class_settings) shows its messages beside the fields.
 
 TUTOR_MODES = MODES                  # owned by the tutor (tutor/question_checks.py)
 # The think-first defaults and ranges are the kit's settings (kit/settings.py); the Store's

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from kit.classroom import report
+from kit.web.forms import settings_form_choices
 from kit.library import catalog
 from kit.tutor.model_hosts import helpers_of
 from kit.web.identity import index_db, store
@@ -35,7 +36,7 @@ def class_view(form_values=None, errors=None) -> str:
     view = report.notices(store())
     view["notices"] += services().notices
     return render_template("teacher/teacher.html", **view, **glance_view(), **readiness_view(),
-                           **report.settings_form_choices(),
+                           **settings_form_choices(),
                            package_fetches=services().wheel_fetches.counts(),
                            model_hosts=helpers_of(services().tutor),
                            settings=form_values or store().class_settings(), errors=errors or {})
