@@ -33,11 +33,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.pages_bench import wait_for  # noqa: E402   (one way to wait for a server, for both benches)
 LANGUAGES = ("en", "fr", "ar")
 # Columns: (label, Accept-Language sent, the language whose URLs it loads). "en again" is English
 # measured a second time in the same rounds (en-GB finds en): how far two runs of the same page
@@ -82,19 +84,6 @@ def free_port() -> int:
 def kit_program() -> str:
     here = ROOT / ".venv" / "bin" / "kit"
     return str(here) if here.exists() else shutil.which("kit") or sys.exit("no `kit` program")
-
-
-def wait_for(url: str, process: subprocess.Popen, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"kit serve exited with {process.returncode}")
-        try:
-            urllib.request.urlopen(url, timeout=2).read()
-            return
-        except OSError:
-            time.sleep(0.3)
-    sys.exit(f"{url} did not answer in {seconds:.0f} s")
 
 
 def wrk(url: str, language: str, connections: int, seconds: int) -> tuple[float, int]:
@@ -163,7 +152,7 @@ def main() -> None:
                                         "LANTERN_OLLAMA_HOST": "127.0.0.1:9"})
         try:
             base = f"http://127.0.0.1:{port}"
-            wait_for(base + "/", kit)
+            wait_for(base + "/", kit, seconds=120)
             check_languages(base)
             run(base, kit.pid, args)
         finally:
